@@ -1,0 +1,221 @@
+//! The command line: clap types only. Doc comments here are the user documentation (help,
+//! completions, README). `settings` turns these into the one validated `Settings`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    every statement succeeded
+  1    a statement failed (rejected by Flink, operation error, waited-for job failed)
+  2    usage, profile, substitution or splitting error: nothing was sent
+  3    gateway or JobManager unreachable, HTTP or protocol error
+  4    timeout (--wait or an operation ran out of time)
+  130  interrupted by SIGINT (after cancelling and closing)
+  143  terminated by SIGTERM (after cancelling and closing)";
+
+/// Run Flink SQL scripts against the Flink SQL Gateway.
+///
+/// Profiles (`--env NAME`) supply variables for `${VAR}` placeholders and the gateway address;
+/// secrets are masked in everything the tool writes.
+#[derive(Debug, Parser)]
+#[command(name = "flink-sql", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// More detail on stderr: -v shows full server traces and HTTP calls.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only results and errors: no progress, no summary.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run SQL files, folders, stdin or -c statements in one gateway session.
+    #[command(after_help = EXIT_CODES)]
+    Exec(ExecArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to generate for.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Which profile supplies variables and settings.
+#[derive(Debug, Clone, Args)]
+pub struct ProfileOpts {
+    /// Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR).
+    /// Default: $FLINK_SQL_ENV.
+    #[arg(short = 'e', long = "env", value_name = "NAME", env = "FLINK_SQL_ENV")]
+    pub env: Option<String>,
+
+    /// Read the profile from this file instead.
+    #[arg(long, value_name = "PATH", conflicts_with = "env")]
+    pub env_file: Option<PathBuf>,
+
+    /// Set a variable; beats the process environment and the profile. Repeatable.
+    #[arg(long = "var", value_name = "K=V", value_parser = parse_key_value)]
+    pub vars: Vec<(String, String)>,
+}
+
+/// How to reach the gateway.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectOpts {
+    /// SQL Gateway URL, path prefix allowed [profile: SQL_GATEWAY_URL; default http://localhost:8083].
+    #[arg(long, value_name = "URL")]
+    pub gateway: Option<String>,
+
+    /// JobManager REST URL, used by --wait [profile: FLINK_REST_URL].
+    #[arg(long, value_name = "URL")]
+    pub jobmanager: Option<String>,
+
+    /// Extra HTTP header for an auth proxy, 'Name: value'. Repeatable [profile: SQL_GATEWAY_HEADERS,
+    /// one per line]. A bearer token comes from SQL_GATEWAY_TOKEN (a secret).
+    #[arg(long = "header", value_name = "'K: V'")]
+    pub headers: Vec<String>,
+
+    /// Extra CA certificate (PEM) to trust for https, besides the system roots [profile: FLINK_SQL_CA_CERT].
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Session property, e.g. execution.runtime-mode=batch. Repeatable
+    /// [profile: FLINK_SQL_SESSION_PROPERTIES, comma separated K=V].
+    #[arg(long = "session-property", value_name = "K=V", value_parser = parse_key_value)]
+    pub session_properties: Vec<(String, String)>,
+}
+
+/// Output formats for results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Box table with an op column for changelogs (default on a terminal).
+    Table,
+    /// Tab separated (default off a terminal).
+    Plain,
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// One JSON document for the whole run.
+    Json,
+    /// One JSON event per line: the CI format.
+    Ndjson,
+}
+
+/// How long to wait for a job an INSERT started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WaitFor {
+    /// Return once the gateway gave a job id.
+    Submitted,
+    /// Wait until every vertex of the job runs.
+    Running,
+    /// Wait until the job finishes (bounded sources).
+    Finished,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// SQL files to run, in order (same as -f).
+    #[arg(value_name = "FILE")]
+    pub paths: Vec<PathBuf>,
+
+    /// A SQL file, a folder (its *.sql in name order) or - for stdin. Repeatable.
+    #[arg(short = 'f', long = "file", value_name = "FILE|DIR|-")]
+    pub files: Vec<PathBuf>,
+
+    /// SQL given inline. Repeatable; runs after the files.
+    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    pub commands: Vec<String>,
+
+    /// Send each input whole as one statement instead of splitting at ';'.
+    #[arg(long)]
+    pub single_statement: bool,
+
+    #[command(flatten)]
+    pub profile: ProfileOpts,
+
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+
+    /// Result format [profile: FLINK_SQL_FORMAT].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Print the plan (statements, kinds, locations, redacted SQL) and exit; needs no gateway.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Run the remaining statements after a failure; the exit code still reports it.
+    #[arg(long)]
+    pub continue_on_error: bool,
+
+    /// Stop a query after this many rows, cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS].
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<u64>,
+
+    /// Stop a query after this long, e.g. 30s or 2m [profile: FLINK_SQL_MAX_WAIT].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_wait: Option<std::time::Duration>,
+
+    /// How long to wait for each job an INSERT starts [profile: FLINK_SQL_WAIT].
+    #[arg(long, value_enum, value_name = "UNTIL")]
+    pub wait: Option<WaitFor>,
+
+    /// Give up waiting (for --wait, or for a statement) after this long: exit 4
+    /// [profile: FLINK_SQL_TIMEOUT; default 10m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// Print each statement (secrets masked) to stderr before running it.
+    #[arg(long)]
+    pub echo: bool,
+
+    /// Add per-statement times to the summary.
+    #[arg(long)]
+    pub timing: bool,
+
+    /// Write a report: junit=PATH (one test case per statement).
+    #[arg(long, value_name = "junit=PATH", value_parser = parse_report)]
+    pub report: Vec<PathBuf>,
+}
+
+/// Parses `K=V`.
+pub fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s.split_once('=').ok_or_else(|| format!("expected K=V, got '{s}'"))?;
+    let k = k.trim();
+    if k.is_empty() {
+        return Err("the name before '=' is empty".into());
+    }
+    Ok((k.to_owned(), v.to_owned()))
+}
+
+/// Parses durations such as `500ms`, `30s`, `2m`, `1h 30m`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("'{s}' is not a duration (e.g. 30s, 2m): {e}"))
+}
+
+fn parse_report(s: &str) -> Result<PathBuf, String> {
+    match s.split_once('=') {
+        Some(("junit", path)) if !path.is_empty() => Ok(PathBuf::from(path)),
+        _ => Err(format!("expected junit=PATH, got '{s}'")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn key_value_keeps_equals_in_value() {
+        assert_eq!(parse_key_value("A=b=c"), Ok(("A".into(), "b=c".into())));
+        assert!(parse_key_value("novalue").is_err());
+    }
+}

@@ -1,0 +1,14 @@
+//! Subcommands: each turns its arguments into settings and drives the pieces below it.
+
+mod completions;
+mod exec;
+
+use crate::cli::{Cli, Command};
+use crate::error::Exit;
+
+pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Exec(args) => exec::run(args, cli.verbose, cli.quiet),
+        Command::Completions { shell } => completions::run(shell),
+    }
+}
