@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The test command: every test, unit and live. Live tests need `scripts/stack.sh up` first;
+# they fail (never skip) when the stack is not there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# Live tests share one 4-slot session cluster: two test threads keep streaming jobs within its slots.
+exec cargo test --locked --all-targets -- --test-threads="${FLINK_SQL_TEST_THREADS:-2}" "$@"
