@@ -67,6 +67,34 @@ stop_service() {
   rm -f "$f"
 }
 
+# stop_services NAME...: like stop_service for each, but all at once (SIGTERM to every group, then wait),
+# so N JVMs take one shutdown time instead of N. Only our own pids.
+stop_services() {
+  local name pid i alive pids=() names=()
+  for name in "$@"; do
+    service_running "$name" || { rm -f "$STACK_STATE/pids/$name.pid"; continue; }
+    pid="$(cat "$STACK_STATE/pids/$name.pid")"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    pids+=("$pid"); names+=("$name")
+  done
+  for i in $(seq 1 60); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.25
+  done
+  for i in "${!pids[@]}"; do
+    pid="${pids[$i]}"
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+      log "${names[$i]} killed (did not stop within 15 s)"
+    else
+      log "${names[$i]} stopped"
+    fi
+    rm -f "$STACK_STATE/pids/${names[$i]}.pid"
+  done
+}
+
 # wait_for NAME TIMEOUT_SECONDS LOGFILE CMD...: poll CMD until it succeeds; on timeout print the log tail and fail.
 wait_for() {
   local name="$1" timeout="$2" logfile="$3"; shift 3
