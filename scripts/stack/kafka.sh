@@ -25,15 +25,8 @@ KAFKA_STATE="$STACK_STATE/kafka"                     # config, data, tls, secret
 KAFKA_SRC="$REPO_ROOT/scripts/stack/kafka"           # KafkaStackTool.java, tricky-password
 KAFKA_LOG="$STACK_STATE/logs/kafka.log"
 
-# _stack_dotenv_quote VALUE: print VALUE as one dotenv/POSIX-shell word that reads back verbatim.
-# Rule: wrap in single quotes and write each ' as '\'' (close quote, escaped quote, reopen).
-# dotenvy 0.15: inside '...' every character is literal (no escapes, no ${VAR} expansion); outside quotes
-# \' is an escaped quote. bash `source`/`set -a; .` reads the same word the same way. No newlines allowed.
-_stack_dotenv_quote() {
-  local v="$1" q="'\\''"
-  case "$v" in *$'\n'*|*$'\r'*) die "dotenv value with a newline is not supported";; esac
-  printf "'%s'" "${v//\'/$q}"
-}
+# shellcheck source=kafka/shared.sh
+. "$KAFKA_SRC/shared.sh"
 
 # _kafka_secret NAME: print the persisted random secret NAME, creating it (32 hex chars) on first use.
 _kafka_secret() {
@@ -77,25 +70,34 @@ EOF
   touch "$KAFKA_HOME/libs/.complete"
 }
 
-# Compile KafkaStackTool.java (cached by content hash) and print its class dir.
-_kafka_helper_dir() {
+# Compile KafkaStackTool.java into a jar (cached by content hash; a jar, not a class dir, so the JVM's
+# class-data-sharing archive can cover it) and print the jar's path.
+_kafka_helper_jar() {
   local sum dir
   sum="$(sha256sum "$KAFKA_SRC/KafkaStackTool.java" | cut -c1-12)"
   dir="$KAFKA_HOME/helper-$sum"
-  if [ ! -f "$dir/KafkaStackTool.class" ]; then
-    rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
-    javac -nowarn -d "$dir.tmp" -cp "$KAFKA_HOME/libs/*" "$KAFKA_SRC/KafkaStackTool.java" >&2 \
+  if [ ! -f "$dir/kafka-stack-tool.jar" ]; then
+    need javac jar
+    rm -rf "$dir.tmp"; mkdir -p "$dir.tmp/classes"
+    javac -nowarn -d "$dir.tmp/classes" -cp "$KAFKA_HOME/libs/*" "$KAFKA_SRC/KafkaStackTool.java" >&2 \
       || die "could not compile $KAFKA_SRC/KafkaStackTool.java"
-    rm -rf "$dir"; mv "$dir.tmp" "$dir"
+    jar cf "$dir.tmp/kafka-stack-tool.jar" -C "$dir.tmp/classes" . || die "could not package the Kafka helper"
+    rm -rf "$dir.tmp/classes"
+    local old; for old in "$KAFKA_HOME"/helper-*; do [ "$old" = "$dir.tmp" ] || rm -rf "$old"; done
+    mv "$dir.tmp" "$dir"
   fi
-  printf '%s' "$dir"
+  printf '%s' "$dir/kafka-stack-tool.jar"
 }
 
 # _kafka_tool CMD ARGS...: run the helper (secrets via KST_* environment variables set by the caller).
 _kafka_tool() {
-  java -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+  local rc=0
+  java -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off \
+    "$(_stack_cds_opt tool "$(dirname "$KAFKA_HELPER_JAR")")" \
     -Dlog4j2.configurationFile="$KAFKA_STATE/log4j2-tool.properties" \
-    -cp "$KAFKA_HELPER_DIR:$KAFKA_HOME/libs/*" KafkaStackTool "$@"
+    -cp "$KAFKA_HELPER_JAR:$KAFKA_HOME/libs/*" KafkaStackTool "$@" || rc=$?
+  if [ "$rc" -lt 128 ]; then _stack_cds_commit tool "$(dirname "$KAFKA_HELPER_JAR")"; fi
+  return "$rc"
 }
 
 # Self-signed CA + broker certificate (SAN DNS:localhost, IP:127.0.0.1), broker PKCS12 keystore,
@@ -253,7 +255,7 @@ kafka_up() {
   local t0; t0="$(date +%s%N)"
   _kafka_install
   mkdir -p "$KAFKA_STATE"
-  KAFKA_HELPER_DIR="$(_kafka_helper_dir)" || die "could not build the Kafka helper"
+  KAFKA_HELPER_JAR="$(_kafka_helper_jar)" || die "could not build the Kafka helper"
   _kafka_tls
   _kafka_config
   _kafka_format
@@ -265,6 +267,7 @@ kafka_up() {
   fi
   # shellcheck disable=SC2086  # KAFKA_HEAP_OPTS is a list of JVM flags
   start_service kafka "$KAFKA_LOG" java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -Xlog:cds=off -Xlog:cds+dynamic=off "$(_stack_cds_opt broker "$KAFKA_HOME")" \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$KAFKA_STATE/log4j2.properties" \
     -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_STATE/server.properties"
   wait_for kafka 90 "$KAFKA_LOG" _kafka_tool ping-plain "$(_kafka_plain_bootstrap)" \
@@ -290,13 +293,17 @@ kafka_up() {
 }
 
 kafka_down() {
-  stop_service kafka
+  _stack_stop_jvm kafka broker "$KAFKA_HOME"
 }
 
-# 0 only when our broker runs and a SASL_SSL client can list topics as the main user.
+# One status line; 0 only when our broker runs and a SASL_SSL client can list topics as the main user.
 kafka_status() {
-  service_running kafka || return 1
-  [ -f "$KAFKA_HOME/libs/.complete" ] && [ -s "$KAFKA_STATE/secrets/$KAFKA_MAIN_USER.password" ] || return 1
-  KAFKA_HELPER_DIR="$(_kafka_helper_dir)" || return 1
-  _kafka_check_user "$KAFKA_MAIN_USER" "$(_kafka_secret "$KAFKA_MAIN_USER.password")" >/dev/null 2>&1
+  if ! service_running kafka; then _stack_status_line kafka stopped; return 1; fi
+  if [ -f "$KAFKA_HOME/libs/.complete" ] && [ -s "$KAFKA_STATE/secrets/$KAFKA_MAIN_USER.password" ] \
+     && KAFKA_HELPER_JAR="$(_kafka_helper_jar 2>/dev/null)" \
+     && _kafka_check_user "$KAFKA_MAIN_USER" "$(_kafka_secret "$KAFKA_MAIN_USER.password")" >/dev/null 2>&1; then
+    _stack_status_line kafka healthy
+  else
+    _stack_status_line kafka unhealthy; return 1
+  fi
 }
