@@ -1,0 +1,273 @@
+//! Reading inputs (files, folders, stdin, `-c`) into [`Source`]s, with input hygiene (SPEC §4):
+//! a UTF-8 BOM is dropped, CRLF is kept (positions count it as one line break), invalid UTF-8
+//! and NUL bytes are errors naming the byte offset. The only I/O of `script`.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{Diagnostic, Pos, Source};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The name of the `index`-th (1-based) `-c` input.
+pub fn command_line_name(index: usize) -> String {
+    format!("<command-line {index}>")
+}
+
+/// The name of standard input.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Checks and converts raw bytes. Offsets in messages count from the start of `bytes`, BOM
+/// included, as a hex editor would show them.
+pub fn from_bytes(name: impl Into<Arc<str>>, mut bytes: Vec<u8>) -> Result<Source, Diagnostic> {
+    let name = name.into();
+    let skipped = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    let problem = |valid: &[u8], offset: usize, what: &str| {
+        let text = std::str::from_utf8(&valid[skipped..offset]).expect("checked prefix");
+        let message = format!("{what} at byte offset {offset}{}", hint(&bytes));
+        Diagnostic {
+            file: name.clone(),
+            pos: Pos::START.advanced(text),
+            message,
+        }
+    };
+    let valid_up_to = match std::str::from_utf8(&bytes[skipped..]) {
+        Ok(_) => bytes.len(),
+        Err(e) => skipped + e.valid_up_to(),
+    };
+    // `[u8]::contains` is a memchr; only a file with a NUL pays for the `position`.
+    if bytes[..valid_up_to].contains(&0) {
+        let nul = bytes.iter().position(|&b| b == 0).expect("contains a NUL");
+        return Err(problem(
+            &bytes,
+            nul,
+            "NUL byte (this looks like a binary file)",
+        ));
+    }
+    if valid_up_to < bytes.len() {
+        return Err(problem(&bytes, valid_up_to, "invalid UTF-8"));
+    }
+    bytes.drain(..skipped);
+    let text = String::from_utf8(bytes).expect("checked UTF-8");
+    Ok(Source { name, text })
+}
+
+fn hint(bytes: &[u8]) -> &'static str {
+    match bytes {
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => " (the file looks like UTF-16: save it as UTF-8)",
+        _ => "",
+    }
+}
+
+/// A `-c 'SQL'` input; `index` is 1-based.
+pub fn command_line(index: usize, sql: &str) -> Result<Source, Diagnostic> {
+    from_bytes(command_line_name(index), sql.as_bytes().to_vec())
+}
+
+/// Reads one file; its name is the path as given.
+pub fn read_file(path: &Path) -> Result<Source, Diagnostic> {
+    let name = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => from_bytes(name, bytes),
+        Err(e) => Err(Diagnostic::whole_file(
+            name,
+            format!("cannot read file: {e}"),
+        )),
+    }
+}
+
+/// Reads the `*.sql` files of a folder (not its subfolders), in name order. Hidden files (editor
+/// lock and backup files start with `.`) are ignored. A folder without any is an error.
+pub fn read_dir(path: &Path) -> Result<Vec<Source>, Diagnostic> {
+    let name = path.display().to_string();
+    let cannot = |e: std::io::Error| {
+        Diagnostic::whole_file(name.as_str(), format!("cannot read folder: {e}"))
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(cannot)? {
+        let entry_path = entry.map_err(cannot)?.path();
+        if is_sql_file(&entry_path) {
+            files.push(entry_path);
+        }
+    }
+    if files.is_empty() {
+        return Err(Diagnostic::whole_file(
+            name,
+            "the folder has no *.sql files",
+        ));
+    }
+    files.sort();
+    files.iter().map(|f| read_file(f)).collect()
+}
+
+fn is_sql_file(path: &Path) -> bool {
+    let visible = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| !n.starts_with('.'));
+    let sql = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
+    visible && sql && path.is_file()
+}
+
+/// Reads all of standard input.
+pub fn read_stdin() -> Result<Source, Diagnostic> {
+    read_from(STDIN_NAME, std::io::stdin().lock())
+}
+
+/// Reads all of `reader` as the source `name`.
+pub fn read_from(name: &str, mut reader: impl Read) -> Result<Source, Diagnostic> {
+    let mut bytes = Vec::new();
+    match reader.read_to_end(&mut bytes) {
+        Ok(_) => from_bytes(name, bytes),
+        Err(e) => Err(Diagnostic::whole_file(name, format!("cannot read: {e}"))),
+    }
+}
+
+/// Reads what `-f PATH` names: `-` is standard input, a folder its `*.sql` files, else a file.
+pub fn read_path(path: &Path) -> Result<Vec<Source>, Diagnostic> {
+    if path.as_os_str() == "-" {
+        return read_stdin().map(|s| vec![s]);
+    }
+    if path.is_dir() {
+        return read_dir(path);
+    }
+    read_file(path).map(|s| vec![s])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(bytes: &[u8]) -> String {
+        from_bytes("f.sql", bytes.to_vec()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bom_is_dropped() {
+        assert_eq!(
+            from_bytes("f.sql", b"\xEF\xBB\xBFSELECT 1".to_vec())
+                .unwrap()
+                .text,
+            "SELECT 1"
+        );
+    }
+
+    #[test]
+    fn crlf_is_kept_as_is() {
+        assert_eq!(
+            from_bytes("f.sql", b"a\r\nb".to_vec()).unwrap().text,
+            "a\r\nb"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_byte_offset_and_position() {
+        assert_eq!(
+            err(b"SELECT 1;\nSELECT '\xE9';"),
+            "f.sql:2:9: invalid UTF-8 at byte offset 18"
+        );
+    }
+
+    #[test]
+    fn offsets_count_the_bom() {
+        assert_eq!(
+            err(b"\xEF\xBB\xBFab\xFF"),
+            "f.sql:1:3: invalid UTF-8 at byte offset 5"
+        );
+    }
+
+    #[test]
+    fn nul_byte_is_rejected() {
+        assert_eq!(
+            err(b"SELECT\n 1\0"),
+            "f.sql:2:3: NUL byte (this looks like a binary file) at byte offset 9"
+        );
+    }
+
+    #[test]
+    fn nul_before_invalid_utf8_is_reported_first() {
+        assert!(err(b"a\0b\xFF").contains("NUL byte"));
+        assert!(err(b"a\xFFb\0").contains("invalid UTF-8"));
+    }
+
+    #[test]
+    fn utf16_gets_a_hint() {
+        assert!(
+            err(b"\xFF\xFES\0").contains("looks like UTF-16"),
+            "{}",
+            err(b"\xFF\xFES\0")
+        );
+    }
+
+    #[test]
+    fn command_line_inputs_are_numbered_from_one() {
+        assert_eq!(
+            &*command_line(1, "SELECT 1").unwrap().name,
+            "<command-line 1>"
+        );
+    }
+
+    #[test]
+    fn reader_input_is_named() {
+        let source = read_from(STDIN_NAME, &b"SELECT 1"[..]).unwrap();
+        assert_eq!(
+            (&*source.name, source.text.as_str()),
+            ("<stdin>", "SELECT 1")
+        );
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nope.sql");
+        let message = read_file(&path).unwrap_err().to_string();
+        assert!(
+            message.starts_with(&format!("{}: cannot read file: ", path.display())),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn folder_gives_its_sql_files_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            ("b.sql", "B"),
+            ("a.sql", "A"),
+            ("c.SQL", "C"),
+            ("notes.txt", "x"),
+            (".#a.sql", "lock"),
+        ] {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        std::fs::create_dir(dir.path().join("sub.sql")).unwrap();
+        let sources = read_dir(dir.path()).unwrap();
+        let texts: Vec<_> = sources.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["A", "B", "C"]);
+        assert_eq!(
+            &*sources[0].name,
+            dir.path().join("a.sql").display().to_string()
+        );
+    }
+
+    #[test]
+    fn empty_folder_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let message = read_dir(dir.path()).unwrap_err().to_string();
+        assert_eq!(
+            message,
+            format!("{}: the folder has no *.sql files", dir.path().display())
+        );
+    }
+
+    #[test]
+    fn read_path_dispatches_folders_and_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.sql"), "A").unwrap();
+        assert_eq!(read_path(dir.path()).unwrap().len(), 1);
+        assert_eq!(read_path(&dir.path().join("a.sql")).unwrap()[0].text, "A");
+    }
+}
