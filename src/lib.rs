@@ -6,9 +6,12 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod gateway;
+pub mod jobmanager;
 pub mod model;
 pub mod profile;
 pub mod render;
+pub mod runner;
 pub mod script;
 pub mod secrets;
 pub mod settings;

@@ -1,0 +1,363 @@
+//! HTTP plumbing shared by the gateway and JobManager clients: TLS, headers, retries, decoding.
+//!
+//! Retry rule (SPEC §5): an idempotent request is retried on any transport error; a request
+//! that may start something (a statement POST) only when the connection was never made, because
+//! once its bytes may have reached the server a second send could start a second job.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::errors::{self, ServerError};
+use crate::error::{CliError, Exit};
+use crate::secrets::Redactor;
+
+/// Waits between attempts of a retried request: 5 retries over about 3 s.
+pub const RETRY_DELAYS: [Duration; 5] = [
+    Duration::from_millis(100),
+    Duration::from_millis(200),
+    Duration::from_millis(400),
+    Duration::from_millis(800),
+    Duration::from_millis(1500),
+];
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Debug lines for `-v` (already redacted). The command decides where they go.
+pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// A failed call.
+#[derive(Debug)]
+pub enum Error {
+    /// The server answered HTTP 500 with its own error: for statements, a statement failure.
+    Server(ServerError),
+    /// Unreachable, an unexpected HTTP status or an answer we cannot read: exit 3.
+    Connection(CliError),
+}
+
+impl Error {
+    /// The error as the exit-3 kind, for calls where a server error is not a statement failure.
+    pub fn into_cli(self) -> CliError {
+        match self {
+            Error::Connection(e) => e,
+            Error::Server(s) => CliError::connection(s.message),
+        }
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> Self {
+        e.into_cli()
+    }
+}
+
+impl From<Error> for anyhow::Error {
+    fn from(e: Error) -> Self {
+        e.into_cli().into()
+    }
+}
+
+/// Whether a request may be sent again after a transport error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Reads, heartbeats, cancel and close: safe to repeat.
+    Idempotent,
+    /// Starts something: retried only when the connection was refused before sending.
+    BeforeSend,
+}
+
+/// How to reach one server; kept so a fresh client can be built (see `Http::fresh`).
+#[derive(Clone)]
+pub struct Target {
+    /// Base URL without a trailing `/`; may carry a path prefix.
+    pub base: String,
+    pub headers: Vec<(String, String)>,
+    pub token: Option<String>,
+    pub ca_cert: Option<PathBuf>,
+    /// `gateway` or `JobManager`, for messages.
+    pub what: &'static str,
+    /// What to tell a user who cannot reach it.
+    pub hint: String,
+}
+
+/// A configured HTTP client for one server.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    target: Target,
+    redactor: Redactor,
+    log: Option<Log>,
+}
+
+impl Http {
+    /// Builds the client (no network yet).
+    pub fn new(target: Target, redactor: Redactor, log: Option<Log>) -> Result<Http, CliError> {
+        let client = build(&target, true)?;
+        Ok(Http {
+            client,
+            target,
+            redactor,
+            log,
+        })
+    }
+
+    /// The same target with a new connection pool: for a last request from a different runtime
+    /// (pooled connections belong to the runtime that opened them).
+    pub fn fresh(&self) -> Result<Http, CliError> {
+        let client = build(&self.target, false)?;
+        Ok(Http {
+            client,
+            ..self.clone()
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.target.base
+    }
+
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    pub(crate) fn log(&self, line: &str) {
+        if let Some(log) = &self.log {
+            log(&self.redactor.redact(line));
+        }
+    }
+
+    /// Sends `method path` (path starts with `/`, relative to the base) and decodes the JSON answer.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&(impl Serialize + ?Sized)>,
+        retry: Retry,
+    ) -> Result<T, Error> {
+        let body = body.map(|b| serde_json::to_vec(b).expect("request bodies serialize"));
+        let (status, bytes) = self.send(&method, path, body, retry).await?;
+        self.decode(&method, path, status, &bytes)
+    }
+
+    /// Like `call`, but a 404 is `Ok(None)` (a job the JobManager does not know).
+    pub async fn call_optional<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        retry: Retry,
+    ) -> Result<Option<T>, Error> {
+        let (status, bytes) = self.send(&method, path, None, retry).await?;
+        if status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        self.decode(&method, path, status, &bytes).map(Some)
+    }
+
+    async fn send(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        retry: Retry,
+    ) -> Result<(StatusCode, Vec<u8>), Error> {
+        let mut delays = RETRY_DELAYS.iter();
+        loop {
+            let started = Instant::now();
+            match self.attempt(method, path, body.clone()).await {
+                Ok(answer) => {
+                    self.log(&format!(
+                        "{method} {path} -> {} in {:?}",
+                        answer.0.as_u16(),
+                        started.elapsed()
+                    ));
+                    return Ok(answer);
+                }
+                Err(e) => {
+                    let delay = delays.next().filter(|_| retriable(&e, retry));
+                    self.log(&format!(
+                        "{method} {path} failed: {e}{}",
+                        if delay.is_some() { "; retrying" } else { "" }
+                    ));
+                    match delay {
+                        Some(d) => tokio::time::sleep(*d).await,
+                        None => return Err(Error::Connection(self.unreachable(method, path, &e))),
+                    }
+                }
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(StatusCode, Vec<u8>), reqwest::Error> {
+        let url = format!("{}{}", self.target.base, path);
+        let mut req = self.client.request(method.clone(), url);
+        if let Some(body) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        Ok((status, resp.bytes().await?.into()))
+    }
+
+    fn decode<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        path: &str,
+        status: StatusCode,
+        body: &[u8],
+    ) -> Result<T, Error> {
+        let text = || String::from_utf8_lossy(body);
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            return Err(Error::Server(self.redact_server(errors::parse(&text()))));
+        }
+        if !status.is_success() {
+            let err = self.redact_server(errors::parse(&text()));
+            let msg = format!(
+                "{} answered HTTP {} to {method} {path}: {}",
+                self.target.what,
+                status.as_u16(),
+                err.message
+            );
+            return Err(Error::Connection(
+                CliError::connection(msg).with_hint(self.hint_for_status(status)),
+            ));
+        }
+        serde_json::from_slice(body)
+            .map_err(|e| Error::Connection(self.protocol_error(method, path, &e, &text())))
+    }
+
+    fn redact_server(&self, e: ServerError) -> ServerError {
+        ServerError {
+            message: self.redactor.redact(&e.message).into_owned(),
+            line_col: e.line_col,
+            detail: self.redactor.redact(&e.detail).into_owned(),
+        }
+    }
+
+    fn protocol_error(
+        &self,
+        method: &Method,
+        path: &str,
+        e: &serde_json::Error,
+        body: &str,
+    ) -> CliError {
+        let start: String = body.chars().take(200).collect();
+        let msg = format!(
+            "protocol error: cannot read the {}'s answer to {method} {path}: {e} (answer starts with: {})",
+            self.target.what,
+            self.redactor.redact(&start)
+        );
+        CliError::new(Exit::Connection, msg).with_hint(format!(
+            "is {} really a Flink {}? -v shows every call",
+            self.target.base, self.target.what
+        ))
+    }
+
+    fn unreachable(&self, method: &Method, path: &str, e: &reqwest::Error) -> CliError {
+        let msg = format!(
+            "{} unreachable: {method} {}{path}: {}",
+            self.target.what,
+            self.target.base,
+            chain(e)
+        );
+        CliError::connection(self.redactor.redact(&msg).into_owned())
+            .with_hint(self.target.hint.clone())
+    }
+
+    fn hint_for_status(&self, status: StatusCode) -> String {
+        match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                "check SQL_GATEWAY_TOKEN and --header for the auth proxy".to_owned()
+            }
+            StatusCode::NOT_FOUND => {
+                format!("check the URL and its path prefix: {}", self.target.base)
+            }
+            _ => self.target.hint.clone(),
+        }
+    }
+}
+
+/// reqwest's Display stops at the top error; the cause (refused, reset, cert) is further down.
+fn chain(e: &reqwest::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.dedup();
+    parts.join(": ")
+}
+
+fn retriable(e: &reqwest::Error, retry: Retry) -> bool {
+    match retry {
+        Retry::Idempotent => !e.is_builder() && !e.is_redirect(),
+        Retry::BeforeSend => e.is_connect(),
+    }
+}
+
+fn build(target: &Target, pooled: bool) -> Result<reqwest::Client, CliError> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .default_headers(headers(target)?);
+    if !pooled {
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    if let Some(path) = &target.ca_cert {
+        for cert in ca_certs(path)? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build().map_err(|e| {
+        CliError::input(format!(
+            "cannot set up the HTTP client for the {}: {e}",
+            target.what
+        ))
+    })
+}
+
+fn headers(target: &Target) -> Result<HeaderMap, CliError> {
+    let mut map = HeaderMap::new();
+    for (k, v) in &target.headers {
+        let name = HeaderName::from_bytes(k.as_bytes())
+            .map_err(|_| CliError::input(format!("bad header name '{k}'")))?;
+        let value = HeaderValue::from_str(v)
+            .map_err(|_| CliError::input(format!("bad value for header '{k}'")))?;
+        map.append(name, value);
+    }
+    if let Some(token) = &target.token {
+        let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+            CliError::input("SQL_GATEWAY_TOKEN contains characters not allowed in a header")
+        })?;
+        value.set_sensitive(true);
+        map.insert(AUTHORIZATION, value);
+    }
+    Ok(map)
+}
+
+fn ca_certs(path: &PathBuf) -> Result<Vec<reqwest::Certificate>, CliError> {
+    let pem = std::fs::read(path).map_err(|e| {
+        CliError::input(format!(
+            "cannot read the CA certificate {}: {e}",
+            path.display()
+        ))
+    })?;
+    reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        CliError::input(format!(
+            "{} is not a PEM certificate bundle: {e}",
+            path.display()
+        ))
+    })
+}

@@ -1,0 +1,466 @@
+//! The SQL Gateway REST client: one async fn per endpoint, plus the session that owns a run.
+//!
+//! Everything that leaves this module is redacted: the gateway echoes SQL (and so secrets) back
+//! in its exceptions.
+
+pub mod errors;
+mod http;
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde::de::IgnoredAny;
+use serde_json::{Map, Value};
+
+pub use errors::ServerError;
+pub use http::{Error, Http, Log, Retry, Target, RETRY_DELAYS};
+pub use wire::ResultType;
+
+use crate::error::CliError;
+use crate::model::{Column, Row};
+use crate::secrets::Redactor;
+use crate::settings;
+
+/// How often the background task tells the gateway the session is alive: well inside the
+/// default idle timeout (10 min) and any sane deployment's.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(30);
+
+/// What a user who cannot reach the gateway should check first.
+pub const GATEWAY_HINT: &str =
+    "is the gateway running? (scripts/stack.sh status; SQL_GATEWAY_URL or --gateway)";
+
+/// REST API versions we speak, oldest first (Flink 1.16, 1.17, 1.20, 2.0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Version {
+    V1,
+    V2,
+    V3,
+    V4,
+}
+
+impl Version {
+    /// The enum name the gateway uses in `/api_versions`.
+    pub fn from_name(name: &str) -> Option<Version> {
+        match name.to_ascii_uppercase().as_str() {
+            "V1" => Some(Version::V1),
+            "V2" => Some(Version::V2),
+            "V3" => Some(Version::V3),
+            "V4" => Some(Version::V4),
+            _ => None,
+        }
+    }
+
+    /// The URL path segment, e.g. `/v2`.
+    pub fn path(self) -> &'static str {
+        match self {
+            Version::V1 => "/v1",
+            Version::V2 => "/v2",
+            Version::V3 => "/v3",
+            Version::V4 => "/v4",
+        }
+    }
+
+    /// From v2 on, fetching a result without `rowFormat` is a 400.
+    pub fn needs_row_format(self) -> bool {
+        self >= Version::V2
+    }
+}
+
+/// Picks the newest version both sides know; `None` when there is none.
+pub fn pick_version(offered: &[String]) -> Option<Version> {
+    offered.iter().filter_map(|v| Version::from_name(v)).max()
+}
+
+/// A session handle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionId(pub String);
+
+/// An operation (statement) handle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationId(pub String);
+
+/// One page of a result, converted to model types.
+#[derive(Debug)]
+pub struct Page {
+    pub result_type: ResultType,
+    /// v2+: whether this is a query's result (a SELECT also carries a job id).
+    pub is_query: Option<bool>,
+    pub job_id: Option<String>,
+    /// `false` for `SUCCESS` (DDL, SET: a lone `OK` row); `true` when unknown (v1).
+    pub with_content: bool,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+    /// The path of the next page (server-absolute, without our base); `None` at the end.
+    pub next: Option<String>,
+}
+
+impl From<wire::ResultPage> for Page {
+    fn from(p: wire::ResultPage) -> Page {
+        let results = p.results.unwrap_or_default();
+        let columns: Vec<Column> = results
+            .columns
+            .into_iter()
+            .map(wire::WireColumn::into_column)
+            .collect();
+        let mut rows: Vec<Row> = results
+            .data
+            .into_iter()
+            .map(wire::WireRow::into_row)
+            .collect();
+        restore_decimals(&columns, &mut rows);
+        Page {
+            result_type: p.result_type,
+            is_query: p.is_query_result,
+            job_id: p.job_id,
+            with_content: p.result_kind != Some(wire::ResultKind::Success),
+            columns,
+            rows,
+            next: p.next_result_uri,
+        }
+    }
+}
+
+/// Only columns with a DECIMAL somewhere are touched, so most results cost nothing here.
+fn restore_decimals(columns: &[Column], rows: &mut [Row]) {
+    for (i, column) in columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| wire::has_decimal(&c.data_type.raw))
+    {
+        for field in rows.iter_mut().filter_map(|r| r.fields.get_mut(i)) {
+            wire::restore_decimals(field, &column.data_type.raw);
+        }
+    }
+}
+
+/// A gateway client speaking one API version.
+#[derive(Clone)]
+pub struct Client {
+    http: Http,
+    version: Version,
+}
+
+impl Client {
+    /// Builds a client for the gateway in `settings` (no network yet). Speaks v1 until `negotiate`.
+    pub fn new(
+        settings: &settings::Gateway,
+        redactor: Redactor,
+        log: Option<Log>,
+    ) -> Result<Client, CliError> {
+        let target = Target {
+            base: settings.url.trim_end_matches('/').to_owned(),
+            headers: settings.headers.clone(),
+            token: settings.token.clone(),
+            ca_cert: settings.ca_cert.clone(),
+            what: "gateway",
+            hint: GATEWAY_HINT.to_owned(),
+        };
+        Ok(Client {
+            http: Http::new(target, redactor, log)?,
+            version: Version::V1,
+        })
+    }
+
+    /// The version in use.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The same client speaking `version` (tests, or a caller that knows better).
+    pub fn with_version(self, version: Version) -> Client {
+        Client { version, ..self }
+    }
+
+    /// The HTTP layer, for debug logging.
+    pub fn http(&self) -> &Http {
+        &self.http
+    }
+
+    /// Asks which versions the gateway speaks (with the lowest version path, like Flink's client)
+    /// and switches to the newest both know.
+    pub async fn negotiate(&mut self) -> Result<Version, CliError> {
+        let offered = self.api_versions().await.map_err(Error::into_cli)?;
+        let version = pick_version(&offered).ok_or_else(|| {
+            CliError::connection(format!(
+                "the gateway speaks none of our API versions (it offers {offered:?})"
+            ))
+            .with_hint("flink-sql speaks SQL Gateway REST API v1 to v4 (Flink 1.16 to 2.x)")
+        })?;
+        self.http
+            .log(&format!("gateway offers {offered:?}; using {version:?}"));
+        self.version = version;
+        Ok(version)
+    }
+
+    /// `GET /v1/api_versions`.
+    pub async fn api_versions(&self) -> Result<Vec<String>, Error> {
+        let answer: wire::ApiVersions = self.get("/v1/api_versions").await?;
+        Ok(answer.versions)
+    }
+
+    /// `GET /info`.
+    pub async fn info(&self) -> Result<wire::Info, Error> {
+        self.get(&format!("{}/info", self.version.path())).await
+    }
+
+    /// `POST /sessions` with properties.
+    pub async fn open_session(
+        &self,
+        name: &str,
+        properties: &[(String, String)],
+    ) -> Result<SessionId, Error> {
+        let properties: Map<String, Value> = properties
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        let body = wire::OpenSession {
+            session_name: name,
+            properties,
+        };
+        let path = format!("{}/sessions", self.version.path());
+        // Opening twice only leaves an idle session behind, which times out: safe to retry.
+        let answer: wire::SessionHandle = self
+            .http
+            .call(Method::POST, &path, Some(&body), Retry::Idempotent)
+            .await?;
+        Ok(SessionId(answer.session_handle))
+    }
+
+    /// `POST /sessions/{s}/heartbeat`.
+    pub async fn heartbeat(&self, s: &SessionId) -> Result<(), Error> {
+        let path = format!("{}/heartbeat", self.session_path(s));
+        let _: IgnoredAny = self
+            .http
+            .call(Method::POST, &path, Some(&Map::new()), Retry::Idempotent)
+            .await?;
+        Ok(())
+    }
+
+    /// `DELETE /sessions/{s}`: also closes every operation still open in it.
+    pub async fn close_session(&self, s: &SessionId) -> Result<(), Error> {
+        let _: IgnoredAny = self
+            .http
+            .call(
+                Method::DELETE,
+                &self.session_path(s),
+                None::<&()>,
+                Retry::Idempotent,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `POST /sessions/{s}/statements`. Never re-sent once it may have reached the gateway.
+    pub async fn submit(&self, s: &SessionId, sql: &str) -> Result<OperationId, Error> {
+        let body = wire::ExecuteStatement {
+            statement: sql,
+            execution_timeout: None,
+        };
+        let path = format!("{}/statements", self.session_path(s));
+        let answer: wire::OperationHandle = self
+            .http
+            .call(Method::POST, &path, Some(&body), Retry::BeforeSend)
+            .await?;
+        Ok(OperationId(answer.operation_handle))
+    }
+
+    /// `GET …/operations/{o}/status`: INITIALIZED, PENDING, RUNNING, FINISHED, CANCELED, CLOSED, ERROR, TIMEOUT.
+    pub async fn status(&self, s: &SessionId, o: &OperationId) -> Result<String, Error> {
+        let answer: wire::OperationStatus = self
+            .get(&format!("{}/status", self.operation_path(s, o)))
+            .await?;
+        Ok(answer.status)
+    }
+
+    /// The path of an operation's first result page.
+    pub fn first_page(&self, s: &SessionId, o: &OperationId) -> String {
+        let path = format!("{}/result/0", self.operation_path(s, o));
+        if self.version.needs_row_format() {
+            format!("{path}?rowFormat=JSON")
+        } else {
+            path
+        }
+    }
+
+    /// `GET …/result/{token}` by path (`first_page` or a page's `next`). Re-fetching the same
+    /// token returns the same rows, so this one is retried.
+    pub async fn fetch(&self, page_path: &str) -> Result<Page, Error> {
+        let page: wire::ResultPage = self.get(page_path).await?;
+        Ok(page.into())
+    }
+
+    /// `POST …/operations/{o}/cancel`.
+    pub async fn cancel(&self, s: &SessionId, o: &OperationId) -> Result<String, Error> {
+        let path = format!("{}/cancel", self.operation_path(s, o));
+        let answer: wire::OperationStatus = self
+            .http
+            .call(Method::POST, &path, Some(&Map::new()), Retry::Idempotent)
+            .await?;
+        Ok(answer.status)
+    }
+
+    /// `DELETE …/operations/{o}/close`.
+    pub async fn close_operation(&self, s: &SessionId, o: &OperationId) -> Result<String, Error> {
+        let path = format!("{}/close", self.operation_path(s, o));
+        let answer: wire::OperationStatus = self
+            .http
+            .call(Method::DELETE, &path, None::<&()>, Retry::Idempotent)
+            .await?;
+        Ok(answer.status)
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
+        self.http
+            .call(Method::GET, path, None::<&()>, Retry::Idempotent)
+            .await
+    }
+
+    fn session_path(&self, s: &SessionId) -> String {
+        format!("{}/sessions/{}", self.version.path(), s.0)
+    }
+
+    fn operation_path(&self, s: &SessionId, o: &OperationId) -> String {
+        format!("{}/operations/{}", self.session_path(s), o.0)
+    }
+}
+
+/// Negotiates a version and opens the run's session, with its heartbeat running.
+pub async fn connect(
+    settings: &settings::Gateway,
+    redactor: Redactor,
+    log: Option<Log>,
+) -> Result<Session, CliError> {
+    let mut client = Client::new(settings, redactor, log)?;
+    client.negotiate().await?;
+    Session::open(client, &settings.session_properties).await
+}
+
+/// The run's one session. Call `close` on every exit path; if it is dropped open anyway
+/// (a panic, an early `?`), `Drop` still deletes it, blocking for at most a few seconds.
+pub struct Session {
+    client: Arc<Client>,
+    id: SessionId,
+    heartbeat: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Session {
+    /// Opens a session and starts heartbeating it.
+    pub async fn open(
+        client: Client,
+        properties: &[(String, String)],
+    ) -> Result<Session, CliError> {
+        let name = format!("flink-sql-{}", std::process::id());
+        let id = client
+            .open_session(&name, properties)
+            .await
+            .map_err(Error::into_cli)?;
+        client.http.log(&format!("opened session {}", id.0));
+        let client = Arc::new(client);
+        let heartbeat = Some(tokio::spawn(heartbeat(client.clone(), id.clone())));
+        Ok(Session {
+            client,
+            id,
+            heartbeat,
+        })
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn id(&self) -> &SessionId {
+        &self.id
+    }
+
+    /// Submits one statement in this session.
+    pub async fn submit(&self, sql: &str) -> Result<OperationId, Error> {
+        self.client.submit(&self.id, sql).await
+    }
+
+    /// The first result page of an operation.
+    pub fn first_page(&self, o: &OperationId) -> String {
+        self.client.first_page(&self.id, o)
+    }
+
+    /// Fetches a page by path.
+    pub async fn fetch(&self, page_path: &str) -> Result<Page, Error> {
+        self.client.fetch(page_path).await
+    }
+
+    /// An operation's status.
+    pub async fn status(&self, o: &OperationId) -> Result<String, Error> {
+        self.client.status(&self.id, o).await
+    }
+
+    /// Cancels an operation.
+    pub async fn cancel(&self, o: &OperationId) -> Result<String, Error> {
+        self.client.cancel(&self.id, o).await
+    }
+
+    /// Closes an operation.
+    pub async fn close_operation(&self, o: &OperationId) -> Result<String, Error> {
+        self.client.close_operation(&self.id, o).await
+    }
+
+    /// Stops the heartbeat and deletes the session (and with it any operation still open).
+    pub async fn close(mut self) -> Result<(), CliError> {
+        self.stop_heartbeat();
+        let closed = self.client.close_session(&self.id).await;
+        self.id.0.clear();
+        closed.map_err(Error::into_cli)
+    }
+
+    fn stop_heartbeat(&mut self) {
+        if let Some(task) = self.heartbeat.take() {
+            task.abort();
+        }
+    }
+
+    /// The safety net: a DELETE from a thread of its own, with a fresh connection pool, because
+    /// the runtime that owns our pooled connections may be the very thread `Drop` blocks.
+    fn close_from_drop(&self) {
+        let Ok(http) = self.client.http.fresh() else {
+            return;
+        };
+        let path = self.client.session_path(&self.id);
+        let thread = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            let delete =
+                http.call::<IgnoredAny>(Method::DELETE, &path, None::<&()>, Retry::BeforeSend);
+            let _ =
+                rt.block_on(async { tokio::time::timeout(Duration::from_secs(3), delete).await });
+        });
+        let _ = thread.join();
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop_heartbeat();
+        if !self.id.0.is_empty() {
+            self.close_from_drop();
+        }
+    }
+}
+
+/// Heartbeats until aborted. A failed heartbeat is only logged: the next statement will
+/// report a lost session far more clearly than a background task could.
+async fn heartbeat(client: Arc<Client>, id: SessionId) {
+    let mut every = tokio::time::interval(HEARTBEAT_EVERY);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        if let Err(e) = client.heartbeat(&id).await {
+            client
+                .http
+                .log(&format!("heartbeat failed: {}", e.into_cli()));
+        }
+    }
+}

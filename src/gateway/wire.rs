@@ -1,0 +1,472 @@
+//! Wire types of the SQL Gateway REST API (v1–v4) and their conversion into `model` types.
+//!
+//! Field names follow Flink's JSON exactly; everything optional on some version is an `Option`
+//! or has a default, so one set of types reads every version.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::model::{Column, DataType, Row, RowKind};
+
+/// `GET /api_versions`.
+#[derive(Debug, Deserialize)]
+pub struct ApiVersions {
+    pub versions: Vec<String>,
+}
+
+/// `GET /info`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Info {
+    #[serde(rename = "productName", default)]
+    pub product_name: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+/// `POST /sessions` request.
+#[derive(Debug, Serialize)]
+pub struct OpenSession<'a> {
+    #[serde(rename = "sessionName")]
+    pub session_name: &'a str,
+    pub properties: Map<String, Value>,
+}
+
+/// `POST /sessions` response.
+#[derive(Debug, Deserialize)]
+pub struct SessionHandle {
+    #[serde(rename = "sessionHandle")]
+    pub session_handle: String,
+}
+
+/// `POST /sessions/{s}/statements` request.
+#[derive(Debug, Serialize)]
+pub struct ExecuteStatement<'a> {
+    pub statement: &'a str,
+    #[serde(rename = "executionTimeout", skip_serializing_if = "Option::is_none")]
+    pub execution_timeout: Option<u64>,
+}
+
+/// `POST /sessions/{s}/statements` response.
+#[derive(Debug, Deserialize)]
+pub struct OperationHandle {
+    #[serde(rename = "operationHandle")]
+    pub operation_handle: String,
+}
+
+/// `GET …/operations/{o}/status`, also the answer of cancel and close.
+#[derive(Debug, Deserialize)]
+pub struct OperationStatus {
+    pub status: String,
+}
+
+/// Whether a page carries rows, says "ask again", or ends the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ResultType {
+    NotReady,
+    Payload,
+    Eos,
+}
+
+/// `SUCCESS` (DDL, SET: one `OK` row) or `SUCCESS_WITH_CONTENT` (queries, SHOW, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ResultKind {
+    Success,
+    SuccessWithContent,
+}
+
+/// `GET …/operations/{o}/result/{token}`: one page.
+#[derive(Debug, Deserialize)]
+pub struct ResultPage {
+    #[serde(rename = "resultType")]
+    pub result_type: ResultType,
+    /// v2+; absent on v1.
+    #[serde(rename = "isQueryResult", default)]
+    pub is_query_result: Option<bool>,
+    #[serde(rename = "jobID", default)]
+    pub job_id: Option<String>,
+    #[serde(rename = "resultKind", default)]
+    pub result_kind: Option<ResultKind>,
+    #[serde(default)]
+    pub results: Option<ResultSet>,
+    #[serde(rename = "nextResultUri", default)]
+    pub next_result_uri: Option<String>,
+}
+
+/// The `results` object of a page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ResultSet {
+    #[serde(default)]
+    pub columns: Vec<WireColumn>,
+    #[serde(default)]
+    pub data: Vec<WireRow>,
+}
+
+/// One column: name and Flink's logical type as JSON.
+#[derive(Debug, Deserialize)]
+pub struct WireColumn {
+    pub name: String,
+    #[serde(rename = "logicalType", default)]
+    pub logical_type: Value,
+}
+
+/// One row in the JSON row format.
+#[derive(Debug, Deserialize)]
+pub struct WireRow {
+    #[serde(default = "insert")]
+    pub kind: String,
+    #[serde(default)]
+    pub fields: Vec<Value>,
+}
+
+fn insert() -> String {
+    "INSERT".to_owned()
+}
+
+/// An error answer: `{"errors": ["Internal server error.", "<trace>"]}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ErrorBody {
+    #[serde(default)]
+    pub errors: Vec<String>,
+}
+
+impl WireColumn {
+    pub fn into_column(self) -> Column {
+        Column {
+            name: self.name,
+            data_type: data_type(self.logical_type),
+        }
+    }
+}
+
+impl WireRow {
+    pub fn into_row(self) -> Row {
+        Row {
+            kind: row_kind(&self.kind),
+            fields: self.fields,
+        }
+    }
+}
+
+/// An unknown kind is shown as an insert rather than failing the whole result.
+fn row_kind(kind: &str) -> RowKind {
+    match kind {
+        "UPDATE_BEFORE" => RowKind::UpdateBefore,
+        "UPDATE_AFTER" => RowKind::UpdateAfter,
+        "DELETE" => RowKind::Delete,
+        _ => RowKind::Insert,
+    }
+}
+
+/// Converts a `logicalType` JSON object into a `DataType`; never fails.
+pub fn data_type(raw: Value) -> DataType {
+    let root = raw
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("UNKNOWN")
+        .to_owned();
+    let nullable = raw.get("nullable").and_then(Value::as_bool).unwrap_or(true);
+    let sql = sql_spelling(&raw);
+    DataType {
+        root,
+        sql,
+        nullable,
+        raw,
+    }
+}
+
+/// The SQL spelling Flink itself prints, e.g. `DECIMAL(10, 2) NOT NULL`, `ROW<a INT, b STRING>`.
+fn sql_spelling(t: &Value) -> String {
+    let base = base_spelling(t);
+    match t.get("nullable").and_then(Value::as_bool) {
+        Some(false) => format!("{base} NOT NULL"),
+        _ => base,
+    }
+}
+
+fn base_spelling(t: &Value) -> String {
+    let root = t.get("type").and_then(Value::as_str).unwrap_or("UNKNOWN");
+    match root {
+        "CHAR" | "VARCHAR" | "BINARY" | "VARBINARY" => sized(root, t),
+        "DECIMAL" => decimal(t),
+        "TIME_WITHOUT_TIME_ZONE" | "TIME" => format!("TIME({})", num(t, "precision", 0)),
+        "TIMESTAMP_WITHOUT_TIME_ZONE" => format!("TIMESTAMP({})", num(t, "precision", 6)),
+        "TIMESTAMP_WITH_TIME_ZONE" => {
+            format!("TIMESTAMP({}) WITH TIME ZONE", num(t, "precision", 6))
+        }
+        "TIMESTAMP_WITH_LOCAL_TIME_ZONE" => format!("TIMESTAMP_LTZ({})", num(t, "precision", 6)),
+        "ARRAY" | "MULTISET" => format!("{root}<{}>", child(t, "elementType")),
+        "MAP" => format!("MAP<{}, {}>", child(t, "keyType"), child(t, "valueType")),
+        "ROW" | "STRUCTURED_TYPE" => row(root, t),
+        "TINYINT" | "SMALLINT" | "INTEGER" | "BIGINT" | "FLOAT" | "DOUBLE" | "BOOLEAN" | "DATE"
+        | "NULL" => short_name(root).to_owned(),
+        "INTERVAL_YEAR_MONTH" | "INTERVAL_DAY_TIME" => interval(root, t),
+        other => other.to_owned(),
+    }
+}
+
+/// Flink prints `STRING` for `VARCHAR(2147483647)` and `BYTES` for the maximal `VARBINARY`.
+fn sized(root: &str, t: &Value) -> String {
+    let len = num(t, "length", 1);
+    match (root, len) {
+        ("VARCHAR", 2_147_483_647) => "STRING".to_owned(),
+        ("VARBINARY", 2_147_483_647) => "BYTES".to_owned(),
+        _ => format!("{root}({len})"),
+    }
+}
+
+fn decimal(t: &Value) -> String {
+    format!(
+        "DECIMAL({}, {})",
+        num(t, "precision", 10),
+        num(t, "scale", 0)
+    )
+}
+
+fn interval(root: &str, t: &Value) -> String {
+    match t.get("resolution").and_then(Value::as_str) {
+        Some(res) => format!("INTERVAL {}", res.replace('_', " TO ")),
+        None => root.to_owned(),
+    }
+}
+
+fn short_name(root: &str) -> &str {
+    if root == "INTEGER" {
+        "INT"
+    } else {
+        root
+    }
+}
+
+fn row(root: &str, t: &Value) -> String {
+    let fields = t
+        .get("fields")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let inner: Vec<String> = fields.iter().map(row_field).collect();
+    format!("{root}<{}>", inner.join(", "))
+}
+
+fn row_field(f: &Value) -> String {
+    let name = f.get("name").and_then(Value::as_str).unwrap_or("?");
+    let ty = f
+        .get("fieldType")
+        .map(sql_spelling)
+        .unwrap_or_else(|| "UNKNOWN".to_owned());
+    format!("{name} {ty}")
+}
+
+fn child(t: &Value, key: &str) -> String {
+    t.get(key)
+        .map(sql_spelling)
+        .unwrap_or_else(|| "UNKNOWN".to_owned())
+}
+
+fn num(t: &Value, key: &str, default: u64) -> u64 {
+    t.get(key).and_then(Value::as_u64).unwrap_or(default)
+}
+
+/// Whether a type has a DECIMAL anywhere inside it.
+pub fn has_decimal(t: &Value) -> bool {
+    match t.get("type").and_then(Value::as_str) {
+        Some("DECIMAL") => true,
+        Some("ARRAY" | "MULTISET") => t.get("elementType").is_some_and(has_decimal),
+        Some("MAP") => t.get("valueType").is_some_and(has_decimal),
+        Some("ROW") => row_fields(t)
+            .iter()
+            .any(|f| f.get("fieldType").is_some_and(has_decimal)),
+        _ => false,
+    }
+}
+
+fn row_fields(t: &Value) -> &[Value] {
+    t.get("fields")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// Gives DECIMAL values back their scale. The gateway's JSON row format strips trailing zeros
+/// and Jackson then writes exponents: a `DECIMAL(10, 2)` 10.00 arrives as `1E+1`, 1.50 as `1.5`.
+pub fn restore_decimals(value: &mut Value, t: &Value) {
+    match (t.get("type").and_then(Value::as_str), value) {
+        (Some("DECIMAL"), v @ Value::Number(_)) => {
+            let scale = num(t, "scale", 0) as usize;
+            if let Some(fixed) =
+                plain_decimal(&v.to_string(), scale).and_then(|s| serde_json::from_str(&s).ok())
+            {
+                *v = fixed;
+            }
+        }
+        (Some("ARRAY"), Value::Array(items)) => {
+            let element = t.get("elementType").cloned().unwrap_or_default();
+            items
+                .iter_mut()
+                .for_each(|item| restore_decimals(item, &element));
+        }
+        (Some("MAP"), Value::Object(map)) => {
+            let value_type = t.get("valueType").cloned().unwrap_or_default();
+            map.values_mut()
+                .for_each(|v| restore_decimals(v, &value_type));
+        }
+        (Some("ROW"), Value::Object(map)) => {
+            for f in row_fields(t) {
+                let name = f.get("name").and_then(Value::as_str).unwrap_or_default();
+                if let (Some(v), Some(ft)) = (map.get_mut(name), f.get("fieldType")) {
+                    restore_decimals(v, ft);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `1E+1` with scale 2 → `10.00`; `-0.1` → `-0.10`. `None` for text that is not a plain number.
+fn plain_decimal(text: &str, scale: usize) -> Option<String> {
+    let (sign, unsigned) = text
+        .strip_prefix('-')
+        .map_or(("", text), |rest| ("-", rest));
+    let (mantissa, exp) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.trim_start_matches('+').parse::<i64>().ok()?),
+        None => (unsigned, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{int}{frac}");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let point = int.len() as i64 + exp;
+    let (int, frac) = shift_point(&digits, point);
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let frac = format!("{frac:0<scale$}");
+    Some(if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    })
+}
+
+/// Splits `digits` at `point` (which may lie outside them), padding with zeros.
+fn shift_point(digits: &str, point: i64) -> (String, String) {
+    let len = digits.len() as i64;
+    if point <= 0 {
+        (
+            String::new(),
+            format!("{}{digits}", "0".repeat((-point) as usize)),
+        )
+    } else if point >= len {
+        (
+            format!("{digits}{}", "0".repeat((point - len) as usize)),
+            String::new(),
+        )
+    } else {
+        let (a, b) = digits.split_at(point as usize);
+        (a.to_owned(), b.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sql(v: Value) -> String {
+        data_type(v).sql
+    }
+
+    #[test]
+    fn decimal_keeps_precision_and_scale() {
+        assert_eq!(
+            sql(json!({"type":"DECIMAL","nullable":true,"precision":10,"scale":2})),
+            "DECIMAL(10, 2)"
+        );
+    }
+
+    #[test]
+    fn not_null_is_spelled_out() {
+        let t = data_type(json!({"type":"INTEGER","nullable":false}));
+        assert_eq!(t.sql, "INT NOT NULL");
+        assert!(!t.nullable);
+        assert_eq!(t.root, "INTEGER");
+    }
+
+    #[test]
+    fn maximal_varchar_is_string() {
+        assert_eq!(
+            sql(json!({"type":"VARCHAR","nullable":true,"length":2147483647})),
+            "STRING"
+        );
+        assert_eq!(
+            sql(json!({"type":"CHAR","nullable":false,"length":1})),
+            "CHAR(1) NOT NULL"
+        );
+    }
+
+    #[test]
+    fn timestamps_carry_precision() {
+        assert_eq!(
+            sql(json!({"type":"TIMESTAMP_WITHOUT_TIME_ZONE","precision":3})),
+            "TIMESTAMP(3)"
+        );
+        assert_eq!(
+            sql(json!({"type":"TIMESTAMP_WITH_LOCAL_TIME_ZONE","precision":3})),
+            "TIMESTAMP_LTZ(3)"
+        );
+    }
+
+    #[test]
+    fn nested_types_are_spelled_recursively() {
+        let arr = json!({"type":"ARRAY","elementType":{"type":"INTEGER","nullable":true}});
+        assert_eq!(sql(arr), "ARRAY<INT>");
+        let map = json!({"type":"MAP","keyType":{"type":"VARCHAR","length":2147483647},"valueType":{"type":"INTEGER"}});
+        assert_eq!(sql(map), "MAP<STRING, INT>");
+        let row = json!({"type":"ROW","fields":[{"name":"a","fieldType":{"type":"INTEGER"}},
+            {"name":"b","fieldType":{"type":"VARCHAR","length":2147483647}}]});
+        assert_eq!(sql(row), "ROW<a INT, b STRING>");
+    }
+
+    #[test]
+    fn unknown_roots_do_not_crash() {
+        assert_eq!(sql(json!({"type":"VECTOR","dimension":3})), "VECTOR");
+        assert_eq!(sql(json!(null)), "UNKNOWN");
+        assert_eq!(sql(json!({"type":"RAW","class":"x"})), "RAW");
+    }
+
+    #[test]
+    fn decimals_get_their_scale_back() {
+        assert_eq!(plain_decimal("1E+1", 2).as_deref(), Some("10.00"));
+        assert_eq!(plain_decimal("1.5", 2).as_deref(), Some("1.50"));
+        assert_eq!(plain_decimal("-0.1", 2).as_deref(), Some("-0.10"));
+        assert_eq!(plain_decimal("0", 2).as_deref(), Some("0.00"));
+        assert_eq!(plain_decimal("1E+3", 0).as_deref(), Some("1000"));
+        assert_eq!(plain_decimal("1.5E-3", 4).as_deref(), Some("0.0015"));
+        assert_eq!(
+            plain_decimal("12345678901234567890.123", 3).as_deref(),
+            Some("12345678901234567890.123")
+        );
+        assert_eq!(plain_decimal("NaN", 2), None);
+    }
+
+    #[test]
+    fn decimals_inside_arrays_rows_and_maps_are_restored() {
+        let t = json!({"type":"ROW","fields":[
+            {"name":"a","fieldType":{"type":"ARRAY","elementType":{"type":"DECIMAL","precision":6,"scale":1}}},
+            {"name":"m","fieldType":{"type":"MAP","keyType":{"type":"VARCHAR"},"valueType":{"type":"DECIMAL","precision":5,"scale":2}}}]});
+        assert!(has_decimal(&t));
+        let mut v: Value = serde_json::from_str(r#"{"a":[1E+1,null],"m":{"k":2}}"#).unwrap();
+        restore_decimals(&mut v, &t);
+        assert_eq!(v.to_string(), r#"{"a":[10.0,null],"m":{"k":2.00}}"#);
+    }
+
+    #[test]
+    fn rows_keep_kind_and_exact_numbers() {
+        let w: WireRow =
+            serde_json::from_str(r#"{"kind":"UPDATE_AFTER","fields":[1.10, "x", null]}"#).unwrap();
+        let r = w.into_row();
+        assert_eq!(r.kind, RowKind::UpdateAfter);
+        assert_eq!(r.fields[0].to_string(), "1.10");
+    }
+}

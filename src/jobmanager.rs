@@ -1,0 +1,249 @@
+//! The JobManager REST client: job overview, job details with vertex states, cancel.
+//!
+//! Enough for `exec --wait running|finished` today; `jobs list/show/stop/savepoint` build on the
+//! same client later.
+
+use std::path::PathBuf;
+
+use reqwest::Method;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use crate::error::CliError;
+use crate::gateway::{errors, Error, Http, Log, Retry, Target};
+use crate::secrets::Redactor;
+
+/// What a user who cannot reach the JobManager should check first.
+pub const JOBMANAGER_HINT: &str =
+    "is the JobManager REST API reachable? (scripts/stack.sh status; FLINK_REST_URL or --jobmanager)";
+
+/// Job states in which a job will never run again.
+pub const TERMINAL_STATES: [&str; 4] = ["FINISHED", "FAILED", "CANCELED", "SUSPENDED"];
+
+/// A row of `GET /jobs/overview`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobOverview {
+    pub jid: String,
+    pub name: String,
+    pub state: String,
+    #[serde(rename = "start-time", default)]
+    pub start_time: i64,
+    #[serde(rename = "end-time", default)]
+    pub end_time: i64,
+    #[serde(default)]
+    pub duration: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Overview {
+    jobs: Vec<JobOverview>,
+}
+
+/// `GET /jobs/{id}`: the job and its vertices.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobDetails {
+    pub jid: String,
+    pub name: String,
+    pub state: String,
+    #[serde(default)]
+    pub vertices: Vec<Vertex>,
+}
+
+/// One vertex (operator chain) of a job.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Vertex {
+    pub id: String,
+    pub name: String,
+    /// CREATED, SCHEDULED, DEPLOYING, INITIALIZING, RUNNING, FINISHED, FAILED, CANCELED, …
+    pub status: String,
+    #[serde(default)]
+    pub parallelism: i64,
+}
+
+impl JobDetails {
+    /// Every vertex runs (or has already finished its bounded input). After a TaskManager dies
+    /// the job still says RUNNING while its tasks wait for slots, so the job state alone lies.
+    pub fn all_vertices_running(&self) -> bool {
+        self.state == "RUNNING"
+            && self
+                .vertices
+                .iter()
+                .all(|v| v.status == "RUNNING" || v.status == "FINISHED")
+    }
+
+    /// The job reached a state it will never leave.
+    pub fn is_terminal(&self) -> bool {
+        TERMINAL_STATES.contains(&self.state.as_str())
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Exceptions {
+    #[serde(rename = "exceptionHistory", default)]
+    history: Option<History>,
+    #[serde(rename = "root-exception", default)]
+    root_exception: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct History {
+    #[serde(default)]
+    entries: Vec<ExceptionEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ExceptionEntry {
+    #[serde(default)]
+    stacktrace: String,
+}
+
+/// A JobManager REST client.
+#[derive(Clone)]
+pub struct JobManager {
+    http: Http,
+}
+
+impl JobManager {
+    /// Builds a client for `url` (no network yet).
+    pub fn new(
+        url: &str,
+        ca_cert: Option<PathBuf>,
+        redactor: Redactor,
+        log: Option<Log>,
+    ) -> Result<Self, CliError> {
+        let target = Target {
+            base: url.trim_end_matches('/').to_owned(),
+            headers: Vec::new(),
+            token: None,
+            ca_cert,
+            what: "JobManager",
+            hint: JOBMANAGER_HINT.to_owned(),
+        };
+        Ok(JobManager {
+            http: Http::new(target, redactor, log)?,
+        })
+    }
+
+    /// The base URL.
+    pub fn url(&self) -> &str {
+        self.http.base()
+    }
+
+    /// `GET /jobs/overview`: every job with name, state and times, in one call.
+    pub async fn overview(&self) -> Result<Vec<JobOverview>, CliError> {
+        let o: Overview = self
+            .http
+            .call(
+                Method::GET,
+                "/jobs/overview",
+                None::<&()>,
+                Retry::Idempotent,
+            )
+            .await?;
+        Ok(o.jobs)
+    }
+
+    /// `GET /jobs/{id}`; `None` when the JobManager does not know the job.
+    pub async fn job(&self, id: &str) -> Result<Option<JobDetails>, CliError> {
+        let path = format!("/jobs/{id}");
+        self.http
+            .call_optional(Method::GET, &path, Retry::Idempotent)
+            .await
+            .map_err(Error::into_cli)
+    }
+
+    /// `PATCH /jobs/{id}?mode=cancel` (a query parameter: `mode=stop` is not a stop).
+    pub async fn cancel(&self, id: &str) -> Result<(), CliError> {
+        let path = format!("/jobs/{id}?mode=cancel");
+        let _: IgnoredAny = self
+            .http
+            .call(Method::PATCH, &path, None::<&()>, Retry::Idempotent)
+            .await?;
+        Ok(())
+    }
+
+    /// The latest exception of a job reduced to its root cause, with the full trace.
+    pub async fn root_exception(&self, id: &str) -> Result<Option<errors::ServerError>, CliError> {
+        let path = format!("/jobs/{id}/exceptions");
+        let e: Option<Exceptions> = self
+            .http
+            .call_optional(Method::GET, &path, Retry::Idempotent)
+            .await
+            .map_err(Error::into_cli)?;
+        let e = e.unwrap_or_default();
+        let latest = e
+            .history
+            .and_then(|h| h.entries.into_iter().next())
+            .map(|x| x.stacktrace);
+        let trace = latest.or(e.root_exception).filter(|t| !t.trim().is_empty());
+        Ok(trace.map(|t| self.redacted(errors::from_trace(&t))))
+    }
+
+    fn redacted(&self, e: errors::ServerError) -> errors::ServerError {
+        let r = self.http.redactor();
+        errors::ServerError {
+            message: r.redact(&e.message).into_owned(),
+            line_col: e.line_col,
+            detail: r.redact(&e.detail).into_owned(),
+        }
+    }
+}
+
+/// The JobManager URL next to a gateway on this machine (the gateway on 8083, the JobManager's
+/// REST API on 8081, as Flink's defaults and our local stack have it). A remote gateway gives
+/// nothing: guessing there would point at the wrong cluster.
+pub fn derive_url(gateway_url: &str) -> Option<String> {
+    let rest = gateway_url.strip_prefix("http://")?;
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let path = &rest[authority.len()..];
+    if !path.trim_matches('/').is_empty() {
+        return None;
+    }
+    let host = authority.strip_suffix(":8083")?;
+    let local = ["localhost", "127.0.0.1", "[::1]"].contains(&host);
+    local.then(|| format!("http://{host}:8081"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_gateways_have_a_derivable_jobmanager() {
+        assert_eq!(
+            derive_url("http://127.0.0.1:8083").as_deref(),
+            Some("http://127.0.0.1:8081")
+        );
+        assert_eq!(
+            derive_url("http://localhost:8083/").as_deref(),
+            Some("http://localhost:8081")
+        );
+    }
+
+    #[test]
+    fn remote_or_prefixed_gateways_do_not() {
+        assert_eq!(derive_url("http://gateway.prod:8083"), None);
+        assert_eq!(derive_url("http://localhost:8083/sql"), None);
+        assert_eq!(derive_url("https://localhost:8083"), None);
+        assert_eq!(derive_url("http://localhost:9999"), None);
+    }
+
+    #[test]
+    fn vertices_decide_whether_a_job_runs() {
+        let v = |s: &str| Vertex {
+            id: "v".into(),
+            name: "n".into(),
+            status: s.into(),
+            parallelism: 1,
+        };
+        let mut job = JobDetails {
+            jid: "j".into(),
+            name: "n".into(),
+            state: "RUNNING".into(),
+            vertices: vec![v("RUNNING"), v("SCHEDULED")],
+        };
+        assert!(!job.all_vertices_running());
+        job.vertices[1] = v("FINISHED");
+        assert!(job.all_vertices_running());
+    }
+}

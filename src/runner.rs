@@ -1,0 +1,590 @@
+//! The runner: statements in order, in one session, with every event emitted into a `Sink`.
+//!
+//! Per statement: submit, fetch pages to the end (streaming them into the sink), close the
+//! operation; for INSERTs optionally wait for the job. Cancellation (SIGINT/SIGTERM), `--timeout`,
+//! `--max-rows` and `--max-wait` all end in the same place: cancel and close the operation.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use tokio::time::sleep;
+
+use crate::cli::WaitFor;
+use crate::error::{CliError, Exit};
+use crate::gateway::{self, Error, Log, OperationId, Page, ResultType, ServerError, Session};
+use crate::jobmanager::{self, JobDetails, JobManager};
+use crate::model::{Failure, Outcome, Row, Status, StopReason, Summary};
+use crate::render::Sink;
+use crate::script::Statement;
+use crate::secrets::Redactor;
+use crate::settings;
+
+/// Pauses between fetches that brought no rows, in ms: the first retries come within
+/// milliseconds (most DDL answers in under 10 ms), then settle at the cap. Reset by any row.
+pub const BACKOFF_MS: [u64; 9] = [1, 2, 5, 10, 20, 50, 100, 200, 250];
+
+/// Pauses between JobManager polls while waiting for a job: first 50 ms, doubling to 500 ms.
+const JOB_POLL_FIRST: Duration = Duration::from_millis(50);
+const JOB_POLL_MAX: Duration = Duration::from_millis(500);
+
+/// How a run behaves; built once, before anything is sent.
+#[derive(Clone)]
+pub struct RunOptions {
+    pub continue_on_error: bool,
+    /// Stop a query after this many rows (a success).
+    pub max_rows: Option<u64>,
+    /// Stop a query after this long (a success).
+    pub max_wait: Option<Duration>,
+    pub wait: WaitFor,
+    /// Give up on one statement (or the job it waits for) after this long: exit 4.
+    pub timeout: Duration,
+    /// Needed when `wait` is running or finished.
+    pub jobmanager: Option<JobManager>,
+}
+
+impl RunOptions {
+    /// Validates the settings before any session is opened: `--wait running|finished` needs a
+    /// JobManager URL (given, or derivable for a local gateway), else exit 2.
+    pub fn new(
+        run: &settings::Run,
+        gateway: &settings::Gateway,
+        redactor: &Redactor,
+        log: Option<Log>,
+    ) -> Result<RunOptions, CliError> {
+        let jobmanager = match run.wait {
+            WaitFor::Submitted => None,
+            WaitFor::Running | WaitFor::Finished => Some(jobmanager_for(gateway, redactor, log)?),
+        };
+        Ok(RunOptions {
+            continue_on_error: run.continue_on_error,
+            max_rows: run.max_rows,
+            max_wait: run.max_wait,
+            wait: run.wait,
+            timeout: run.timeout,
+            jobmanager,
+        })
+    }
+}
+
+fn jobmanager_for(
+    gateway: &settings::Gateway,
+    redactor: &Redactor,
+    log: Option<Log>,
+) -> Result<JobManager, CliError> {
+    let url = gateway
+        .jobmanager_url
+        .clone()
+        .or_else(|| jobmanager::derive_url(&gateway.url));
+    let url = url.ok_or_else(|| {
+        CliError::input("--wait running|finished needs the JobManager REST URL")
+            .with_hint("set FLINK_REST_URL in the profile or pass --jobmanager URL (e.g. http://127.0.0.1:8081)")
+    })?;
+    JobManager::new(&url, gateway.ca_cert.clone(), redactor.clone(), log)
+}
+
+/// Asks a run to stop; the exit code says why (130 for SIGINT, 143 for SIGTERM).
+#[derive(Clone)]
+pub struct Canceller(Arc<watch::Sender<Option<Exit>>>);
+
+/// The run's side of a `Canceller`: cheap to clone, checked at every wait.
+#[derive(Clone)]
+pub struct Cancel(watch::Receiver<Option<Exit>>);
+
+/// A connected pair: give the `Cancel` to the run, keep the `Canceller`.
+pub fn cancellation() -> (Canceller, Cancel) {
+    let (tx, rx) = watch::channel(None);
+    (Canceller(Arc::new(tx)), Cancel(rx))
+}
+
+impl Canceller {
+    /// Requests cancellation; the first request decides the exit code.
+    pub fn cancel(&self, exit: Exit) {
+        self.0.send_if_modified(|current| {
+            if current.is_some() {
+                return false;
+            }
+            *current = Some(exit);
+            true
+        });
+    }
+
+    /// Wires SIGINT (→ 130) and SIGTERM (→ 143) to this canceller. Needs a running tokio runtime.
+    pub fn on_signals(&self) -> std::io::Result<()> {
+        let sigint = self.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                sigint.cancel(Exit::Interrupted);
+            }
+        });
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            let sigterm = self.clone();
+            tokio::spawn(async move {
+                if term.recv().await.is_some() {
+                    sigterm.cancel(Exit::Terminated);
+                }
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Cancel {
+    /// A `Cancel` that never fires.
+    pub fn never() -> Cancel {
+        let (_, rx) = watch::channel(None);
+        Cancel(rx)
+    }
+
+    /// The exit code of a cancellation already requested.
+    pub fn requested(&self) -> Option<Exit> {
+        *self.0.borrow()
+    }
+
+    /// Resolves when cancellation is requested (at once if it already was).
+    pub async fn wait(&self) -> Exit {
+        let mut rx = self.0.clone();
+        let exit = rx.wait_for(Option::is_some).await.ok().and_then(|v| *v);
+        match exit {
+            Some(exit) => exit,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// A whole batch run: connect, run, and close the session on every path.
+pub async fn exec(
+    gateway: &settings::Gateway,
+    redactor: Redactor,
+    log: Option<Log>,
+    statements: &[Statement],
+    opts: &RunOptions,
+    sink: &mut dyn Sink,
+    cancel: &Cancel,
+) -> anyhow::Result<(Summary, Exit)> {
+    let session = tokio::select! {
+        s = gateway::connect(gateway, redactor, log) => s?,
+        exit = cancel.wait() => return skip_all(statements, sink, exit),
+    };
+    let result = run(&session, statements, opts, sink, cancel).await;
+    let http = session.client().http().clone();
+    if let Err(e) = session.close().await {
+        http.log(&format!("closing the session failed: {e}"));
+    }
+    result
+}
+
+fn skip_all(
+    statements: &[Statement],
+    sink: &mut dyn Sink,
+    exit: Exit,
+) -> anyhow::Result<(Summary, Exit)> {
+    let mut tally = Tally::default();
+    for stmt in statements {
+        let outcome = Outcome::new(Status::Skipped, Duration::ZERO);
+        sink.finished(stmt, &outcome)?;
+        tally.record(stmt, &outcome, false);
+    }
+    let summary = tally.summary;
+    sink.done(&summary)?;
+    Ok((summary, exit))
+}
+
+/// Runs `statements` in order in `session`. Stops at the first failure unless
+/// `continue_on_error`; what is not run is reported as skipped. The caller closes the session.
+pub async fn run(
+    session: &Session,
+    statements: &[Statement],
+    opts: &RunOptions,
+    sink: &mut dyn Sink,
+    cancel: &Cancel,
+) -> anyhow::Result<(Summary, Exit)> {
+    let clock = Instant::now();
+    let mut tally = Tally::default();
+    for stmt in statements {
+        let outcome = if tally.stopped || cancel.requested().is_some() {
+            Outcome::new(Status::Skipped, Duration::ZERO)
+        } else {
+            run_statement(session, stmt, opts, sink, cancel).await?
+        };
+        sink.finished(stmt, &outcome)?;
+        tally.record(stmt, &outcome, opts.continue_on_error);
+    }
+    tally.summary.elapsed = clock.elapsed();
+    sink.done(&tally.summary)?;
+    let exit = cancel.requested().or(tally.exit).unwrap_or(Exit::Success);
+    Ok((tally.summary, exit))
+}
+
+/// Counts outcomes and decides whether the run goes on.
+#[derive(Default)]
+struct Tally {
+    summary: Summary,
+    /// The first problem's exit code.
+    exit: Option<Exit>,
+    stopped: bool,
+}
+
+impl Tally {
+    fn record(&mut self, stmt: &Statement, outcome: &Outcome, continue_on_error: bool) {
+        match outcome.status {
+            Status::Ok => self.summary.ok += 1,
+            Status::Skipped => self.summary.skipped += 1,
+            Status::Failed | Status::TimedOut | Status::Interrupted => {
+                self.summary.failed += 1;
+                self.exit
+                    .get_or_insert(if outcome.status == Status::TimedOut {
+                        Exit::Timeout
+                    } else {
+                        Exit::StatementFailed
+                    });
+                self.stopped |= !continue_on_error || outcome.status == Status::Interrupted;
+            }
+        }
+        if let Some(job) = &outcome.job_id {
+            self.summary.jobs.push((stmt.index, job.clone()));
+        }
+    }
+}
+
+/// How a statement ended.
+#[derive(Debug)]
+enum End {
+    /// The result was read to its end (and the job reached what `--wait` asked for).
+    Done,
+    Stopped(StopReason),
+    Failed(Failure),
+    TimedOut,
+    Interrupted,
+}
+
+/// What the sink gets from this statement's result, decided by its first page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Unknown,
+    /// Columns and rows (queries, SHOW, DESCRIBE, EXPLAIN, bare SET).
+    Rows {
+        query: bool,
+    },
+    /// The lone `OK` of SET, RESET, DDL: nothing, like Flink's "Execute statement succeeded."
+    Silent,
+    /// INSERT / statement set: the job id, not the row that repeats it.
+    Job,
+}
+
+async fn run_statement(
+    session: &Session,
+    stmt: &Statement,
+    opts: &RunOptions,
+    sink: &mut dyn Sink,
+    cancel: &Cancel,
+) -> anyhow::Result<Outcome> {
+    sink.started(stmt)?;
+    let clock = Instant::now();
+    // Not raced against cancellation: once sent we must learn the handle, or we could not cancel it.
+    let op = match session.submit(&stmt.sql).await {
+        Ok(op) => op,
+        Err(Error::Server(e)) => return Ok(failed_outcome(stmt, e, clock.elapsed())),
+        Err(e) => return Err(e.into()),
+    };
+    let mut st = StatementRun {
+        session,
+        stmt,
+        opts,
+        op,
+        clock,
+        mode: Mode::Unknown,
+        rows: 0,
+        job_id: None,
+        job_state: None,
+    };
+    let deadline = tokio::time::Instant::from_std(clock + opts.timeout);
+    let end = tokio::select! {
+        end = st.fetch_all(sink) => end,
+        _ = cancel.wait() => Ok(End::Interrupted),
+        _ = tokio::time::sleep_until(deadline) => Ok(End::TimedOut),
+    };
+    st.release(&end).await;
+    let end = match end? {
+        End::Done if st.job_id.is_some() && opts.wait != WaitFor::Submitted => {
+            tokio::select! {
+                end = st.wait_for_job() => end?,
+                _ = cancel.wait() => End::Interrupted,
+                _ = tokio::time::sleep_until(deadline) => End::TimedOut,
+            }
+        }
+        end => end,
+    };
+    Ok(st.outcome(end))
+}
+
+fn failed_outcome(stmt: &Statement, e: ServerError, elapsed: Duration) -> Outcome {
+    let mut outcome = Outcome::new(Status::Failed, elapsed);
+    outcome.failure = Some(failure(stmt, e));
+    outcome
+}
+
+/// A server error as a statement failure, its position mapped back into the source file.
+fn failure(stmt: &Statement, e: ServerError) -> Failure {
+    let pos = e
+        .line_col
+        .map(|(line, column)| stmt.source_pos(line, column));
+    Failure {
+        message: e.message,
+        pos,
+        detail: Some(e.detail),
+    }
+}
+
+/// One statement in flight.
+struct StatementRun<'a> {
+    session: &'a Session,
+    stmt: &'a Statement,
+    opts: &'a RunOptions,
+    op: OperationId,
+    clock: Instant,
+    mode: Mode,
+    rows: u64,
+    job_id: Option<String>,
+    job_state: Option<String>,
+}
+
+impl StatementRun<'_> {
+    /// Follows the result from page 0 to its end, streaming rows into the sink page by page.
+    async fn fetch_all(&mut self, sink: &mut dyn Sink) -> anyhow::Result<End> {
+        let mut path = self.session.first_page(&self.op);
+        let mut backoff = 0;
+        loop {
+            let page = match self.session.fetch(&path).await {
+                Ok(page) => page,
+                Err(Error::Server(e)) => return Ok(End::Failed(failure(self.stmt, e))),
+                Err(e) => return Err(e.into()),
+            };
+            let (result_type, next) = (page.result_type, page.next.clone());
+            let brought = self.on_page(page, sink)?;
+            if let Some(reason) = self.stop_reason() {
+                return Ok(End::Stopped(reason));
+            }
+            match (result_type, next) {
+                (ResultType::Eos, _) | (ResultType::Payload, None) => return Ok(End::Done),
+                (ResultType::Payload, Some(next)) => path = next,
+                // NOT_READY: the same token again.
+                (ResultType::NotReady, _) => {}
+            }
+            if brought > 0 {
+                backoff = 0;
+            } else {
+                self.pause(backoff).await;
+                backoff += 1;
+            }
+        }
+    }
+
+    /// Sleeps the `step`th back-off, but never past `--max-wait`.
+    async fn pause(&self, step: usize) {
+        let ms = BACKOFF_MS[step.min(BACKOFF_MS.len() - 1)];
+        let mut pause = Duration::from_millis(ms);
+        if let (Some(max), Mode::Rows { query: true }) = (self.opts.max_wait, self.mode) {
+            pause = pause.min(max.saturating_sub(self.clock.elapsed()));
+        }
+        sleep(pause).await;
+    }
+
+    /// Hands one page to the sink; returns how many rows it brought.
+    fn on_page(&mut self, page: Page, sink: &mut dyn Sink) -> std::io::Result<usize> {
+        if page.result_type == ResultType::NotReady {
+            return Ok(0);
+        }
+        if self.mode == Mode::Unknown {
+            self.mode = self.decide(&page, sink)?;
+        }
+        let brought = page.rows.len();
+        if let Mode::Rows { .. } = self.mode {
+            self.emit(page.rows, sink)?;
+        }
+        Ok(brought)
+    }
+
+    fn decide(&mut self, page: &Page, sink: &mut dyn Sink) -> std::io::Result<Mode> {
+        match &page.job_id {
+            // A SELECT carries a job id too (v2+); only a non-query's job is "submitted".
+            Some(job) if page.is_query != Some(true) => {
+                self.job_id = Some(job.clone());
+                sink.job_submitted(self.stmt, job)?;
+                Ok(Mode::Job)
+            }
+            _ if !page.with_content => Ok(Mode::Silent),
+            _ => {
+                sink.columns(self.stmt, &page.columns)?;
+                Ok(Mode::Rows {
+                    query: page.is_query.unwrap_or(true),
+                })
+            }
+        }
+    }
+
+    fn emit(&mut self, mut rows: Vec<Row>, sink: &mut dyn Sink) -> std::io::Result<()> {
+        if let (Some(max), Mode::Rows { query: true }) = (self.opts.max_rows, self.mode) {
+            rows.truncate(usize::try_from(max.saturating_sub(self.rows)).unwrap_or(usize::MAX));
+        }
+        if !rows.is_empty() {
+            sink.rows(self.stmt, &rows)?;
+            self.rows += rows.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// `--max-rows` / `--max-wait` apply to queries only.
+    fn stop_reason(&self) -> Option<StopReason> {
+        if self.mode != (Mode::Rows { query: true }) {
+            return None;
+        }
+        if let Some(max) = self.opts.max_rows.filter(|&m| self.rows >= m) {
+            return Some(StopReason::MaxRows(max));
+        }
+        self.opts
+            .max_wait
+            .filter(|&w| self.clock.elapsed() >= w)
+            .map(StopReason::MaxWait)
+    }
+
+    /// Cancels the operation unless it ended by itself, then closes it. Failures here are only
+    /// logged: the outcome already says what happened, and the session's close sweeps up.
+    async fn release(&self, end: &anyhow::Result<End>) {
+        let ended = matches!(end, Ok(End::Done | End::Failed(_)));
+        if !ended {
+            if let Err(e) = self.session.cancel(&self.op).await {
+                self.log(&format!(
+                    "cancelling operation {} failed: {}",
+                    self.op.0,
+                    e.into_cli()
+                ));
+            }
+        }
+        if let Err(e) = self.session.close_operation(&self.op).await {
+            self.log(&format!(
+                "closing operation {} failed: {}",
+                self.op.0,
+                e.into_cli()
+            ));
+        }
+    }
+
+    /// Polls the JobManager until the job reaches what `--wait` asked for, or fails.
+    async fn wait_for_job(&mut self) -> Result<End, CliError> {
+        let (Some(jm), Some(id)) = (&self.opts.jobmanager, self.job_id.clone()) else {
+            return Ok(End::Done);
+        };
+        let mut delay = JOB_POLL_FIRST;
+        loop {
+            if let Some(job) = jm.job(&id).await? {
+                self.job_state = Some(job.state.clone());
+                if reached(&job, self.opts.wait) {
+                    return Ok(End::Done);
+                }
+                if gave_up(&job) {
+                    return Ok(End::Failed(job_failure(jm, &job).await?));
+                }
+            }
+            sleep(delay).await;
+            delay = (delay * 2).min(JOB_POLL_MAX);
+        }
+    }
+
+    fn outcome(&self, end: End) -> Outcome {
+        let mut o = Outcome::new(Status::Ok, self.clock.elapsed());
+        o.rows = self.rows;
+        o.job_id = self.job_id.clone();
+        o.job_state = self.job_state.clone();
+        match end {
+            End::Done => {}
+            End::Stopped(reason) => o.stopped = Some(reason),
+            End::Failed(f) => (o.status, o.failure) = (Status::Failed, Some(f)),
+            End::TimedOut => {
+                (o.status, o.failure) = (Status::TimedOut, Some(self.timeout_failure()))
+            }
+            End::Interrupted => o.status = Status::Interrupted,
+        }
+        o
+    }
+
+    fn timeout_failure(&self) -> Failure {
+        let after = humantime::format_duration(self.opts.timeout);
+        let message = match (&self.job_id, &self.job_state) {
+            (Some(id), Some(state)) => {
+                format!("timed out after {after} waiting for job {id} (last seen {state})")
+            }
+            (Some(id), None) => format!("timed out after {after} waiting for job {id}"),
+            _ => format!("timed out after {after}; the operation was cancelled"),
+        };
+        Failure {
+            message,
+            pos: None,
+            detail: None,
+        }
+    }
+
+    fn log(&self, line: &str) {
+        self.session.client().http().log(line);
+    }
+}
+
+/// The job is where `--wait` wants it. A job that finished also "ran".
+fn reached(job: &JobDetails, wait: WaitFor) -> bool {
+    match wait {
+        WaitFor::Submitted => true,
+        WaitFor::Running => job.all_vertices_running() || job.state == "FINISHED",
+        WaitFor::Finished => job.state == "FINISHED",
+    }
+}
+
+/// The job will not get there. FAILING and RESTARTING are not final: a restart strategy may
+/// bring the job back, so they are waited out (up to the timeout).
+fn gave_up(job: &JobDetails) -> bool {
+    job.is_terminal() || job.state == "CANCELLING"
+}
+
+async fn job_failure(jm: &JobManager, job: &JobDetails) -> Result<Failure, CliError> {
+    let cause = jm.root_exception(&job.jid).await?;
+    let message = match &cause {
+        Some(c) => format!("job {} {}: {}", job.jid, job.state, c.message),
+        None => format!("job {} {}", job.jid, job.state),
+    };
+    Ok(Failure {
+        message,
+        pos: None,
+        detail: cause.map(|c| c.detail),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn first_cancel_decides_the_exit_code() {
+        let (canceller, cancel) = cancellation();
+        assert_eq!(cancel.requested(), None);
+        canceller.cancel(Exit::Terminated);
+        canceller.cancel(Exit::Interrupted);
+        assert_eq!(cancel.wait().await, Exit::Terminated);
+        assert_eq!(cancel.requested(), Some(Exit::Terminated));
+    }
+
+    #[tokio::test]
+    async fn never_never_fires() {
+        let cancel = Cancel::never();
+        let waited = tokio::time::timeout(Duration::from_millis(20), cancel.wait()).await;
+        assert!(waited.is_err());
+    }
+
+    #[test]
+    fn backoff_starts_in_milliseconds_and_caps_low() {
+        assert_eq!(BACKOFF_MS[0], 1);
+        assert!(*BACKOFF_MS.last().unwrap() <= 300);
+        assert!(BACKOFF_MS.windows(2).all(|w| w[0] < w[1]));
+    }
+}
