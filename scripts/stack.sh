@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The local test stack on 127.0.0.1: Kafka (SASL_SSL, SCRAM-SHA-512), a schema registry behind basic auth, and a
 # Flink 2.0 session cluster with its SQL Gateway. Downloads are cached in ~/.cache/flink-sql, state (pids, logs,
 # data) lives in ~/.local/state/flink-sql/stack, and `up` writes the connection facts to env/local.env.
@@ -59,6 +60,7 @@ write_env_file() {
   ENV_KEYS=(); ENV_VALUES=()
   env_merge <<<"KAFKA_ENV=local"
   if service_loadable flink; then
+    # shellcheck source=stack/flink.sh
     [ "$(type -t flink_env)" = function ] || . "$STACK_DIR/flink.sh"
     env_merge < <(flink_env)
   fi

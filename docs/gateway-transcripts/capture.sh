@@ -278,8 +278,8 @@ kafka() {
 
 # Waits (up to 60 s) until no job on the JobManager is in a non-terminal state.
 wait_for_jobs() {
-  local i
-  for i in $(seq 1 120); do
+  local _
+  for _ in $(seq 1 120); do
     [ "$(curl -s "$FLINK_REST/jobs/overview" | jq '[.jobs[] | select(.state | IN("FINISHED","FAILED","CANCELED") | not)] | length')" = 0 ] && return 0
     sleep 0.5
   done

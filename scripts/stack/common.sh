@@ -1,8 +1,10 @@
+# shellcheck shell=bash
 # Shared helpers for the local stack scripts. Sourced, never executed.
 # Downloads are cached outside the repository; state (pids, logs, data) lives in a state dir.
 
 FLINK_SQL_CACHE="${FLINK_SQL_CACHE:-$HOME/.cache/flink-sql}"
 STACK_STATE="${FLINK_SQL_STACK_STATE:-$HOME/.local/state/flink-sql/stack}"
+# shellcheck disable=SC2034  # used by the scripts that source this file
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 mkdir -p "$FLINK_SQL_CACHE" "$STACK_STATE/pids" "$STACK_STATE/logs"
 
@@ -77,7 +79,8 @@ stop_services() {
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     pids+=("$pid"); names+=("$name")
   done
-  for i in $(seq 1 60); do
+  # 30 s: a JVM's first exit also writes its class-data-sharing archive (several seconds on a busy machine).
+  for i in $(seq 1 120); do
     alive=0
     for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
     [ "$alive" = 0 ] && break
@@ -87,7 +90,7 @@ stop_services() {
     pid="${pids[$i]}"
     if kill -0 "$pid" 2>/dev/null; then
       kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-      log "${names[$i]} killed (did not stop within 15 s)"
+      log "${names[$i]} killed (did not stop within 30 s)"
     else
       log "${names[$i]} stopped"
     fi

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Local Flink 2.0 session cluster (JobManager + TaskManager) and SQL Gateway. Sourced by scripts/stack.sh
 # after common.sh; never executed. Public functions: flink_up, flink_down, flink_status (plus flink_start /
 # flink_wait, which flink_up chains, so stack.sh can overlap Flink's JVM startup with the other services).
@@ -143,7 +144,7 @@ flink_write_config() {
 env:
   java:
     opts:
-      all: $FLINK_JAVA_OPTS_ALL
+      all: $FLINK_JAVA_OPTS_ALL -Djava.io.tmpdir=$STACK_STATE/flink-tmp
       sql-gateway: -Xms128m -Xmx640m
   pid:
     dir: "$STACK_STATE/flink-pids"
@@ -280,6 +281,14 @@ flink_capture() {
   fi
 }
 
+# flink_cds_opt ARCHIVE: Java 17 dynamic AppCDS. The first run of a recorded command writes ARCHIVE when the
+# JVM exits normally (our SIGTERM counts); later runs map it and load Flink's classes much faster. A missing,
+# stale or truncated archive costs only speed (the JVM then runs without it). FLINK_STACK_CDS=0 turns it off.
+flink_cds_opt() {
+  [ "${FLINK_STACK_CDS:-1}" = 1 ] || { echo "-Xshare:auto"; return 0; }
+  if [ -s "$1" ]; then echo "-XX:SharedArchiveFile=$1"; else echo "-XX:ArchiveClassesAtExit=$1"; fi
+}
+
 # flink_launch SERVICE SCRIPT ARGS...: starts the JVM in its own process group, so the recorded pid is the
 # JVM's. Without a recorded command, runs the distribution's script in the foreground (its exec chain also
 # ends in the JVM).
@@ -290,7 +299,8 @@ flink_launch() {
   if [ -s "$rec.argv" ]; then
     mapfile -d '' -t envs <"$rec.env"
     mapfile -d '' -t argv <"$rec.argv"
-    start_service "$svc" "$STACK_STATE/logs/$svc.log" env "${envs[@]}" "$(flink_real_java)" "${argv[@]}"
+    start_service "$svc" "$STACK_STATE/logs/$svc.log" env "${envs[@]}" "$(flink_real_java)" \
+      -Xlog:cds=off -Xlog:cds+dynamic=off "$(flink_cds_opt "$rec.jsa")" "${argv[@]}"
   else
     start_service "$svc" "$STACK_STATE/logs/$svc.log" \
       env FLINK_CONF_DIR="$FLINK_CONF" FLINK_LOG_DIR="$FLINK_LOGS" FLINK_PID_DIR="$STACK_STATE/flink-pids" \
