@@ -287,8 +287,10 @@ async fn run_statement(
     // Not raced against cancellation: once sent we must learn the handle, or we could not cancel it.
     let op = match session.submit(&stmt.sql).await {
         Ok(op) => op,
-        Err(Error::Server(e)) => return Ok(failed_outcome(stmt, e, clock.elapsed())),
-        Err(e) => return Err(e.into()),
+        Err(Error::Server(e)) if !e.is_session_lost() => {
+            return Ok(failed_outcome(stmt, e, clock.elapsed()))
+        }
+        Err(e) => return Err(session_error(e).into()),
     };
     let mut st = StatementRun {
         session,
@@ -319,6 +321,17 @@ async fn run_statement(
         end => end,
     };
     Ok(st.outcome(end))
+}
+
+/// An error no statement is to blame for: exit 3, with a hint when the session is gone.
+fn session_error(e: Error) -> CliError {
+    let lost = matches!(&e, Error::Server(s) if s.is_session_lost());
+    let err = e.into_cli();
+    if lost {
+        err.with_hint("the gateway no longer knows this session: was it restarted, or was the session idle too long?")
+    } else {
+        err
+    }
 }
 
 fn failed_outcome(stmt: &Statement, e: ServerError, elapsed: Duration) -> Outcome {
@@ -360,8 +373,10 @@ impl StatementRun<'_> {
         loop {
             let page = match self.session.fetch(&path).await {
                 Ok(page) => page,
-                Err(Error::Server(e)) => return Ok(End::Failed(failure(self.stmt, e))),
-                Err(e) => return Err(e.into()),
+                Err(Error::Server(e)) if !e.is_session_lost() => {
+                    return Ok(End::Failed(failure(self.stmt, e)))
+                }
+                Err(e) => return Err(session_error(e).into()),
             };
             let (result_type, next) = (page.result_type, page.next.clone());
             let brought = self.on_page(page, sink)?;
@@ -370,6 +385,11 @@ impl StatementRun<'_> {
             }
             match (result_type, next) {
                 (ResultType::Eos, _) | (ResultType::Payload, None) => return Ok(End::Done),
+                // The lone `OK` or the job id is all such a result ever holds: fetching its EOS
+                // page would only add a round trip per statement.
+                (ResultType::Payload, Some(_)) if matches!(self.mode, Mode::Silent | Mode::Job) => {
+                    return Ok(End::Done)
+                }
                 (ResultType::Payload, Some(next)) => path = next,
                 // NOT_READY: the same token again.
                 (ResultType::NotReady, _) => {}

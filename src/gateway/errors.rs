@@ -23,6 +23,14 @@ pub struct ServerError {
     pub detail: String,
 }
 
+impl ServerError {
+    /// The gateway no longer knows our session (restarted, or idle too long): nothing a statement
+    /// did wrong, and nothing after it can run.
+    pub fn is_session_lost(&self) -> bool {
+        self.message.starts_with("Session '") && self.message.ends_with("' does not exist.")
+    }
+}
+
 /// Reads an error body (`{"errors": [...]}` or anything else) into a `ServerError`.
 pub fn parse(body: &str) -> ServerError {
     let errors = match serde_json::from_str::<super::wire::ErrorBody>(body) {

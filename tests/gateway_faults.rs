@@ -1,0 +1,353 @@
+//! Faults the real gateway cannot produce on demand, against a tiny local HTTP stub (SPEC §11):
+//! refused connections, a dropped connection after a statement POST, a 500 on submit, malformed
+//! JSON. Everything else is tested against the real gateway in `live_runner.rs`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use flink_sql::error::Exit;
+use flink_sql::gateway::{Client, Error, OperationId, Session, SessionId, Version};
+use flink_sql::secrets::Redactor;
+use flink_sql::settings;
+
+/// What the stub does with one request.
+enum Reply {
+    Json(u16, String),
+    /// Read the request, then close the connection without a word.
+    Hangup,
+}
+
+/// A one-thread HTTP/1.1 server that records every request line it reads.
+struct Stub {
+    url: String,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Stub {
+    fn start(handler: impl Fn(&str, usize) -> Reply + Send + 'static) -> Stub {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
+        Stub::serve(listener, handler)
+    }
+
+    fn serve(
+        listener: TcpListener,
+        handler: impl Fn(&str, usize) -> Reply + Send + 'static,
+    ) -> Stub {
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let Some(line) = read_request(&stream) else {
+                    continue;
+                };
+                let n = {
+                    let mut log = log.lock().unwrap();
+                    log.push(line.clone());
+                    log.iter().filter(|l| **l == line).count()
+                };
+                answer(stream, handler(&line, n));
+            }
+        });
+        Stub { url, seen }
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    fn count(&self, line: &str) -> usize {
+        self.seen().iter().filter(|l| *l == line).count()
+    }
+}
+
+/// Reads one request; returns its `METHOD /path` line.
+fn read_request(stream: &TcpStream) -> Option<String> {
+    let mut reader = BufReader::new(stream);
+    let mut first = String::new();
+    reader.read_line(&mut first).ok()?;
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        if header.trim().is_empty() {
+            break;
+        }
+        if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let mut parts = first.split_whitespace();
+    Some(format!("{} {}", parts.next()?, parts.next()?))
+}
+
+fn answer(mut stream: TcpStream, reply: Reply) {
+    match reply {
+        Reply::Json(status, body) => {
+            let head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body.as_bytes());
+        }
+        Reply::Hangup => {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+fn gateway(url: &str) -> settings::Gateway {
+    settings::Gateway {
+        url: url.to_owned(),
+        headers: Vec::new(),
+        token: None,
+        ca_cert: None,
+        session_properties: Vec::new(),
+        jobmanager_url: None,
+    }
+}
+
+fn client(url: &str) -> Client {
+    Client::new(&gateway(url), Redactor::default(), None)
+        .unwrap()
+        .with_version(Version::V4)
+}
+
+const SESSION: &str = "11111111-2222-3333-4444-555555555555";
+const STATEMENTS: &str = "POST /v4/sessions/11111111-2222-3333-4444-555555555555/statements";
+
+fn session() -> SessionId {
+    SessionId(SESSION.to_owned())
+}
+
+/// A port nobody listens on (yet).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn a_refused_get_is_retried_until_the_gateway_is_up() {
+    let port = free_port();
+    let stub = Arc::new(Mutex::new(None));
+    let slot = stub.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(250));
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("rebind the port");
+        let s = Stub::serve(listener, |_, _| {
+            Reply::Json(200, r#"{"versions":["V1","V2","V3","V4"]}"#.into())
+        });
+        *slot.lock().unwrap() = Some(s);
+    });
+    let mut c = Client::new(
+        &gateway(&format!("http://127.0.0.1:{port}")),
+        Redactor::default(),
+        None,
+    )
+    .unwrap();
+    let version = c
+        .negotiate()
+        .await
+        .expect("retried until the stub listened");
+    assert_eq!(version, Version::V4);
+    let seen = stub.lock().unwrap().as_ref().unwrap().seen();
+    assert_eq!(seen, vec!["GET /v1/api_versions".to_owned()]);
+}
+
+#[tokio::test]
+async fn an_unreachable_gateway_is_exit_3_with_a_hint() {
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let started = Instant::now();
+    let err = Client::new(&gateway(&url), Redactor::default(), None)
+        .unwrap()
+        .negotiate()
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit, Exit::Connection);
+    assert!(err.message.contains("unreachable"), "{}", err.message);
+    assert!(
+        err.hints
+            .iter()
+            .any(|h| h.contains("scripts/stack.sh status")),
+        "{:?}",
+        err.hints
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(10),
+        "retried for {waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_statement_post_is_retried_because_nothing_was_sent() {
+    let port = free_port();
+    let stub = Arc::new(Mutex::new(None));
+    let slot = stub.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(250));
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let s = Stub::serve(listener, |_, _| {
+            Reply::Json(200, r#"{"operationHandle":"op-1"}"#.into())
+        });
+        *slot.lock().unwrap() = Some(s);
+    });
+    let op = client(&format!("http://127.0.0.1:{port}"))
+        .submit(&session(), "SELECT 1")
+        .await
+        .unwrap();
+    assert_eq!(op, OperationId("op-1".into()));
+    assert_eq!(stub.lock().unwrap().as_ref().unwrap().count(STATEMENTS), 1);
+}
+
+#[tokio::test]
+async fn a_500_on_statement_post_is_a_statement_error_and_not_resent() {
+    let trace = "<Exception on server side:\norg.x.SqlGatewayException: Failed\n\tat a.b(C.java:1)\nCaused by: org.apache.flink.table.api.ValidationException: Could not find required scan format 'value.format'.\n\tat d.e(F.java:2)\n\nEnd of exception on server side>";
+    let body = serde_json::json!({ "errors": ["Internal server error.", trace] }).to_string();
+    let stub = Stub::start(move |_, _| Reply::Json(500, body.clone()));
+    let err = client(&stub.url)
+        .submit(&session(), "SELECT * FROM t")
+        .await
+        .unwrap_err();
+    match err {
+        Error::Server(e) => {
+            assert_eq!(
+                e.message,
+                "Could not find required scan format 'value.format'."
+            );
+            assert!(e.detail.contains("at d.e(F.java:2)"));
+        }
+        Error::Connection(e) => panic!("expected a statement error, got {e}"),
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(stub.count(STATEMENTS), 1);
+}
+
+#[tokio::test]
+async fn a_statement_post_cut_off_after_sending_is_not_resent() {
+    let stub = Stub::start(|_, _| Reply::Hangup);
+    let err = client(&stub.url)
+        .submit(&session(), "INSERT INTO sink SELECT * FROM src")
+        .await
+        .unwrap_err();
+    let Error::Connection(e) = err else {
+        panic!("expected a connection error")
+    };
+    assert_eq!(e.exit, Exit::Connection);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        stub.count(STATEMENTS),
+        1,
+        "a second POST could start a second job"
+    );
+}
+
+#[tokio::test]
+async fn a_result_fetch_cut_off_is_retried_with_the_same_token() {
+    let page = r#"{"resultType":"EOS","isQueryResult":true,"resultKind":"SUCCESS_WITH_CONTENT",
+        "results":{"columns":[{"name":"x","logicalType":{"type":"INTEGER","nullable":false}}],"rowFormat":"JSON","data":[]}}"#;
+    let stub = Stub::start(move |_, n| {
+        if n == 1 {
+            Reply::Hangup
+        } else {
+            Reply::Json(200, page.into())
+        }
+    });
+    let c = client(&stub.url);
+    let path = c.first_page(&session(), &OperationId("op-1".into()));
+    let fetched = c.fetch(&path).await.expect("second try answers");
+    assert_eq!(fetched.columns[0].data_type.sql, "INT NOT NULL");
+    let line = format!("GET {path}");
+    assert_eq!(stub.seen(), vec![line.clone(), line]);
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_protocol_error_exit_3() {
+    let stub = Stub::start(|_, _| {
+        Reply::Json(
+            200,
+            r#"{"resultType":"PAYLOAD","results":{"columns":[{"na"#.into(),
+        )
+    });
+    let c = client(&stub.url);
+    let err = c
+        .fetch(&c.first_page(&session(), &OperationId("op-1".into())))
+        .await
+        .unwrap_err();
+    let Error::Connection(e) = err else {
+        panic!("expected a protocol error")
+    };
+    assert_eq!(e.exit, Exit::Connection);
+    assert!(e.message.contains("protocol error"), "{}", e.message);
+    assert_eq!(
+        stub.seen().len(),
+        1,
+        "a malformed answer is not a reason to ask again"
+    );
+}
+
+#[tokio::test]
+async fn an_unexpected_status_is_exit_3_and_names_the_call() {
+    let stub = Stub::start(|_, _| {
+        Reply::Json(
+            404,
+            r#"{"errors":["Not found: /v4/sessions/x/statements"]}"#.into(),
+        )
+    });
+    let err = client(&stub.url)
+        .submit(&session(), "SELECT 1")
+        .await
+        .unwrap_err();
+    let Error::Connection(e) = err else {
+        panic!("expected an HTTP error")
+    };
+    assert_eq!(e.exit, Exit::Connection);
+    assert!(
+        e.message.contains("HTTP 404") && e.message.contains("/statements"),
+        "{}",
+        e.message
+    );
+}
+
+#[tokio::test]
+async fn a_session_dropped_without_close_is_still_deleted() {
+    let stub = Stub::start(|line, _| {
+        if line.starts_with("POST") {
+            Reply::Json(200, format!(r#"{{"sessionHandle":"{SESSION}"}}"#))
+        } else {
+            Reply::Json(200, r#"{"status":"CLOSED"}"#.into())
+        }
+    });
+    let session = Session::open(client(&stub.url), &[]).await.unwrap();
+    drop(session);
+    assert_eq!(
+        stub.seen(),
+        vec![
+            "POST /v4/sessions".to_owned(),
+            format!("DELETE /v4/sessions/{SESSION}")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn secrets_in_server_errors_are_masked() {
+    let body = r#"{"errors":["Internal server error.","<Exception on server side:\norg.x.E: bad\n\tat a\nCaused by: org.x.ValidationException: Unable to create table with 'password'='hunter22'\n\tat b\n\nEnd of exception on server side>"]}"#;
+    let stub = Stub::start(move |_, _| Reply::Json(500, body.into()));
+    let (redactor, _) = Redactor::new(["hunter22"]);
+    let c = Client::new(&gateway(&stub.url), redactor, None)
+        .unwrap()
+        .with_version(Version::V4);
+    let Error::Server(e) = c.submit(&session(), "x").await.unwrap_err() else {
+        panic!("expected a server error")
+    };
+    assert_eq!(e.message, "Unable to create table with 'password'='***'");
+    assert!(!e.detail.contains("hunter22"));
+}
