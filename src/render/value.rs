@@ -1,0 +1,577 @@
+//! Typed values: how one gateway JSON value of a Flink type is written as text (table, plain, csv)
+//! or as JSON (json, ndjson), and how wide text is on a terminal.
+//!
+//! The gateway (rowFormat=JSON) sends strings for character, date/time and binary (base64) types,
+//! JSON numbers whose text we keep exactly (`arbitrary_precision`), booleans, and nested JSON for
+//! ROW (an object keyed by field name), ARRAY and MAP (an object). See
+//! docs/gateway-transcripts/types.json for what a real gateway answered.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde_json::Value;
+
+use crate::model::DataType;
+
+/// What the text form of a NULL is in table and plain output (Flink's own client spells it so).
+pub const NULL_TEXT: &str = "<NULL>";
+
+/// How values of one column are written: decided once per column from its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Text,
+    Integer,
+    Float,
+    /// DECIMAL with its scale: `12.3` in a DECIMAL(10, 2) is shown `12.30`.
+    Decimal(u32),
+    Boolean,
+    /// BINARY/VARBINARY: base64 on the wire, `x'cafe'` as text.
+    Binary,
+    Date,
+    /// TIME(p): fraction padded to p digits as text.
+    Time(u32),
+    /// TIMESTAMP(p) and TIMESTAMP_LTZ(p): fraction padded to p digits, `T` shown as a space in text.
+    Timestamp(u32),
+    /// INTERVAL DAY TO SECOND: milliseconds on the wire, `+2 00:00:00.000` as text (as Flink's client).
+    IntervalDayTime,
+    /// INTERVAL YEAR TO MONTH: months on the wire, `+1-02` as text.
+    IntervalYearMonth,
+    /// ROW, ARRAY, MAP, MULTISET, structured types: compact JSON as text.
+    Nested,
+    Other,
+}
+
+impl Class {
+    /// Classifies a column type by its root (`DECIMAL`, `TIMESTAMP_WITHOUT_TIME_ZONE`, …), falling
+    /// back on its SQL spelling (`DECIMAL(10, 2)`) when the root is unfamiliar.
+    pub fn of(data_type: &DataType) -> Class {
+        let root = data_type.root.to_ascii_uppercase();
+        let class = Class::of_name(&root, data_type);
+        if class != Class::Other {
+            return class;
+        }
+        let sql = data_type.sql.to_ascii_uppercase();
+        let head = sql
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        Class::of_name(head, data_type)
+    }
+
+    fn of_name(name: &str, data_type: &DataType) -> Class {
+        match name {
+            "CHAR" | "VARCHAR" | "STRING" => Class::Text,
+            "TINYINT" | "SMALLINT" | "INTEGER" | "INT" | "BIGINT" => Class::Integer,
+            "FLOAT" | "DOUBLE" | "REAL" => Class::Float,
+            "DECIMAL" | "DEC" | "NUMERIC" => Class::Decimal(scale(data_type)),
+            "BOOLEAN" => Class::Boolean,
+            "BINARY" | "VARBINARY" | "BYTES" => Class::Binary,
+            "DATE" => Class::Date,
+            "TIME" | "TIME_WITHOUT_TIME_ZONE" => Class::Time(precision(data_type, 0)),
+            n if n.starts_with("TIMESTAMP") => Class::Timestamp(precision(data_type, 6)),
+            "INTERVAL_DAY_TIME" => Class::IntervalDayTime,
+            "INTERVAL_YEAR_MONTH" => Class::IntervalYearMonth,
+            "ROW" | "ARRAY" | "MAP" | "MULTISET" | "STRUCTURED_TYPE" => Class::Nested,
+            _ => Class::Other,
+        }
+    }
+
+    /// Numbers are right-aligned in a table.
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Class::Integer | Class::Float | Class::Decimal(_))
+    }
+}
+
+/// The numbers inside `DECIMAL(10, 2)` / `TIMESTAMP(3)`.
+fn type_params(sql: &str) -> Vec<u32> {
+    let Some((_, rest)) = sql.split_once('(') else {
+        return Vec::new();
+    };
+    let inner = rest.split(')').next().unwrap_or("");
+    inner
+        .split(',')
+        .filter_map(|p| p.trim().parse().ok())
+        .collect()
+}
+
+fn precision(data_type: &DataType, default: u32) -> u32 {
+    let raw = data_type
+        .raw
+        .get("precision")
+        .and_then(Value::as_u64)
+        .map(|p| p as u32);
+    raw.or_else(|| type_params(&data_type.sql).first().copied())
+        .unwrap_or(default)
+}
+
+fn scale(data_type: &DataType) -> u32 {
+    let raw = data_type
+        .raw
+        .get("scale")
+        .and_then(Value::as_u64)
+        .map(|s| s as u32);
+    raw.or_else(|| type_params(&data_type.sql).get(1).copied())
+        .unwrap_or(0)
+}
+
+/// The text form of a value, `None` for NULL. Borrows from the value when it can, else builds the
+/// text in `scratch` (cleared first), so rendering a row allocates nothing once `scratch` has grown.
+pub fn text<'a>(class: Class, value: &'a Value, scratch: &'a mut String) -> Option<&'a str> {
+    scratch.clear();
+    let text = match (class, value) {
+        (_, Value::Null) => return None,
+        (_, Value::Bool(true)) => "TRUE",
+        (_, Value::Bool(false)) => "FALSE",
+        (Class::Decimal(scale), Value::Number(n)) => decimal(n.as_str(), scale, scratch),
+        (Class::Decimal(scale), Value::String(s)) => decimal(s, scale, scratch),
+        (Class::IntervalDayTime, Value::Number(n)) => interval_day_time(n.as_str(), scratch),
+        (Class::IntervalYearMonth, Value::Number(n)) => interval_year_month(n.as_str(), scratch),
+        (_, Value::Number(n)) => n.as_str(),
+        (Class::Binary, Value::String(s)) => binary_text(s, scratch),
+        (Class::Timestamp(p), Value::String(s)) => timestamp(s, p, ' ', scratch),
+        (Class::Time(p), Value::String(s)) => time(s, p, scratch),
+        (_, Value::String(s)) => s,
+        (_, nested) => {
+            compact_json(nested, scratch);
+            scratch
+        }
+    };
+    Some(text)
+}
+
+/// Writes a value as JSON: the gateway's value, with DECIMAL written in plain notation at its
+/// scale and timestamps/times with their fraction padded to the type's precision.
+pub fn write_json(
+    w: &mut impl Write,
+    class: Class,
+    value: &Value,
+    scratch: &mut String,
+) -> io::Result<()> {
+    scratch.clear();
+    match (class, value) {
+        (Class::Decimal(scale), Value::Number(n)) => {
+            w.write_all(decimal(n.as_str(), scale, scratch).as_bytes())
+        }
+        (Class::Timestamp(p), Value::String(s)) => write_json_str(w, timestamp(s, p, 'T', scratch)),
+        (Class::Time(p), Value::String(s)) => write_json_str(w, time(s, p, scratch)),
+        (_, Value::String(s)) => write_json_str(w, s),
+        (_, Value::Number(n)) => w.write_all(n.as_str().as_bytes()),
+        (_, Value::Null) => w.write_all(b"null"),
+        (_, Value::Bool(b)) => w.write_all(if *b { b"true" } else { b"false" }),
+        (_, nested) => serde_json::to_writer(w, nested).map_err(io::Error::from),
+    }
+}
+
+/// Writes a JSON string literal.
+pub fn write_json_str(w: &mut impl Write, s: &str) -> io::Result<()> {
+    serde_json::to_writer(w, s).map_err(io::Error::from)
+}
+
+fn compact_json(value: &Value, scratch: &mut String) {
+    // Display of a Value is compact JSON; it cannot fail when writing into a String.
+    let _ = write!(scratch, "{value}");
+}
+
+/// Plain notation with at least `scale` fraction digits: `12.3` → `12.30`, `1.0E-7` → `0.00000010`.
+/// Text that is not a number is returned unchanged.
+pub fn decimal<'a>(text: &'a str, scale: u32, scratch: &'a mut String) -> &'a str {
+    let plain_enough = !text.contains(['e', 'E']) && fraction_len(text) >= scale as usize;
+    if plain_enough || !plain_decimal(text, scale as usize, scratch) {
+        return text;
+    }
+    scratch
+}
+
+fn fraction_len(text: &str) -> usize {
+    text.split_once('.').map_or(0, |(_, f)| f.len())
+}
+
+/// Expands `[-]digits[.digits][E[+-]exp]` into `scratch`; false when `text` has another shape.
+fn plain_decimal(text: &str, scale: usize, scratch: &mut String) -> bool {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (mantissa, exp) = match body.split_once(['e', 'E']) {
+        Some((m, e)) => match e.parse::<i64>() {
+            Ok(e) => (m, e),
+            Err(_) => return false,
+        },
+        None => (body, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.is_empty() && frac.is_empty()
+        || !(int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()))
+    {
+        return false;
+    }
+    // The digits with the decimal point after `point` of them.
+    let digits: String = int.chars().chain(frac.chars()).collect();
+    let point = int.len() as i64 + exp;
+    scratch.clear();
+    if negative {
+        scratch.push('-');
+    }
+    let (int_part, frac_part) = shift_point(&digits, point);
+    scratch.push_str(&int_part);
+    let frac_len = frac_part.len().max(scale);
+    if frac_len > 0 {
+        scratch.push('.');
+        scratch.push_str(&frac_part);
+        scratch.extend(std::iter::repeat_n('0', frac_len - frac_part.len()));
+    }
+    true
+}
+
+/// Splits `digits` at `point` (which may lie outside them), padding with zeros.
+fn shift_point(digits: &str, point: i64) -> (String, String) {
+    let len = digits.len() as i64;
+    let (int, frac) = if point <= 0 {
+        (String::from("0"), "0".repeat((-point) as usize) + digits)
+    } else if point >= len {
+        (
+            digits.to_owned() + &"0".repeat((point - len) as usize),
+            String::new(),
+        )
+    } else {
+        (
+            digits[..point as usize].to_owned(),
+            digits[point as usize..].to_owned(),
+        )
+    };
+    let int = int.trim_start_matches('0');
+    (
+        if int.is_empty() {
+            "0".to_owned()
+        } else {
+            int.to_owned()
+        },
+        frac,
+    )
+}
+
+/// `2024-01-02T03:04:05.1` with precision 3 → `2024-01-02 03:04:05.100` (separator `' '`), and the
+/// same for a trailing `Z` (TIMESTAMP_LTZ). Text of another shape is returned unchanged.
+pub fn timestamp<'a>(
+    text: &'a str,
+    precision: u32,
+    separator: char,
+    scratch: &'a mut String,
+) -> &'a str {
+    let Some((date, time_part)) = text.split_once(['T', ' ']) else {
+        return text;
+    };
+    let (clock, zone) = match time_part.find(['Z', '+', '-']) {
+        Some(at) => time_part.split_at(at),
+        None => (time_part, ""),
+    };
+    if !date.bytes().all(|b| b.is_ascii_digit() || b == b'-') || !is_clock(clock) {
+        return text;
+    }
+    scratch.clear();
+    scratch.push_str(date);
+    scratch.push(separator);
+    push_padded_clock(clock, precision, scratch);
+    scratch.push_str(zone);
+    scratch
+}
+
+/// `01:02:03` with precision 3 → `01:02:03.000`.
+pub fn time<'a>(text: &'a str, precision: u32, scratch: &'a mut String) -> &'a str {
+    if !is_clock(text)
+        || fraction_len(text) >= precision as usize && (precision == 0 || text.contains('.'))
+    {
+        return text;
+    }
+    scratch.clear();
+    push_padded_clock(text, precision, scratch);
+    scratch
+}
+
+/// `hh:mm:ss[.fff]`.
+fn is_clock(text: &str) -> bool {
+    text.contains(':')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
+}
+
+fn push_padded_clock(clock: &str, precision: u32, scratch: &mut String) {
+    scratch.push_str(clock);
+    let have = fraction_len(clock);
+    let want = precision as usize;
+    if have >= want {
+        return;
+    }
+    if have == 0 && !clock.contains('.') {
+        scratch.push('.');
+    }
+    scratch.extend(std::iter::repeat_n('0', want - have));
+}
+
+/// Milliseconds as Flink prints a day-time interval: `172800000` → `+2 00:00:00.000`.
+fn interval_day_time<'a>(millis: &'a str, scratch: &'a mut String) -> &'a str {
+    let Ok(ms) = millis.parse::<i64>() else {
+        return millis;
+    };
+    let (sign, ms) = (if ms < 0 { '-' } else { '+' }, ms.unsigned_abs());
+    let (secs, ms) = (ms / 1000, ms % 1000);
+    let (days, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    let _ = write!(scratch, "{sign}{days} {h:02}:{m:02}:{s:02}.{ms:03}");
+    scratch
+}
+
+/// Months as Flink prints a year-month interval: `14` → `+1-02`.
+fn interval_year_month<'a>(months: &'a str, scratch: &'a mut String) -> &'a str {
+    let Ok(n) = months.parse::<i64>() else {
+        return months;
+    };
+    let (sign, n) = (if n < 0 { '-' } else { '+' }, n.unsigned_abs());
+    let _ = write!(scratch, "{sign}{}-{:02}", n / 12, n % 12);
+    scratch
+}
+
+/// Base64 (the gateway's encoding of BINARY/VARBINARY) shown as a SQL literal `x'cafe'`.
+/// Text that is not base64 is returned unchanged.
+pub fn binary_text<'a>(base64: &'a str, scratch: &'a mut String) -> &'a str {
+    scratch.clear();
+    scratch.push_str("x'");
+    if !decode_base64_hex(base64, scratch) {
+        return base64;
+    }
+    scratch.push('\'');
+    scratch
+}
+
+/// Decodes standard base64 (with or without padding), appending lowercase hex to `out`.
+fn decode_base64_hex(input: &str, out: &mut String) -> bool {
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for b in input.bytes().filter(|&b| b != b'=') {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return false,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            let _ = write!(out, "{:02x}", (acc >> bits) & 0xff);
+        }
+    }
+    true
+}
+
+/// Columns a string takes on a terminal: wide (CJK, emoji) characters count 2, combining marks 0.
+pub fn display_width(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.len();
+    }
+    s.chars().map(char_width).sum()
+}
+
+/// Columns one character takes on a terminal (an approximation of UAX #11 that covers the common
+/// wide and zero-width ranges).
+pub fn char_width(c: char) -> usize {
+    let cp = c as u32;
+    match cp {
+        0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F | 0x20D0..=0x20FF => 0,
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD => 2,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub(crate) fn dt(root: &str, sql: &str) -> DataType {
+        DataType {
+            root: root.into(),
+            sql: sql.into(),
+            nullable: true,
+            raw: json!({ "type": root }),
+        }
+    }
+
+    fn show(class: Class, value: Value) -> Option<String> {
+        let mut scratch = String::new();
+        text(class, &value, &mut scratch).map(str::to_owned)
+    }
+
+    fn as_json(class: Class, value: Value) -> String {
+        let mut out = Vec::new();
+        write_json(&mut out, class, &value, &mut String::new()).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn number(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn classes_come_from_the_root_or_the_sql_spelling() {
+        assert_eq!(
+            Class::of(&dt("DECIMAL", "DECIMAL(10, 2)")),
+            Class::Decimal(2)
+        );
+        assert_eq!(
+            Class::of(&dt("TIMESTAMP_WITHOUT_TIME_ZONE", "TIMESTAMP(3)")),
+            Class::Timestamp(3)
+        );
+        assert_eq!(
+            Class::of(&dt("TIMESTAMP_WITH_LOCAL_TIME_ZONE", "TIMESTAMP_LTZ(6)")),
+            Class::Timestamp(6)
+        );
+        assert_eq!(
+            Class::of(&dt("TIME_WITHOUT_TIME_ZONE", "TIME(0)")),
+            Class::Time(0)
+        );
+        assert_eq!(
+            Class::of(&dt("whatever", "VARCHAR(5) NOT NULL")),
+            Class::Text
+        );
+        assert_eq!(Class::of(&dt("VARBINARY", "BYTES")), Class::Binary);
+        assert_eq!(Class::of(&dt("ROW", "ROW<`a` INT>")), Class::Nested);
+        let mut with_raw = dt("DECIMAL", "DECIMAL");
+        with_raw.raw = json!({"type": "DECIMAL", "precision": 10, "scale": 4});
+        assert_eq!(Class::of(&with_raw), Class::Decimal(4));
+    }
+
+    #[test]
+    fn null_and_empty_string_differ() {
+        assert_eq!(show(Class::Text, Value::Null), None);
+        assert_eq!(show(Class::Text, json!("")), Some(String::new()));
+        assert_eq!(as_json(Class::Text, Value::Null), "null");
+        assert_eq!(as_json(Class::Text, json!("")), r#""""#);
+    }
+
+    #[test]
+    fn decimal_keeps_its_scale() {
+        assert_eq!(show(Class::Decimal(2), number("12.30")).unwrap(), "12.30");
+        assert_eq!(show(Class::Decimal(2), number("12.3")).unwrap(), "12.30");
+        assert_eq!(
+            show(Class::Decimal(8), number("1.0E-7")).unwrap(),
+            "0.00000010"
+        );
+        assert_eq!(show(Class::Decimal(0), number("1.2E+3")).unwrap(), "1200");
+        assert_eq!(show(Class::Decimal(2), number("-0.5")).unwrap(), "-0.50");
+        assert_eq!(show(Class::Decimal(2), json!("7.1")).unwrap(), "7.10");
+        assert_eq!(as_json(Class::Decimal(2), number("12.30")), "12.30");
+        assert_eq!(as_json(Class::Decimal(2), number("12.3")), "12.30");
+        assert_eq!(
+            as_json(Class::Integer, number("123456789012345678901234567890")),
+            "123456789012345678901234567890"
+        );
+    }
+
+    #[test]
+    fn timestamps_show_their_precision() {
+        let ts = json!("2024-01-02T03:04:05.123");
+        assert_eq!(
+            show(Class::Timestamp(3), ts.clone()).unwrap(),
+            "2024-01-02 03:04:05.123"
+        );
+        assert_eq!(
+            as_json(Class::Timestamp(3), ts),
+            r#""2024-01-02T03:04:05.123""#
+        );
+        assert_eq!(
+            show(Class::Timestamp(3), json!("2024-01-02T03:04:05.1")).unwrap(),
+            "2024-01-02 03:04:05.100"
+        );
+        assert_eq!(
+            show(Class::Timestamp(3), json!("2024-01-02T03:04:05")).unwrap(),
+            "2024-01-02 03:04:05.000"
+        );
+        assert_eq!(
+            show(Class::Timestamp(0), json!("2024-01-02T03:04:05")).unwrap(),
+            "2024-01-02 03:04:05"
+        );
+        assert_eq!(
+            show(Class::Timestamp(3), json!("2024-01-02T03:04:05.5Z")).unwrap(),
+            "2024-01-02 03:04:05.500Z"
+        );
+        assert_eq!(
+            show(Class::Time(3), json!("01:02:03")).unwrap(),
+            "01:02:03.000"
+        );
+        assert_eq!(show(Class::Time(0), json!("01:02:03")).unwrap(), "01:02:03");
+        assert_eq!(
+            show(Class::Timestamp(3), json!("not a time")).unwrap(),
+            "not a time"
+        );
+        assert_eq!(show(Class::Time(3), json!("noon")).unwrap(), "noon");
+    }
+
+    #[test]
+    fn binary_is_a_hex_literal_as_text_and_base64_in_json() {
+        assert_eq!(show(Class::Binary, json!("yv4=")).unwrap(), "x'cafe'");
+        assert_eq!(show(Class::Binary, json!("")).unwrap(), "x''");
+        assert_eq!(
+            show(Class::Binary, json!("not base64!")).unwrap(),
+            "not base64!"
+        );
+        assert_eq!(as_json(Class::Binary, json!("yv4=")), r#""yv4=""#);
+    }
+
+    #[test]
+    fn nested_values_are_compact_json() {
+        let row = json!({"f0": 1, "f1": "a"});
+        assert_eq!(
+            show(Class::Nested, row.clone()).unwrap(),
+            r#"{"f0":1,"f1":"a"}"#
+        );
+        assert_eq!(as_json(Class::Nested, row), r#"{"f0":1,"f1":"a"}"#);
+        assert_eq!(show(Class::Nested, json!([1, null])).unwrap(), "[1,null]");
+        assert_eq!(show(Class::Nested, json!({"k": 1})).unwrap(), r#"{"k":1}"#);
+    }
+
+    #[test]
+    fn intervals_are_shown_as_flink_shows_them() {
+        assert_eq!(
+            show(Class::IntervalDayTime, number("172800000")).unwrap(),
+            "+2 00:00:00.000"
+        );
+        assert_eq!(
+            show(Class::IntervalDayTime, number("-3723004")).unwrap(),
+            "-0 01:02:03.004"
+        );
+        assert_eq!(
+            show(Class::IntervalYearMonth, number("14")).unwrap(),
+            "+1-02"
+        );
+        assert_eq!(as_json(Class::IntervalYearMonth, number("14")), "14");
+    }
+
+    #[test]
+    fn booleans_are_sql_spelled_as_text() {
+        assert_eq!(show(Class::Boolean, json!(true)).unwrap(), "TRUE");
+        assert_eq!(as_json(Class::Boolean, json!(false)), "false");
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns() {
+        assert_eq!(display_width("abc"), 3);
+        assert_eq!(display_width("日本"), 4);
+        assert_eq!(display_width("e\u{301}"), 1);
+    }
+}
