@@ -86,28 +86,27 @@ write_env_file() {
 # --- commands -------------------------------------------------------------------------------------------
 
 cmd_up() {
-  local services=("$@") svc t0 t
+  local services=("$@") svc t0 t i
   [ ${#services[@]} -gt 0 ] || services=("${ALL_SERVICES[@]}")
   for svc in "${services[@]}"; do load_service "$svc"; done
   t0="$(now)"
-  declare -A took=()
-  local with_flink=0
+  local took=() with_flink=0
   for svc in "${services[@]}"; do [ "$svc" = flink ] && with_flink=1; done
   # Flink's three JVMs need nothing from Kafka or the registry to start: launch them first and let them boot
   # while Kafka and the registry come up, then wait for Flink last.
   if [ "$with_flink" = 1 ]; then
-    t="$(now)"; flink_start; took[flink-install+launch]="$(since "$t")"
+    t="$(now)"; flink_start; took+=("flink install+launch" "$(since "$t")")
   fi
   for svc in kafka registry; do
     [[ " ${services[*]} " == *" $svc "* ]] || continue
-    t="$(now)"; "${svc}_up"; took[$svc]="$(since "$t")"
+    t="$(now)"; "${svc}_up"; took+=("$svc up" "$(since "$t")")
   done
   if [ "$with_flink" = 1 ]; then
-    t="$(now)"; flink_wait; took[flink-wait]="$(since "$t")"
+    t="$(now)"; flink_wait; took+=("flink wait" "$(since "$t")")
   fi
   write_env_file
   log "up done in $(since "$t0") s:"
-  for svc in "${!took[@]}"; do printf '[stack]   %-22s %6s s\n' "$svc" "${took[$svc]}" >&2; done
+  for (( i = 0; i < ${#took[@]}; i += 2 )); do printf '[stack]   %-22s %6s s\n' "${took[$i]}" "${took[$((i + 1))]}" >&2; done
 }
 
 cmd_down() {

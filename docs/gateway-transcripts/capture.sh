@@ -84,7 +84,7 @@ save() {
 # answer as NAME-result-NN.json (NOT_READY answers included; identical consecutive answers are not re-saved).
 fetch_all() {
   local name="$1" s="$2" o="$3" max="${4:-60}" path n=0 prev="" kind
-  path="/$V/sessions/$s/operations/$o/result/0?rowFormat=JSON"
+  path="/$V/sessions/$s/operations/$o/result/0?rowFormat=${ROW_FORMAT:-JSON}"
   while [ "$n" -lt "$max" ]; do
     LAST_STATUS="$(curl -s -o /tmp/capture.$$ -w '%{http_code}' "$GATEWAY$path")"
     LAST_BODY="$(cat /tmp/capture.$$)"; rm -f /tmp/capture.$$
@@ -135,6 +135,10 @@ basic() {
   call 05-session-heartbeat POST "/$V/sessions/$s/heartbeat" '{}'
   statement 10-select-1 "$s" 'SELECT 1'
   statement 11-select-values "$s" "SELECT * FROM (VALUES (1, 'a', CAST(NULL AS STRING), CAST(1.50 AS DECIMAL(10,2)), TIMESTAMP '2024-01-02 03:04:05.123', ARRAY[1,2], MAP['k', 1], ROW(1, 'x')), (2, '', 'z', CAST(-2 AS DECIMAL(10,2)), TIMESTAMP '2024-01-02 03:04:05.123', ARRAY[3], MAP['k', 2], ROW(2, 'y'))) AS t(i, s, n, d, ts, arr, m, r)"
+  # How each type is encoded: JSON (typed, lossy for display) and PLAIN_TEXT (strings, as Flink's client prints).
+  local types="SELECT CAST(9223372036854775807 AS BIGINT) AS bi, CAST('12345678901234567890.123' AS DECIMAL(38,3)) AS dbig, CAST(1.50 AS DECIMAL(10,2)) AS d, CAST(100 AS DECIMAL(10,2)) AS d100, TIMESTAMP '2024-01-02 03:04:05' AS ts0, CAST(TIMESTAMP '2024-01-02 03:04:05.120' AS TIMESTAMP(3)) AS ts3, CAST(TIMESTAMP '2024-01-02 03:04:05.123456' AS TIMESTAMP(6)) AS ts6, TO_TIMESTAMP_LTZ(0, 3) AS ltz, DATE '2024-01-02' AS dt, TIME '01:02:03' AS tm, X'CAFE' AS b, CAST(0.1 AS FLOAT) AS f, CAST(1E20 AS DOUBLE) AS dd, CAST('NaN' AS DOUBLE) AS nan, INTERVAL '2' DAY AS iv, INTERVAL '1-2' YEAR TO MONTH AS ivym, MAP[CAST(NULL AS STRING), 1] AS mnull, TRUE AS bo, CAST(NULL AS STRING) AS n, 'NULL' AS ns, '' AS e, 'a' || CHR(9) || 'b' || CHR(10) || 'c' AS ctrl, ROW(1, CAST(NULL AS INT)) AS r, ARRAY[CAST(NULL AS INT), 2] AS arr"
+  statement 14-types-json "$s" "$types"
+  ROW_FORMAT=PLAIN_TEXT statement 15-types-plain-text "$s" "$types"
   statement 12-select-nope "$s" 'SELECT * FROM nope'
   statement 13-syntax-error "$s" $'SELECT 1\nFROM WHERE x'
   statement 20-set "$s" "SET 'pipeline.name' = 'capture-test'"

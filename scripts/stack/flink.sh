@@ -331,6 +331,7 @@ flink_start() {
     wait
   fi
   FLINK_START_TIME="$(date +%s.%N)"
+  FLINK_LAUNCHED="$any_stopped"
   flink_launch flink-jobmanager jobmanager.sh
   flink_launch flink-taskmanager taskmanager.sh
   flink_launch flink-sql-gateway sql-gateway.sh "${FLINK_GATEWAY_ARGS[@]}"
@@ -343,16 +344,19 @@ flink_cluster_ready() {
 flink_jobmanager_ready() { curl -sf --max-time 2 "$(flink_rest_url)/overview" >/dev/null; }
 flink_gateway_ready()    { curl -sf --max-time 2 "$(flink_gateway_url)/v1/info" >/dev/null; }
 
-flink_elapsed() { awk -v a="${FLINK_START_TIME:-0}" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+flink_elapsed() {
+  [ "${FLINK_LAUNCHED:-1}" = 1 ] || { echo "was already running"; return 0; }
+  awk -v a="${FLINK_START_TIME:-0}" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s since launch", b - a }'
+}
 
 # Waits until the cluster has a free slot and the gateway answers; on failure the log tail is printed.
 flink_wait() {
   need jq
   wait_for flink-jobmanager 90 "$STACK_STATE/logs/flink-jobmanager.log" flink_jobmanager_ready
   wait_for flink-taskmanager 90 "$STACK_STATE/logs/flink-taskmanager.log" flink_cluster_ready
-  log "Flink cluster ready ($(flink_elapsed) s since launch): $(flink_rest_url)"
+  log "Flink cluster ready ($(flink_elapsed)): $(flink_rest_url)"
   wait_for flink-sql-gateway 90 "$STACK_STATE/logs/flink-sql-gateway.log" flink_gateway_ready
-  log "SQL Gateway ready ($(flink_elapsed) s since launch): $(flink_gateway_url)"
+  log "SQL Gateway ready ($(flink_elapsed)): $(flink_gateway_url)"
 }
 
 flink_up() {
