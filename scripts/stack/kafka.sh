@@ -8,7 +8,13 @@
 #
 # Jars come from Maven Central (kafka_2.13 + its runtime dependencies) into $FLINK_SQL_CACHE; data, TLS
 # material, generated passwords and the log live in $STACK_STATE/kafka and survive kafka_down, so a
-# second kafka_up reuses them. Connection facts go to $STACK_STATE/kafka.env (dotenv, see _stack_dotenv_quote).
+# second kafka_up reuses them. Connection facts go to $STACK_STATE/kafka.env (dotenv, see _stack_dotenv_quote
+# in kafka/shared.sh).
+#
+# Users: flinksql (random password, made once, kept in $STACK_STATE/kafka/secrets) and flinksql-tricky, whose
+# password is the exact content of kafka/tricky-password: Tr1ck'y"pa;ss--w\rd${HOME}. To put it into a
+# sasl.jaas.config string (password="..."), escape \ as \\ and " as \" : Kafka parses JAAS options with a
+# StreamTokenizer, which would otherwise end the value at the " and turn \r into a carriage return.
 
 KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
 KAFKA_LOG4J_VERSION="2.24.3"            # the log4j2 line kafka 4.1 is built with; adds its slf4j binding
@@ -25,7 +31,7 @@ KAFKA_STATE="$STACK_STATE/kafka"                     # config, data, tls, secret
 KAFKA_SRC="$REPO_ROOT/scripts/stack/kafka"           # KafkaStackTool.java, tricky-password
 KAFKA_LOG="$STACK_STATE/logs/kafka.log"
 
-# shellcheck source=kafka/shared.sh
+# shellcheck source=scripts/stack/kafka/shared.sh
 . "$KAFKA_SRC/shared.sh"
 
 # _kafka_secret NAME: print the persisted random secret NAME, creating it (32 hex chars) on first use.
@@ -110,7 +116,7 @@ _kafka_tls() {
   local san="SAN=dns:localhost,ip:127.0.0.1"
   KST_KS="$(_kafka_secret keystore-password)" KST_TS="$(_kafka_secret truststore-password)" bash -euo pipefail -c '
     cd "$1"; san="$2"
-    kt() { keytool "$@" >>keytool.log 2>&1 || { cat keytool.log >&2; exit 1; }; }
+    kt() { keytool -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC "$@" >>keytool.log 2>&1 || { cat keytool.log >&2; exit 1; }; }
     kt -genkeypair -alias ca -dname "CN=flink-sql local test CA" -ext bc:c -keyalg RSA -keysize 2048 \
        -validity 3650 -keystore ca.p12 -storetype PKCS12 -storepass:env KST_KS
     kt -exportcert -rfc -alias ca -keystore ca.p12 -storepass:env KST_KS -file ca.pem
@@ -230,7 +236,7 @@ _kafka_write_env() {
   ( umask 077
     {
       echo "# Local test Kafka (scripts/stack/kafka.sh). Values are single-quoted; a ' inside a value is"
-      echo "# written '\\'' (POSIX shell style). dotenvy and bash both read every value back verbatim."
+      printf '%s\n' "# written '\\'' (POSIX shell style). dotenvy and bash both read every value back verbatim."
       echo "KAFKA_VERSION=$(_stack_dotenv_quote "$KAFKA_VERSION")"
       echo "KAFKA_BOOTSTRAP_SERVERS=$(_stack_dotenv_quote "$(_kafka_sasl_bootstrap)")"
       echo "KAFKA_SECURITY_PROTOCOL='SASL_SSL'"
@@ -270,23 +276,21 @@ kafka_up() {
     -Xlog:cds=off -Xlog:cds+dynamic=off "$(_stack_cds_opt broker "$KAFKA_HOME")" \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$KAFKA_STATE/log4j2.properties" \
     -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_STATE/server.properties"
-  wait_for kafka 90 "$KAFKA_LOG" _kafka_tool ping-plain "$(_kafka_plain_bootstrap)" \
-    || die "Kafka did not start (log: $KAFKA_LOG)"
-
-  # One helper JVM: SCRAM users through the PLAINTEXT listener (an upsert is idempotent, so a second
-  # `up` is harmless), then ready = a real SASL_SSL client (truststore + hostname verification) lists
-  # topics as the main user; the tricky user must authenticate too and a wrong password must be rejected.
+  # One helper JVM does the rest: wait until the broker answers on PLAINTEXT (it gives up when the broker
+  # process exits), create the SCRAM users through that listener (an upsert is idempotent, so a second `up`
+  # is harmless), then ready = a real SASL_SSL client (truststore + hostname verification) lists topics as
+  # the main user; the tricky user must authenticate too and a wrong password must be rejected.
   local toollog="$STACK_STATE/logs/kafka-tool.log"
   KST_MAIN_USER="$KAFKA_MAIN_USER" KST_MAIN_PASSWORD="$(_kafka_secret "$KAFKA_MAIN_USER.password")" \
   KST_TRICKY_USER="$KAFKA_TRICKY_USER" KST_TRICKY_PASSWORD="$(_kafka_tricky_password)" \
   KST_TRUSTSTORE_PASSWORD="$(_kafka_secret truststore-password)" \
-    _kafka_tool provision "$(_kafka_plain_bootstrap)" "$(_kafka_sasl_bootstrap)" "$KAFKA_STATE/tls/truststore.jks" 60 \
-    >"$toollog" 2>&1 || {
-      log "Kafka SCRAM/SASL_SSL setup failed:"; tail -5 "$toollog" >&2
-      log "last lines of $KAFKA_LOG:"; tail -20 "$KAFKA_LOG" >&2
+    _kafka_tool provision "$(_kafka_plain_bootstrap)" "$(_kafka_sasl_bootstrap)" "$KAFKA_STATE/tls/truststore.jks" \
+      90 "$(cat "$STACK_STATE/pids/kafka.pid")" >"$toollog" 2>&1 || {
+      log "Kafka did not become ready:"; grep -v '^ERROR' "$toollog" | tail -5 >&2
+      log "last lines of $KAFKA_LOG:"; tail -30 "$KAFKA_LOG" >&2
       die "Kafka is not usable over SASL_SSL"
     }
-  sed 's/^/[stack]   /' "$toollog" | grep -v ' ERROR ' >&2 || true
+  grep -v '^ERROR' "$toollog" | sed 's/^/[stack]   /' >&2 || true
 
   _kafka_write_env
   log "kafka ready on SASL_SSL $(_kafka_sasl_bootstrap) in $(( ($(date +%s%N) - t0) / 1000000 )) ms; facts in $STACK_STATE/kafka.env"

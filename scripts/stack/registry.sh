@@ -19,7 +19,7 @@ REGISTRY_HOME="$FLINK_SQL_CACHE/apicurio-registry-$REGISTRY_VERSION"
 REGISTRY_STATE="$STACK_STATE/registry"
 REGISTRY_LOG="$STACK_STATE/logs/registry.log"
 REGISTRY_SRC="$REPO_ROOT/scripts/stack/registry"
-# shellcheck source=kafka/shared.sh
+# shellcheck source=scripts/stack/kafka/shared.sh
 . "$REPO_ROOT/scripts/stack/kafka/shared.sh"
 REGISTRY_MAIN_USER="flinksql"          # = kafka.sh KAFKA_MAIN_USER
 REGISTRY_TRICKY_USER="flinksql-tricky" # = kafka.sh KAFKA_TRICKY_USER
@@ -118,7 +118,7 @@ _registry_write_env() {
   ( umask 077
     {
       echo "# Local test schema registry (scripts/stack/registry.sh): Apicurio Registry $REGISTRY_VERSION, Confluent API."
-      echo "# Values are single-quoted; a ' inside a value is written '\\'' (POSIX shell style)."
+      printf '%s\n' "# Values are single-quoted; a ' inside a value is written '\\'' (POSIX shell style)."
       echo "SCHEMA_REGISTRY_URL=$(_stack_dotenv_quote "$(_registry_url)")"
       echo "SCHEMA_REGISTRY_BASIC_AUTH_CREDENTIALS_SOURCE='USER_INFO'"
       echo "SCHEMA_REGISTRY_USER_INFO=$(_stack_dotenv_quote "$REGISTRY_MAIN_USER:$pw")"

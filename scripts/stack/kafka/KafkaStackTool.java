@@ -9,8 +9,10 @@
 //                                              verification ($KST_PASSWORD, $KST_TRUSTSTORE_PASSWORD)
 //   expect-reject BOOTSTRAP USER TRUSTSTORE    like check-sasl, but succeeds only if the broker rejects
 //                                              the password with an authentication error
-//   provision     PLAIN_BOOTSTRAP SASL_BOOTSTRAP TRUSTSTORE TIMEOUT_S
-//                                              all of kafka_up's work in one JVM: upsert the SCRAM users
+//   provision     PLAIN_BOOTSTRAP SASL_BOOTSTRAP TRUSTSTORE TIMEOUT_S [BROKER_PID]
+//                                              all of kafka_up's work in one JVM: wait until the broker
+//                                              answers on PLAINTEXT (giving up early if BROKER_PID exits),
+//                                              upsert the SCRAM users
 //                                              $KST_MAIN_USER/$KST_MAIN_PASSWORD and $KST_TRICKY_USER/
 //                                              $KST_TRICKY_PASSWORD, wait until the main user can list topics
 //                                              over SASL_SSL, check the tricky user, check a wrong password
@@ -18,6 +20,7 @@
 //
 // Exit code 0 on success, 1 on failure (message on stderr).
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.HashMap;
 import java.util.List;
@@ -56,7 +59,8 @@ public class KafkaStackTool {
                             env("KST_TRUSTSTORE_PASSWORD"));
                     break;
                 case "provision":
-                    provision(args[1], arg(args, 2), arg(args, 3), Integer.parseInt(arg(args, 4)));
+                    provision(args[1], arg(args, 2), arg(args, 3), Integer.parseInt(arg(args, 4)),
+                            args.length > 5 ? Long.parseLong(args[5]) : -1);
                     break;
                 default:
                     System.err.println("unknown command " + args[0]);
@@ -138,14 +142,38 @@ public class KafkaStackTool {
         }
     }
 
-    private static void provision(String plain, String sasl, String truststore, int timeoutSeconds)
+    private static void provision(String plain, String sasl, String truststore, int timeoutSeconds, long brokerPid)
             throws Exception {
         String mainUser = env("KST_MAIN_USER"), mainPw = env("KST_MAIN_PASSWORD");
         String trickyUser = env("KST_TRICKY_USER"), trickyPw = env("KST_TRICKY_PASSWORD");
         String tsPw = env("KST_TRUSTSTORE_PASSWORD");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        Map<String, Object> conf = base(plain);
+        conf.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutSeconds * 1000);
+        Admin admin = Admin.create(conf);
+        boolean answered = false;
+        try {
+            var cluster = admin.describeCluster().clusterId();
+            while (true) {
+                try {
+                    System.out.println("cluster " + cluster.get(250, TimeUnit.MILLISECONDS) + " answers on " + plain);
+                    answered = true;
+                    break;
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (brokerPid > 0 && !isRunning(brokerPid)) {
+                        throw new IllegalStateException("the broker process " + brokerPid + " exited");
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("no answer on " + plain + " within " + timeoutSeconds + " s");
+                    }
+                }
+            }
+        } finally {
+            // close() would otherwise wait for the pending call until its (long) timeout
+            admin.close(answered ? Duration.ofSeconds(5) : Duration.ZERO);
+        }
         upsertScram(plain, mainUser, mainPw);
         upsertScram(plain, trickyUser, trickyPw);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         while (true) {
             try {
                 System.out.println(checkSasl(sasl, mainUser, mainPw, truststore, tsPw));
@@ -159,6 +187,20 @@ public class KafkaStackTool {
         }
         System.out.println(checkSasl(sasl, trickyUser, trickyPw, truststore, tsPw));
         expectReject(sasl, mainUser, "wrong-" + mainPw, truststore, tsPw);
+    }
+
+    /** Alive and not a zombie (a child that exited but is not reaped yet still "exists" for kill -0). */
+    static boolean isRunning(long pid) {
+        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            return false;
+        }
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String state = stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+            return !state.equals("Z") && !state.equals("X");
+        } catch (java.io.IOException | RuntimeException e) {
+            return true; // no /proc: trust ProcessHandle
+        }
     }
 
     private static void expectReject(String bootstrap, String user, String password, String truststore,
