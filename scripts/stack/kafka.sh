@@ -259,6 +259,7 @@ _kafka_write_env() {
 kafka_up() {
   need java javac keytool mvn
   local t0; t0="$(date +%s%N)"
+  _stack_lock kafka
   _kafka_install
   mkdir -p "$KAFKA_STATE"
   KAFKA_HELPER_JAR="$(_kafka_helper_jar)" || die "could not build the Kafka helper"
@@ -272,7 +273,7 @@ kafka_up() {
     done
   fi
   # shellcheck disable=SC2086  # KAFKA_HEAP_OPTS is a list of JVM flags
-  start_service kafka "$KAFKA_LOG" java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+  _stack_without_lock start_service kafka "$KAFKA_LOG" java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Xlog:cds=off -Xlog:cds+dynamic=off "$(_stack_cds_opt broker "$KAFKA_HOME")" \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$KAFKA_STATE/log4j2.properties" \
     -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_STATE/server.properties"
@@ -293,11 +294,14 @@ kafka_up() {
   grep -v '^ERROR' "$toollog" | sed 's/^/[stack]   /' >&2 || true
 
   _kafka_write_env
+  _stack_unlock
   log "kafka ready on SASL_SSL $(_kafka_sasl_bootstrap) in $(( ($(date +%s%N) - t0) / 1000000 )) ms; facts in $STACK_STATE/kafka.env"
 }
 
 kafka_down() {
+  _stack_lock kafka
   _stack_stop_jvm kafka broker "$KAFKA_HOME"
+  _stack_unlock
 }
 
 # One status line; 0 only when our broker runs and a SASL_SSL client can list topics as the main user.

@@ -132,6 +132,7 @@ _registry_write_env() {
 registry_up() {
   need java python3 mvn tar
   local t0; t0="$(date +%s%N)"
+  _stack_lock registry
   _registry_install
   _registry_config
   if ! service_running registry && _registry_port_busy; then
@@ -139,7 +140,7 @@ registry_up() {
   fi
   # Run from the state dir: Quarkus also reads ./.env and ./config/ of its working directory.
   # shellcheck disable=SC2086  # REGISTRY_HEAP_OPTS is a list of JVM flags
-  ( cd "$REGISTRY_STATE" && start_service registry "$REGISTRY_LOG" java $REGISTRY_HEAP_OPTS -XX:+UseSerialGC \
+  ( cd "$REGISTRY_STATE" && _stack_without_lock start_service registry "$REGISTRY_LOG" java $REGISTRY_HEAP_OPTS -XX:+UseSerialGC \
       -XX:TieredStopAtLevel=1 -Xlog:cds=off -Xlog:cds+dynamic=off "$(_stack_cds_opt registry "$REGISTRY_HOME")" \
       -Djava.io.tmpdir="$REGISTRY_STATE" \
       -Dquarkus.config.locations="$REGISTRY_STATE/application.properties" \
@@ -147,11 +148,14 @@ registry_up() {
   wait_for registry 120 "$REGISTRY_LOG" _registry_probe || die "the schema registry did not start (log: $REGISTRY_LOG)"
   _registry_probe --full || die "the schema registry does not enforce basic auth as expected"
   _registry_write_env
+  _stack_unlock
   log "registry ready at $(_registry_url) in $(( ($(date +%s%N) - t0) / 1000000 )) ms; facts in $STACK_STATE/registry.env"
 }
 
 registry_down() {
+  _stack_lock registry
   _stack_stop_jvm registry registry "$REGISTRY_HOME"
+  _stack_unlock
 }
 
 # One status line; 0 only when our registry runs and an authenticated GET /subjects answers 200.

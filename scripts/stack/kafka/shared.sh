@@ -50,3 +50,23 @@ _stack_status_line() {
   if declare -F service_status_line >/dev/null; then service_status_line "$1" "$2"
   else printf '%-20s %-10s\n' "$1" "$2"; fi
 }
+
+# _stack_lock NAME / _stack_unlock: serialize up/down of one service between concurrent stack.sh runs
+# (several engineers and test runs share one state dir). The lock is released at the latest when the
+# process exits (die).
+_stack_lock() {
+  need flock
+  exec {_STACK_LOCK_FD}>"$STACK_STATE/$1.lock"
+  if ! flock -n "$_STACK_LOCK_FD"; then
+    log "waiting for another stack run that is starting or stopping $1"
+    flock -w 600 "$_STACK_LOCK_FD" || die "$1 stayed locked by another stack run for 600 s"
+  fi
+}
+# _stack_without_lock CMD...: run CMD in a subshell that does not hold the lock fd, so a long-running
+# process it starts (start_service) does not inherit, and so keep holding, the lock.
+_stack_without_lock() {
+  ( if [ -n "${_STACK_LOCK_FD:-}" ]; then exec {_STACK_LOCK_FD}>&-; fi; "$@" )
+}
+_stack_unlock() {
+  if [ -n "${_STACK_LOCK_FD:-}" ]; then exec {_STACK_LOCK_FD}>&-; _STACK_LOCK_FD=""; fi
+}
