@@ -49,13 +49,23 @@ pub enum Kind {
 impl Kind {
     /// Classifies a statement from its text (placeholders not yet substituted is fine).
     pub fn of(text: &str) -> Kind {
-        let [w0, w1, w2] = Words::first(text).0;
+        let mut classifier = Classifier::default();
+        for token in Lexer::new(text).map_while(Result::ok) {
+            if !token.is_comment() {
+                classifier.see(&token, text);
+            }
+        }
+        classifier.kind()
+    }
+
+    fn from_words(words: [Option<&str>; 3], table_as: bool) -> Kind {
+        let [w0, w1, w2] = words;
         let is = |w: Option<&str>, k: &str| w.is_some_and(|w| w.eq_ignore_ascii_case(k));
         let first = w0.unwrap_or("").to_ascii_uppercase();
         match first.as_str() {
             "SET" => Kind::Set,
             "RESET" => Kind::Reset,
-            "CREATE" | "REPLACE" if creates_table_as(text) => Kind::CreateTableAs,
+            "CREATE" | "REPLACE" if table_as => Kind::CreateTableAs,
             "CREATE" | "DROP" | "ALTER" | "TRUNCATE" => Kind::Ddl,
             "INSERT" | "UPSERT" => Kind::Insert,
             "EXECUTE" if is(w1, "STATEMENT") => Kind::StatementSet,
@@ -136,70 +146,96 @@ impl std::fmt::Display for Kind {
     }
 }
 
-/// The first three words of a statement, skipping comments and opening parentheses; stops at the
-/// first token that is neither.
-struct Words<'a>([Option<&'a str>; 3]);
+/// Classifies a statement from its tokens, fed in order without comments: the splitter feeds
+/// it while splitting, so a statement is not lexed twice.
+#[derive(Debug, Clone, Default)]
+pub struct Classifier<'a> {
+    /// The first three words, skipping opening parentheses before the first.
+    words: [Option<&'a str>; 3],
+    count: usize,
+    words_done: bool,
+    table_as: TableAs,
+}
 
-impl<'a> Words<'a> {
-    fn first(text: &'a str) -> Words<'a> {
-        let mut words = [None; 3];
-        let mut n = 0;
-        for token in Lexer::new(text).map_while(Result::ok) {
-            if token.is_comment() || (n == 0 && token.text(text).bytes().all(|b| b == b'(')) {
-                continue;
-            }
-            if token.kind != TokenKind::Word || n == words.len() {
-                break;
-            }
-            words[n] = Some(token.text(text));
-            n += 1;
+/// Follows `CREATE [OR REPLACE] [TEMPORARY] [MATERIALIZED] TABLE …` / `REPLACE TABLE …` to an
+/// `AS` outside parentheses (inside them, `AS` is a computed column or a watermark).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum TableAs {
+    #[default]
+    Prefix,
+    Body {
+        depth: i32,
+    },
+    Found,
+    No,
+}
+
+impl<'a> Classifier<'a> {
+    /// Takes the next token (not a comment) of `text`.
+    pub fn see(&mut self, token: &Token, text: &'a str) {
+        if !self.words_done {
+            self.see_word(token, text);
         }
-        Words(words)
+        self.table_as = match self.table_as {
+            TableAs::Prefix => table_prefix(token, text),
+            TableAs::Body { depth } => table_body(token, text, depth),
+            done => done,
+        };
+    }
+
+    fn see_word(&mut self, token: &Token, text: &'a str) {
+        let leading_paren = self.count == 0
+            && token.kind == TokenKind::Other
+            && token.text(text).bytes().all(|b| b == b'(');
+        if leading_paren {
+            return;
+        }
+        if token.kind != TokenKind::Word {
+            self.words_done = true;
+            return;
+        }
+        self.words[self.count] = Some(token.text(text));
+        self.count += 1;
+        self.words_done = self.count == self.words.len();
+    }
+
+    /// The kind of the statement seen so far.
+    pub fn kind(&self) -> Kind {
+        Kind::from_words(self.words, self.table_as == TableAs::Found)
     }
 }
 
-/// `CREATE [OR REPLACE] [TEMPORARY] [MATERIALIZED] TABLE …` or `REPLACE TABLE …` with an `AS`
-/// outside parentheses (inside them, `AS` is a computed column or a watermark).
-fn creates_table_as(text: &str) -> bool {
-    let mut tokens = Lexer::new(text)
-        .map_while(Result::ok)
-        .filter(|t| !t.is_comment());
-    let word = |t: &Token| {
-        if t.kind == TokenKind::Word {
-            t.text(text)
-        } else {
-            ""
-        }
+fn table_prefix(token: &Token, text: &str) -> TableAs {
+    let word = if token.kind == TokenKind::Word {
+        token.text(text)
+    } else {
+        ""
     };
-    let mut saw_table = false;
-    for token in tokens.by_ref() {
-        let w = word(&token);
-        if w.eq_ignore_ascii_case("TABLE") {
-            saw_table = true;
-            break;
-        }
-        let prefix = ["CREATE", "REPLACE", "OR", "TEMPORARY", "MATERIALIZED"];
-        if !prefix.iter().any(|p| w.eq_ignore_ascii_case(p)) {
-            return false;
-        }
+    if word.eq_ignore_ascii_case("TABLE") {
+        return TableAs::Body { depth: 0 };
     }
-    saw_table && has_top_level_as(tokens, text)
+    let prefix = ["CREATE", "REPLACE", "OR", "TEMPORARY", "MATERIALIZED"];
+    match prefix.iter().any(|p| word.eq_ignore_ascii_case(p)) {
+        true => TableAs::Prefix,
+        false => TableAs::No,
+    }
 }
 
-fn has_top_level_as(tokens: impl Iterator<Item = Token>, text: &str) -> bool {
-    let mut depth = 0i32;
-    for token in tokens {
-        let t = token.text(text);
-        match token.kind {
-            TokenKind::Other => {
-                depth += t.bytes().filter(|&b| b == b'(').count() as i32;
-                depth -= t.bytes().filter(|&b| b == b')').count() as i32;
+fn table_body(token: &Token, text: &str, depth: i32) -> TableAs {
+    match token.kind {
+        TokenKind::Other => {
+            let t = token.text(text).as_bytes();
+            let opened = t.iter().filter(|&&b| b == b'(').count() as i32;
+            let closed = t.iter().filter(|&&b| b == b')').count() as i32;
+            TableAs::Body {
+                depth: depth + opened - closed,
             }
-            TokenKind::Word if depth == 0 && t.eq_ignore_ascii_case("AS") => return true,
-            _ => {}
         }
+        TokenKind::Word if depth == 0 && token.text(text).eq_ignore_ascii_case("AS") => {
+            TableAs::Found
+        }
+        _ => TableAs::Body { depth },
     }
-    false
 }
 
 #[cfg(test)]

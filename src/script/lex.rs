@@ -366,16 +366,24 @@ fn is_continuation(b: u8) -> bool {
 }
 
 /// `pos` moved over `bytes` (which must hold whole characters).
-pub fn advance(mut pos: Pos, bytes: &[u8]) -> Pos {
-    for &b in bytes {
-        if b == b'\n' {
-            pos.line += 1;
-            pos.column = 1;
-        } else if !is_continuation(b) {
-            pos.column += 1;
-        }
+pub fn advance(pos: Pos, bytes: &[u8]) -> Pos {
+    match bytes.iter().rposition(|&b| b == b'\n') {
+        None => Pos {
+            line: pos.line,
+            column: pos.column + count(bytes, |b| !is_continuation(b)),
+        },
+        Some(last) => Pos {
+            line: pos.line + count(&bytes[..last], |b| b == b'\n') + 1,
+            column: 1 + count(&bytes[last + 1..], |b| !is_continuation(b)),
+        },
     }
-    pos
+}
+
+/// How many bytes match. Counting into a `u8` per 255-byte chunk lets the compiler use all 16 or
+/// 32 lanes of a vector register (a `usize` counter uses 2 or 4): several times faster.
+fn count(bytes: &[u8], matches: impl Fn(u8) -> bool) -> usize {
+    let chunk = |c: &[u8]| c.iter().fold(0u8, |n, &b| n + matches(b) as u8) as usize;
+    bytes.chunks(255).map(chunk).sum()
 }
 
 #[cfg(test)]

@@ -122,14 +122,15 @@ pub fn prepare(
                     continue;
                 }
             };
-            match substitute::substitute(&source.name, piece.text, piece.pos, vars) {
+            match substitute::substitute_at(&source.name, piece.text, piece.pos, &piece.spots, vars)
+            {
                 Ok((sql, map)) => statements.push(Statement {
                     index: statements.len() + 1,
                     file: source.name.clone(),
                     pos: piece.pos,
                     text: piece.text.to_owned(),
                     sql,
-                    kind: Kind::of(piece.text),
+                    kind: piece.kind,
                     map,
                 }),
                 Err(mut found) => diagnostics.append(&mut found),
@@ -149,7 +150,184 @@ pub fn referenced_names(sources: &[Source], single_statement: bool) -> BTreeSet<
     sources
         .iter()
         .flat_map(|source| split::split(source, single_statement).map_while(Result::ok))
-        .flat_map(|piece| substitute::references(piece.text))
+        .flat_map(|piece| substitute::references_at(piece.text, &piece.spots))
         .map(|reference| reference.name)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::merge;
+
+    fn source(name: &str, text: &str) -> Source {
+        Source {
+            name: Arc::from(name),
+            text: text.to_owned(),
+        }
+    }
+
+    fn vars(pairs: &[(&str, &str)]) -> Vars {
+        merge(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            Vec::new(),
+            &[],
+        )
+    }
+
+    fn messages(diagnostics: Vec<Diagnostic>) -> Vec<String> {
+        diagnostics.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn statements_are_numbered_across_sources() {
+        let sources = [
+            source("a.sql", "SELECT 1; SELECT 2;"),
+            source("b.sql", "-- c\nINSERT INTO t SELECT 3"),
+        ];
+        let statements = prepare(&sources, &Vars::default(), false).unwrap();
+        let summary: Vec<_> = statements
+            .iter()
+            .map(|s| (s.index, &*s.file, s.pos.line, s.kind))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (1, "a.sql", 1, Kind::Query),
+                (2, "a.sql", 1, Kind::Query),
+                (3, "b.sql", 2, Kind::Insert)
+            ]
+        );
+    }
+
+    #[test]
+    fn every_problem_in_every_source_is_reported_at_once() {
+        let sources = [
+            source("a.sql", "SELECT '${A}';\nSELECT ${B:?B is needed};"),
+            source("b.sql", "SELECT ${bad name};\nSELECT 'unterminated;"),
+            source("c.sql", "SELECT ${C}"),
+        ];
+        let problems = messages(prepare(&sources, &Vars::default(), false).unwrap_err());
+        assert_eq!(problems.len(), 5, "{problems:#?}");
+        assert_eq!(problems[0], "a.sql:1:9: variable A is not set");
+        assert_eq!(problems[1], "a.sql:2:8: B is needed");
+        assert!(problems[2].starts_with("b.sql:1:8: ${bad name} is not a valid placeholder"));
+        assert!(problems[3].starts_with("b.sql:2:8: unterminated string literal"));
+        assert_eq!(problems[4], "c.sql:1:8: variable C is not set");
+    }
+
+    #[test]
+    fn a_password_with_quotes_dashes_and_semicolons_cannot_move_a_boundary() {
+        let sql = "CREATE TABLE k (a INT) WITH (\n  'properties.sasl.jaas.config' = 'org.apache.kafka.common.security.scram.ScramLoginModule required username=\"${KAFKA_USERNAME}\" password=\"${KAFKA_PASSWORD}\";',\n  'topic' = '${KAFKA_ENV}.orders'\n);\nINSERT INTO k SELECT * FROM s;";
+        let v = vars(&[
+            ("KAFKA_USERNAME", "svc"),
+            ("KAFKA_PASSWORD", r#"p'w"d\;--x"#),
+            ("KAFKA_ENV", "uat"),
+        ]);
+        let statements = prepare(&[source("k.sql", sql)], &v, false).unwrap();
+        assert_eq!(statements.len(), 2);
+        let jaas = r#"username="svc" password="p''w\"d\\;--x";'"#;
+        assert!(statements[0].sql.contains(jaas), "{}", statements[0].sql);
+        assert!(statements[0].sql.contains("'topic' = 'uat.orders'"));
+        assert_eq!(statements[0].text, sql[..sql.find(";\nINSERT").unwrap()]);
+    }
+
+    #[test]
+    fn flink_positions_map_back_to_the_file() {
+        let sql = "-- header\nSELECT 1;\n\nSELECT '${LONG}',\n  bad_column FROM t";
+        let statements = prepare(
+            &[source("q.sql", sql)],
+            &vars(&[("LONG", "a much longer value")]),
+            false,
+        )
+        .unwrap();
+        let second = &statements[1];
+        assert_eq!(second.pos, Pos { line: 4, column: 1 });
+        // Flink: "line 2, column 3" of the SQL it received.
+        assert_eq!(second.source_pos(2, 3), Pos { line: 5, column: 3 });
+        assert_eq!(second.source_pos(1, 12), Pos { line: 4, column: 9 });
+    }
+
+    #[test]
+    fn single_statement_mode_sends_everything_at_once() {
+        let statements = prepare(
+            &[source("a.sql", "SELECT 1; SELECT 2;\n")],
+            &Vars::default(),
+            true,
+        )
+        .unwrap();
+        assert_eq!(statements.len(), 1);
+        assert_eq!(statements[0].sql, "SELECT 1; SELECT 2");
+    }
+
+    #[test]
+    fn referenced_names_are_sorted_and_skip_comments() {
+        let sources = [
+            source("a.sql", "SELECT '${B}', ${A:-x} -- ${C}\n;"),
+            source("b.sql", "SELECT ${A}"),
+        ];
+        assert_eq!(
+            referenced_names(&sources, false)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["A", "B"]
+        );
+    }
+
+    #[test]
+    fn whole_file_diagnostics_have_no_position() {
+        assert_eq!(
+            Diagnostic::whole_file("x.sql", "cannot read").to_string(),
+            "x.sql: cannot read"
+        );
+    }
+
+    /// Throughput of split + substitute (SPEC §12: over 100 MB/s). Meaningful in release:
+    /// `cargo test --release --lib script::tests::throughput -- --ignored`.
+    #[test]
+    #[ignore = "measures speed; run in release"]
+    fn throughput() {
+        let unit = "-- Orders enrichment\nCREATE TABLE orders_${KAFKA_ENV} (\n  id BIGINT, payload STRING, ts TIMESTAMP(3),\n  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND\n) WITH (\n  'connector' = 'kafka', 'topic' = '${KAFKA_ENV}.shop.public.orders',\n  'properties.sasl.jaas.config' = 'org.apache.kafka.common.security.scram.ScramLoginModule required username=\"${KAFKA_USERNAME}\" password=\"${KAFKA_PASSWORD}\";',\n  'value.format' = 'avro-confluent'\n);\nINSERT INTO sink /*+ OPTIONS('sink.parallelism'='2') */ SELECT id, CASE WHEN JSON_VALUE(payload, '$.kind') = 'a;b' THEN 1 ELSE 0 END FROM orders_${KAFKA_ENV};\n";
+        let text = unit.repeat(16 * 1024 * 1024 / unit.len());
+        let v = vars(&[
+            ("KAFKA_ENV", "uat"),
+            ("KAFKA_USERNAME", "svc"),
+            ("KAFKA_PASSWORD", r#"p'w"d\x"#),
+        ]);
+        let sources = [source("big.sql", &text)];
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let started = cpu_seconds();
+            let statements = prepare(&sources, &v, false).unwrap();
+            best = best.min(cpu_seconds() - started);
+            assert_eq!(statements.len(), 2 * (text.len() / unit.len()));
+        }
+        let mb_per_s = text.len() as f64 / 1e6 / best;
+        if !cfg!(debug_assertions) {
+            assert!(
+                mb_per_s > 100.0,
+                "split + substitute ran at {mb_per_s:.0} MB/s"
+            );
+        }
+    }
+
+    /// This thread's CPU time where Linux tells it (a shared CI machine's load then does not
+    /// count), else wall-clock time.
+    fn cpu_seconds() -> f64 {
+        static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").ok();
+        let nanos = schedstat.and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok());
+        nanos.map_or_else(
+            || {
+                EPOCH
+                    .get_or_init(std::time::Instant::now)
+                    .elapsed()
+                    .as_secs_f64()
+            },
+            |n| n / 1e9,
+        )
+    }
 }

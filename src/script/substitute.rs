@@ -34,7 +34,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::lex::{Cursor, LexError, Lexer, TokenKind};
+use super::lex::{Cursor, LexError, Lexer, Token, TokenKind};
 use super::{Diagnostic, Pos};
 use crate::profile::Vars;
 
@@ -58,11 +58,17 @@ pub struct Reference<'a> {
     pub offset: usize,
 }
 
-/// The placeholders of a statement's text (or any SQL text), in order, skipping comments and
-/// malformed placeholders. For `--dry-run` plans and checks; stops at a lexical error.
+/// The placeholders of an SQL text, in order, skipping comments and malformed placeholders (for
+/// `--dry-run` plans and checks). Stops at a lexical error.
 pub fn references(text: &str) -> Vec<Reference<'_>> {
+    let spots: Vec<Token> = spots(text).map_while(Result::ok).collect();
+    references_at(text, &spots)
+}
+
+/// [`references`] of a statement whose spots are known.
+pub(super) fn references_at<'a>(text: &'a str, spots: &[Token]) -> Vec<Reference<'a>> {
     let mut found = Vec::new();
-    let _ = walk(text, &mut |hit| {
+    visit_spots(text, spots, &mut |hit| {
         if let Found::Placeholder { name, fallback } = hit.found {
             found.push(Reference {
                 name,
@@ -74,48 +80,85 @@ pub fn references(text: &str) -> Vec<Reference<'_>> {
     found
 }
 
-/// Substitutes one statement's `text`, which starts at `pos` in `file`. Returns the SQL to send
-/// and its map back to the file, or one diagnostic per missing variable or malformed placeholder.
+/// Whether `token` of `src` can hold a placeholder: a `${` in code, or a quoted token with a `$`.
+/// The splitter keeps these "spots" so that substitution need not lex the statement again.
+pub(super) fn may_hold_placeholder(token: &Token, src: &str) -> bool {
+    match token.content() {
+        _ if token.kind == TokenKind::Placeholder => true,
+        Some((from, to)) => src[from..to].contains('$'),
+        None => false,
+    }
+}
+
+fn spots(text: &str) -> impl Iterator<Item = Result<Token, LexError>> + '_ {
+    Lexer::new(text).filter(|t| t.as_ref().map_or(true, |t| may_hold_placeholder(t, text)))
+}
+
+/// Substitutes an SQL text (one statement) that starts at `pos` in `file`. Returns the SQL to
+/// send and its map back to the file, or one diagnostic per missing variable, malformed
+/// placeholder, or lexical error.
 pub fn substitute(
     file: &Arc<str>,
     text: &str,
     pos: Pos,
     vars: &Vars,
 ) -> Result<(String, SourceMap), Vec<Diagnostic>> {
-    let mut map = SourceMap::new(pos);
     if !text.contains('$') {
+        return Ok((text.to_owned(), SourceMap::new(pos)));
+    }
+    let mut found = Vec::new();
+    for spot in spots(text) {
+        match spot {
+            Ok(spot) => found.push(spot),
+            Err(e) => {
+                let message = e.message().to_owned();
+                let pos = Cursor::new(text, pos).pos_at(e.offset);
+                return Err(vec![Diagnostic {
+                    file: file.clone(),
+                    pos,
+                    message,
+                }]);
+            }
+        }
+    }
+    substitute_at(file, text, pos, &found, vars)
+}
+
+/// [`substitute`] of a statement whose spots (offsets relative to `text`) are known.
+pub(super) fn substitute_at(
+    file: &Arc<str>,
+    text: &str,
+    pos: Pos,
+    spots: &[Token],
+    vars: &Vars,
+) -> Result<(String, SourceMap), Vec<Diagnostic>> {
+    let mut map = SourceMap::new(pos);
+    if spots.is_empty() {
         return Ok((text.to_owned(), map));
     }
     let mut out = Writer::new(text);
+    // Positions are only needed for diagnostics; the map works them out when asked.
     let mut cursor = Cursor::new(text, pos);
     let mut diagnostics = Vec::new();
-    let result = walk(text, &mut |hit| {
-        let dollar = cursor.pos_at(hit.start);
-        match resolve(&hit, vars) {
-            Ok(replacement) => {
-                let (sql_start, sql_end) =
-                    out.replace(hit.start, hit.end, &replacement, hit.context);
-                map.edits.push(Edit {
-                    sql_start,
-                    sql_end,
-                    dollar,
-                    after: cursor.pos_at(hit.end),
-                });
-            }
-            Err(message) => diagnostics.push(Diagnostic {
+    visit_spots(text, spots, &mut |hit| match resolve(&hit, vars) {
+        Ok(replacement) => {
+            let (sql_start, sql_end) = out.replace(hit.start, hit.end, &replacement, hit.context);
+            let placeholder_chars = text[hit.start..hit.end].chars().count();
+            map.edits.push(Edit {
+                sql_start,
+                sql_end,
+                placeholder_chars,
+            });
+        }
+        Err(message) => {
+            let pos = cursor.pos_at(hit.start);
+            diagnostics.push(Diagnostic {
                 file: file.clone(),
-                pos: dollar,
+                pos,
                 message,
-            }),
+            });
         }
     });
-    if let Err(e) = result {
-        diagnostics.push(Diagnostic {
-            file: file.clone(),
-            pos: cursor.pos_at(e.offset),
-            message: e.message().into(),
-        });
-    }
     match diagnostics.is_empty() {
         true => Ok((out.finish(), map)),
         false => Err(diagnostics),
@@ -222,42 +265,37 @@ struct Hit<'a> {
     found: Found<'a>,
 }
 
-/// Visits every `${`/`$${` outside comments, in order, with its context.
-fn walk<'a>(text: &'a str, visit: &mut dyn FnMut(Hit<'a>)) -> Result<(), LexError> {
-    if !text.contains('$') {
-        return Ok(());
-    }
-    let mut code_from = 0;
-    for token in Lexer::new(text) {
-        let token = token?;
-        let context = match token.kind {
-            TokenKind::String => Context::Literal {
-                c_style: false,
-                quoted: false,
-            },
-            TokenKind::EscapedString => Context::Literal {
-                c_style: true,
-                quoted: false,
-            },
-            TokenKind::QuotedIdent => Context::QuotedIdent,
-            TokenKind::BacktickIdent => Context::BacktickIdent,
-            TokenKind::LineComment | TokenKind::BlockComment => {
-                scan_flat(text, code_from, token.start, Context::Code, visit);
-                code_from = token.end;
-                continue;
-            }
-            _ => continue,
-        };
-        scan_flat(text, code_from, token.start, Context::Code, visit);
-        let (from, to) = token.content().expect("quoted tokens have content");
-        match context {
-            Context::Literal { c_style, .. } => scan_literal(text, from, to, c_style, visit),
-            _ => scan_flat(text, from, to, context, visit),
+/// Visits every `${`/`$${` of the spots, in order, with its context. Comments hold no spots, so
+/// placeholders in comments are never seen.
+fn visit_spots<'a>(text: &'a str, spots: &[Token], visit: &mut dyn FnMut(Hit<'a>)) {
+    for spot in spots {
+        let (from, to) = spot.content().unwrap_or((spot.start, spot.end));
+        match spot.kind {
+            TokenKind::Placeholder => visit_code_placeholder(text, spot.start, visit),
+            TokenKind::String => scan_literal(text, from, to, false, visit),
+            TokenKind::EscapedString => scan_literal(text, from, to, true, visit),
+            TokenKind::QuotedIdent => scan_flat(text, from, to, Context::QuotedIdent, visit),
+            TokenKind::BacktickIdent => scan_flat(text, from, to, Context::BacktickIdent, visit),
+            _ => {}
         }
-        code_from = token.end;
     }
-    scan_flat(text, code_from, text.len(), Context::Code, visit);
-    Ok(())
+}
+
+/// A `${` in code is always the start of a placeholder token; a `$` just before it (a token of
+/// its own) makes it the escape `$${`.
+fn visit_code_placeholder<'a>(text: &'a str, at: usize, visit: &mut dyn FnMut(Hit<'a>)) {
+    let start = match text.as_bytes()[..at].last() {
+        Some(b'$') => at - 1,
+        _ => at,
+    };
+    if let Some((found, end)) = parse(text, start, text.len()) {
+        visit(Hit {
+            start,
+            end,
+            context: Context::Code,
+            found,
+        });
+    }
 }
 
 /// Scans `text[from..to]`, all in one context.
@@ -546,14 +584,13 @@ pub struct SourceMap {
     edits: Vec<Edit>,
 }
 
-/// One replacement: `sql[sql_start..sql_end]` stands for the placeholder at `dollar`, which ends
-/// just before `after`.
+/// One replacement: `sql[sql_start..sql_end]` stands for a placeholder of `placeholder_chars`
+/// characters. A placeholder never spans lines, so that is all it takes to map positions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Edit {
     sql_start: usize,
     sql_end: usize,
-    dollar: Pos,
-    after: Pos,
+    placeholder_chars: usize,
 }
 
 impl SourceMap {
@@ -569,14 +606,17 @@ impl SourceMap {
     /// Positions past the end of a line or of the SQL are clamped.
     pub fn to_source(&self, sql: &str, pos: Pos) -> Pos {
         let offset = offset_of(sql, pos);
-        let index = self.edits.partition_point(|e| e.sql_start <= offset);
-        let Some(edit) = index.checked_sub(1).map(|i| self.edits[i]) else {
-            return self.start.advanced(&sql[..offset]);
-        };
-        if offset < edit.sql_end {
-            return edit.dollar;
+        let mut at = self.start;
+        let mut from = 0;
+        for edit in self.edits.iter().take_while(|e| e.sql_start <= offset) {
+            at = at.advanced(&sql[from..edit.sql_start]);
+            if offset < edit.sql_end {
+                return at;
+            }
+            at.column += edit.placeholder_chars;
+            from = edit.sql_end;
         }
-        edit.after.advanced(&sql[edit.sql_end..offset])
+        at.advanced(&sql[from..offset])
     }
 }
 
