@@ -18,7 +18,7 @@ STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/stack" && pwd)"
 ALL_SERVICES=(kafka registry flink)   # start order; stop order is the reverse
 ENV_FILE="$REPO_ROOT/env/local.env"
 
-usage() { sed -n '7,11s/^#  //p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '7,11s/^#   //p' "${BASH_SOURCE[0]}"; }
 
 # Sources the service's script; a missing script is an error naming the file.
 load_service() {

@@ -36,8 +36,13 @@ start_service() {
 }
 
 service_running() {
-  local f="$STACK_STATE/pids/$1.pid"
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+  local f="$STACK_STATE/pids/$1.pid" pid
+  [ -f "$f" ] || return 1
+  pid="$(cat "$f")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  # A dead service whose parent (the long-gone stack.sh, so init) has not reaped it yet is a zombie:
+  # kill -0 still succeeds on it, but it is not running.
+  case "$(ps -o stat= -p "$pid" 2>/dev/null)" in ""|Z*) return 1 ;; esac
 }
 
 # service_pid NAME: the recorded pid (empty when none).
