@@ -215,9 +215,10 @@ fn table_prefix(token: &Token, text: &str) -> TableAs {
         return TableAs::Body { depth: 0 };
     }
     let prefix = ["CREATE", "REPLACE", "OR", "TEMPORARY", "MATERIALIZED"];
-    match prefix.iter().any(|p| word.eq_ignore_ascii_case(p)) {
-        true => TableAs::Prefix,
-        false => TableAs::No,
+    if prefix.iter().any(|p| word.eq_ignore_ascii_case(p)) {
+        TableAs::Prefix
+    } else {
+        TableAs::No
     }
 }
 

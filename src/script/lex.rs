@@ -14,6 +14,8 @@
 //! - `--` and `//` line comments up to the end of the line; `/* … */` block comments, not nested.
 //! - `/*+` opens a hint: Calcite lexes a hint's body as ordinary tokens (so strings inside it are
 //!   strings, and `${…}` inside it is substituted); its closing `*/` is plain punctuation.
+//!   Where no hint can be, at the start of a statement, `/*+ … */` is read as a comment, so a
+//!   banner such as `/*+-----+*/` above a statement is skipped rather than sent.
 
 use super::Pos;
 
@@ -139,14 +141,18 @@ pub struct Lexer<'a> {
     src: &'a str,
     pos: usize,
     failed: bool,
+    /// Whether code was seen since the start or the last `;` (a hint can only follow code).
+    in_statement: bool,
 }
 
 impl<'a> Lexer<'a> {
+    /// A lexer at the start of `src`, which is also the start of a statement.
     pub fn new(src: &'a str) -> Self {
         Lexer {
             src,
             pos: 0,
             failed: false,
+            in_statement: false,
         }
     }
 
@@ -228,7 +234,7 @@ impl<'a> Lexer<'a> {
                 let end = line_end(self.bytes(), start + 2);
                 self.token(TokenKind::LineComment, start, end)
             }
-            (b'/', Some(b'*')) if self.peek(start + 2) == Some(b'+') => {
+            (b'/', Some(b'*')) if self.in_statement && self.peek(start + 2) == Some(b'+') => {
                 self.token(TokenKind::Other, start, start + 3)
             }
             (b'/', Some(b'*')) => match self.src[start + 2..].find("*/") {
@@ -254,14 +260,20 @@ impl Iterator for Lexer<'_> {
         self.skip_space();
         let start = self.pos;
         let &b = self.bytes().get(start)?;
-        match CLASS[b as usize] {
+        let token = match CLASS[b as usize] {
             Class::Word => self.word(start),
             Class::Special => self.special(start),
             _ => {
                 let end = self.run_of(start + 1, Class::Punct);
                 self.token(TokenKind::Other, start, end)
             }
+        };
+        if let Some(Ok(t)) = &token {
+            if !t.is_comment() {
+                self.in_statement = t.kind != TokenKind::Semicolon;
+            }
         }
+        token
     }
 }
 
@@ -302,6 +314,11 @@ fn line_end(bytes: &[u8], from: usize) -> usize {
         .map_or(bytes.len(), |i| from + i)
 }
 
+/// A byte of a variable name (`[A-Za-z0-9_]`; the first must not be a digit).
+pub fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
 /// How much of a `${` in code belongs to the placeholder: `${NAME}`, or `${NAME:-…}`/`${NAME:?…}`
 /// up to the first `}` on the same line. Anything malformed ends after the name, so the rest is
 /// lexed normally and substitution reports the placeholder.
@@ -310,7 +327,7 @@ fn placeholder_end(bytes: &[u8], start: usize) -> usize {
         + 2
         + bytes[start + 2..]
             .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .take_while(|&&b| is_name_byte(b))
             .count();
     match bytes.get(name_end) {
         Some(b'}') => name_end + 1,
@@ -490,7 +507,7 @@ mod tests {
     #[test]
     fn hint_body_is_lexed_as_code() {
         assert_eq!(
-            kinds("/*+ OPTIONS('a'='*/') */"),
+            kinds("SELECT /*+ OPTIONS('a'='*/') */")[1..],
             [
                 (Other, "/*+"),
                 (Word, "OPTIONS"),
@@ -503,6 +520,19 @@ mod tests {
                 (Other, "/")
             ]
         );
+    }
+
+    #[test]
+    fn hint_opener_where_no_hint_can_be_is_a_comment() {
+        assert_eq!(
+            kinds("/*+--- it's ---+*/ a"),
+            [(BlockComment, "/*+--- it's ---+*/"), (Word, "a")]
+        );
+        assert_eq!(
+            kinds("a; /*+ x */"),
+            [(Word, "a"), (Semicolon, ";"), (BlockComment, "/*+ x */")]
+        );
+        assert_eq!(kinds("a /*+ x */")[1], (Other, "/*+"));
     }
 
     #[test]

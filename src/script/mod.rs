@@ -137,9 +137,10 @@ pub fn prepare(
             }
         }
     }
-    match diagnostics.is_empty() {
-        true => Ok(statements),
-        false => Err(diagnostics),
+    if diagnostics.is_empty() {
+        Ok(statements)
+    } else {
+        Err(diagnostics)
     }
 }
 

@@ -186,9 +186,10 @@ fn keyword(token: Token, text: &str) -> Keyword {
         (3, b'E') => ("END", Keyword::End),
         _ => return Keyword::None,
     };
-    match word.eq_ignore_ascii_case(candidate.0) {
-        true => candidate.1,
-        false => Keyword::None,
+    if word.eq_ignore_ascii_case(candidate.0) {
+        candidate.1
+    } else {
+        Keyword::None
     }
 }
 

@@ -34,7 +34,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::lex::{Cursor, LexError, Lexer, Token, TokenKind};
+use super::lex::{is_name_byte, Cursor, LexError, Lexer, Token, TokenKind};
 use super::{Diagnostic, Pos};
 use crate::profile::Vars;
 
@@ -83,11 +83,10 @@ pub(super) fn references_at<'a>(text: &'a str, spots: &[Token]) -> Vec<Reference
 /// Whether `token` of `src` can hold a placeholder: a `${` in code, or a quoted token with a `$`.
 /// The splitter keeps these "spots" so that substitution need not lex the statement again.
 pub(super) fn may_hold_placeholder(token: &Token, src: &str) -> bool {
-    match token.content() {
-        _ if token.kind == TokenKind::Placeholder => true,
-        Some((from, to)) => src[from..to].contains('$'),
-        None => false,
-    }
+    token.kind == TokenKind::Placeholder
+        || token
+            .content()
+            .is_some_and(|(from, to)| src[from..to].contains('$'))
 }
 
 fn spots(text: &str) -> impl Iterator<Item = Result<Token, LexError>> + '_ {
@@ -159,9 +158,10 @@ pub(super) fn substitute_at(
             });
         }
     });
-    match diagnostics.is_empty() {
-        true => Ok((out.finish(), map)),
-        false => Err(diagnostics),
+    if diagnostics.is_empty() {
+        Ok((out.finish(), map))
+    } else {
+        Err(diagnostics)
     }
 }
 
@@ -188,9 +188,10 @@ pub fn render_template(name: &str, text: &str, vars: &Vars) -> Result<String, Ve
             }),
         },
     );
-    match diagnostics.is_empty() {
-        true => Ok(out.finish()),
-        false => Err(diagnostics),
+    if diagnostics.is_empty() {
+        Ok(out.finish())
+    } else {
+        Err(diagnostics)
     }
 }
 
@@ -368,32 +369,61 @@ fn scan_literal<'a>(
 fn parse<'a>(text: &'a str, start: usize, limit: usize) -> Option<(Found<'a>, usize)> {
     let bytes = &text.as_bytes()[..limit];
     match (bytes.get(start + 1), bytes.get(start + 2)) {
-        (Some(b'$'), Some(b'{')) => return Some((Found::Escape, start + 3)),
-        (Some(b'{'), _) => {}
-        _ => return None,
+        (Some(b'$'), Some(b'{')) => Some((Found::Escape, start + 3)),
+        (Some(b'{'), _) => Some(match placeholder(text, start + 2, limit) {
+            Ok((name, fallback, end)) => (Found::Placeholder { name, fallback }, end),
+            Err(problem) => {
+                let message = format!("{} {}", snippet(text, start, limit), problem.explain());
+                // Go on just after the `${`: what follows may hold a good placeholder.
+                (Found::Malformed(message), start + 2)
+            }
+        }),
+        _ => None,
     }
-    let name_start = start + 2;
-    let name_end = name_start
-        + bytes[name_start..]
+}
+
+/// What is wrong with a `${`.
+#[derive(Debug, Clone, Copy)]
+enum Problem {
+    BadName,
+    BadOperator,
+    Unclosed,
+    Nested,
+}
+
+impl Problem {
+    fn explain(self) -> &'static str {
+        match self {
+            Problem::BadName => "is not a valid placeholder: a name is letters, digits and _, not starting with a digit (write $${ for a literal ${)",
+            Problem::BadOperator => "is not a valid placeholder: expected ${NAME}, ${NAME:-default} or ${NAME:?message} (write $${ for a literal ${)",
+            Problem::Unclosed => "has no closing } on its line (and inside its string or identifier)",
+            Problem::Nested => "nests a placeholder: a default or message is literal text",
+        }
+    }
+}
+
+/// `NAME}`, `NAME:-default}` or `NAME:?message}` at `from`: the name, the fallback, and the end.
+fn placeholder<'a>(
+    text: &'a str,
+    from: usize,
+    limit: usize,
+) -> Result<(&'a str, Fallback<'a>, usize), Problem> {
+    let bytes = &text.as_bytes()[..limit];
+    let name_end = from
+        + bytes[from..]
             .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .take_while(|&&b| is_name_byte(b))
             .count();
-    let name = &text[name_start..name_end];
-    let malformed = |why: &str| {
-        Some((
-            Found::Malformed(format!("{} {why}", snippet(text, start, limit))),
-            start + 2,
-        ))
-    };
+    let name = &text[from..name_end];
     if name.is_empty() || name.as_bytes()[0].is_ascii_digit() {
-        return malformed("is not a valid placeholder: expected ${NAME}, ${NAME:-default} or ${NAME:?message} (NAME: letters, digits and _, not starting with a digit; write $${ for a literal ${)");
+        return Err(Problem::BadName);
     }
-    let operator = (bytes.get(name_end), bytes.get(name_end + 1));
-    let make: fn(&'a str) -> Fallback<'a> = match operator {
-        (Some(b'}'), _) => return Some((Found::Placeholder { name, fallback: Fallback::None }, name_end + 1)),
+    let fallback: fn(&'a str) -> Fallback<'a> = match (bytes.get(name_end), bytes.get(name_end + 1))
+    {
+        (Some(b'}'), _) => return Ok((name, Fallback::None, name_end + 1)),
         (Some(b':'), Some(b'-')) => Fallback::Default,
         (Some(b':'), Some(b'?')) => Fallback::Required,
-        _ => return malformed("is not a valid placeholder: expected } or :- or :? after the name (write $${ for a literal ${)"),
+        _ => return Err(Problem::BadOperator),
     };
     let operand_start = name_end + 2;
     let close = bytes[operand_start..]
@@ -401,40 +431,29 @@ fn parse<'a>(text: &'a str, start: usize, limit: usize) -> Option<(Found<'a>, us
         .position(|&b| matches!(b, b'}' | b'\n' | b'\r'));
     let operand_end = match close {
         Some(i) if bytes[operand_start + i] == b'}' => operand_start + i,
-        _ => {
-            return malformed(
-                "has no closing } (on the same line, and inside the same string or identifier)",
-            )
-        }
+        _ => return Err(Problem::Unclosed),
     };
     let operand = &text[operand_start..operand_end];
     if operand.contains("${") {
-        return malformed("nests a placeholder: a default or message is literal text");
+        return Err(Problem::Nested);
     }
-    Some((
-        Found::Placeholder {
-            name,
-            fallback: make(operand),
-        },
-        operand_end + 1,
-    ))
+    Ok((name, fallback(operand), operand_end + 1))
 }
 
 /// The start of a placeholder for messages: up to its `}` or the end of the line, at most 40
 /// characters.
 fn snippet(text: &str, start: usize, limit: usize) -> String {
     let rest = &text[start..limit];
-    let end = rest.find(['}', '\n', '\r']).map_or(rest.len(), |i| {
-        if rest.as_bytes()[i] == b'}' {
-            i + 1
-        } else {
-            i
-        }
-    });
+    let end = match rest.find(['}', '\n', '\r']) {
+        Some(i) if rest.as_bytes()[i] == b'}' => i + 1,
+        Some(i) => i,
+        None => rest.len(),
+    };
     let shown: String = rest[..end].chars().take(40).collect();
-    match shown.len() < end {
-        true => format!("{shown}…"),
-        false => shown,
+    if shown.len() < end {
+        format!("{shown}…")
+    } else {
+        shown
     }
 }
 
@@ -488,9 +507,10 @@ fn unquote(raw: &str, context: Context) -> Cow<'_, str> {
         Context::QuotedIdent => ("\"\"", "\""),
         Context::BacktickIdent => ("``", "`"),
     };
-    match raw.contains(doubled) {
-        true => Cow::Owned(raw.replace(doubled, single)),
-        false => Cow::Borrowed(raw),
+    if raw.contains(doubled) {
+        Cow::Owned(raw.replace(doubled, single))
+    } else {
+        Cow::Borrowed(raw)
     }
 }
 
@@ -780,7 +800,11 @@ mod tests {
             "{}",
             e[1]
         );
-        assert!(e[3].contains("expected } or :- or :?"), "{}", e[3]);
+        assert!(
+            e[3].contains("expected ${NAME}, ${NAME:-default} or ${NAME:?message}"),
+            "{}",
+            e[3]
+        );
     }
 
     #[test]
