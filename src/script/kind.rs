@@ -292,6 +292,14 @@ mod tests {
     }
 
     #[test]
+    fn create_table_as_around_comments_and_placeholders() {
+        check(&[(
+            "CREATE /* c */ TABLE ${T} -- x\n AS SELECT 1",
+            Kind::CreateTableAs,
+        )]);
+    }
+
+    #[test]
     fn as_inside_parentheses_is_not_create_table_as() {
         check(&[
             ("CREATE TABLE t (a INT, b AS a + 1, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('x' = 'y')", Kind::Ddl),

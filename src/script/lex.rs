@@ -48,7 +48,9 @@ pub enum TokenKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
     pub kind: TokenKind,
+    /// Byte offset of the first byte.
     pub start: usize,
+    /// Byte offset just after the last byte.
     pub end: usize,
 }
 
@@ -78,16 +80,22 @@ impl Token {
 /// What was left open at the end of the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unterminated {
+    /// `'…` or `E'…`.
     String,
+    /// `"…`.
     QuotedIdent,
+    /// `` `… ``.
     BacktickIdent,
+    /// `/* …`.
     BlockComment,
 }
 
 /// A lexical error: something opened at `offset` and never closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LexError {
+    /// Byte offset of the opening quote or `/*`.
     pub offset: usize,
+    /// What was opened.
     pub what: Unterminated,
 }
 

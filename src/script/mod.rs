@@ -279,6 +279,15 @@ mod tests {
     }
 
     #[test]
+    fn advancing_a_position_counts_lines_and_characters() {
+        assert_eq!(Pos::START.advanced("ab"), Pos { line: 1, column: 3 });
+        assert_eq!(
+            Pos { line: 2, column: 5 }.advanced("é\r\nxy"),
+            Pos { line: 3, column: 3 }
+        );
+    }
+
+    #[test]
     fn whole_file_diagnostics_have_no_position() {
         assert_eq!(
             Diagnostic::whole_file("x.sql", "cannot read").to_string(),

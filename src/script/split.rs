@@ -336,6 +336,19 @@ mod tests {
     }
 
     #[test]
+    fn banner_comment_opening_like_a_hint_is_skipped() {
+        assert_eq!(texts("/*+------ it's; ------+*/\nSELECT 1;"), ["SELECT 1"]);
+    }
+
+    #[test]
+    fn hint_inside_a_statement_is_part_of_it() {
+        assert_eq!(
+            texts("SELECT /*+ OPTIONS('a'=';') */ 1; SELECT 2"),
+            ["SELECT /*+ OPTIONS('a'=';') */ 1", "SELECT 2"]
+        );
+    }
+
+    #[test]
     fn statement_starts_at_its_first_token() {
         assert_eq!(
             positions("  SELECT 1;\n\n  -- c\n    SELECT 2;"),

@@ -52,7 +52,9 @@ pub enum Fallback<'a> {
 /// A well-formed placeholder outside comments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reference<'a> {
+    /// The variable's name.
     pub name: &'a str,
+    /// What applies when the variable is unset (or empty).
     pub fallback: Fallback<'a>,
     /// Byte offset of the `$` in the text searched.
     pub offset: usize,
@@ -787,6 +789,16 @@ mod tests {
     }
 
     #[test]
+    fn escape_takes_the_dollar_right_before_the_brace() {
+        assert_eq!(sub("$$${X} '$$${X}'", &[]), "$${X} '$${X}'");
+    }
+
+    #[test]
+    fn escape_inside_a_comment_is_left_as_written() {
+        assert_eq!(sub("SELECT 1 -- $${X}", &[]), "SELECT 1 -- $${X}");
+    }
+
+    #[test]
     fn malformed_placeholders_are_errors() {
         let e = errors("SELECT '${lower case}', ${1X}, ${}, ${X:+y}", &[]);
         assert_eq!(e.len(), 4, "{e:?}");
@@ -893,6 +905,11 @@ mod tests {
     fn c_style_string_escapes_backslashes() {
         assert_eq!(sub(r"E'${P}'", &[("P", r"a\b'c")]), r"E'a\\b''c'");
         assert_eq!(sub(r#"E'x="${P}"'"#, &[("P", r"\")]), r#"E'x="\\\\"'"#);
+    }
+
+    #[test]
+    fn default_inside_a_c_style_string_is_written_as_it_stands() {
+        assert_eq!(sub(r"E'${X:-a\tb}'", &[]), r"E'a\tb'");
     }
 
     #[test]
