@@ -97,6 +97,7 @@ flink_build_home() {
   fi
   log "assembling FLINK_HOME at $FLINK_HOME_DIR"
   tmp="$(mktemp -d "$FLINK_SQL_CACHE/.flink-home.XXXXXX")"
+  chmod 755 "$tmp"
   cp -R "$dist/bin" "$dist/conf" "$tmp/"
   mkdir -p "$tmp/lib" "$tmp/opt" "$tmp/log"
   ln -s "$dist/plugins" "$tmp/plugins"
