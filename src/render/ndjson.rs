@@ -31,6 +31,8 @@ pub struct Ndjson<W: Write> {
     out: W,
     redactor: Redactor,
     classes: Vec<Class>,
+    /// `{"event":"row","statement":N,"op":"` for the current statement, built once.
+    row_prefix: Vec<u8>,
     scratch: String,
 }
 
@@ -40,6 +42,7 @@ impl<W: Write> Ndjson<W> {
             out,
             redactor,
             classes: Vec::new(),
+            row_prefix: Vec::new(),
             scratch: String::new(),
         }
     }
@@ -69,18 +72,17 @@ impl<W: Write> Ndjson<W> {
         value::write_json_str(&mut self.out, stmt.kind.as_str())
     }
 
-    fn row(&mut self, index: usize, row: &Row) -> io::Result<()> {
+    fn row(&mut self, row: &Row) -> io::Result<()> {
         let Ndjson {
             out,
             classes,
+            row_prefix,
             scratch,
             ..
         } = self;
-        write!(
-            out,
-            "{{\"event\":\"row\",\"statement\":{index},\"op\":\"{}\",\"values\":",
-            row.kind.op()
-        )?;
+        out.write_all(row_prefix)?;
+        out.write_all(row.kind.op().as_bytes())?;
+        out.write_all(b"\",\"values\":")?;
         super::json::write_values(out, classes, &row.fields, scratch)?;
         out.write_all(b"}\n")
     }
@@ -103,8 +105,14 @@ impl<W: Write> Sink for Ndjson<W> {
     }
 
     fn rows(&mut self, stmt: &Statement, rows: &[Row]) -> io::Result<()> {
+        self.row_prefix.clear();
+        write!(
+            self.row_prefix,
+            "{{\"event\":\"row\",\"statement\":{},\"op\":\"",
+            stmt.index
+        )?;
         for row in rows {
-            self.row(stmt.index, row)?;
+            self.row(row)?;
         }
         self.out.flush()
     }

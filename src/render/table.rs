@@ -76,11 +76,9 @@ impl<W: Write> Table<W> {
         }
         self.tables += 1;
         draw_border(&mut self.out, &layout)?;
-        let header: Vec<&str> = grid.names.iter().map(String::as_str).collect();
-        draw_row(&mut self.out, &layout, (op).then_some("op"), &header)?;
+        draw_row(&mut self.out, &layout, op.then_some("op"), &grid.names)?;
         draw_border(&mut self.out, &layout)?;
         for (kind, cells) in grid.held.drain(..) {
-            let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
             draw_row(&mut self.out, &layout, op.then_some(kind.op()), &cells)?;
         }
         grid.held = Vec::new();
@@ -115,12 +113,12 @@ impl<W: Write> Table<W> {
                     grid.cells[i].clear();
                     push_escaped(&mut grid.cells[i], text);
                 }
-                let cells: Vec<&str> = grid.cells.iter().map(String::as_str).collect();
+                let cells = &grid.cells[..row.fields.len()];
                 draw_row(
                     &mut self.out,
                     layout,
                     layout.op.then_some(row.kind.op()),
-                    &cells,
+                    cells,
                 )
             }
         }
@@ -263,11 +261,11 @@ fn draw_row(
     w: &mut impl Write,
     layout: &Layout,
     op: Option<&str>,
-    cells: &[&str],
+    cells: &[impl AsRef<str>],
 ) -> io::Result<()> {
     let height = cells
         .iter()
-        .map(|c| c.split('\n').count())
+        .map(|c| c.as_ref().split('\n').count())
         .max()
         .unwrap_or(1);
     for line in 0..height {
@@ -278,7 +276,7 @@ fn draw_row(
         for (i, width) in layout.widths.iter().enumerate() {
             let text = cells
                 .get(i)
-                .and_then(|c| c.split('\n').nth(line))
+                .and_then(|c| c.as_ref().split('\n').nth(line))
                 .unwrap_or("");
             w.write_all(b"| ")?;
             write_fitted(

@@ -175,10 +175,28 @@ fn compact_json(value: &Value, scratch: &mut String) {
 /// Plain notation with at least `scale` fraction digits: `12.3` → `12.30`, `1.0E-7` → `0.00000010`.
 /// Text that is not a number is returned unchanged.
 pub fn decimal<'a>(text: &'a str, scale: u32, scratch: &'a mut String) -> &'a str {
-    let plain_enough = !text.contains(['e', 'E']) && fraction_len(text) >= scale as usize;
-    if plain_enough || !plain_decimal(text, scale as usize, scratch) {
+    let scale = scale as usize;
+    if text.contains(['e', 'E']) {
+        return if plain_decimal(text, scale, scratch) {
+            scratch
+        } else {
+            text
+        };
+    }
+    let have = fraction_len(text);
+    if have >= scale
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'))
+    {
         return text;
     }
+    scratch.clear();
+    scratch.push_str(text);
+    if have == 0 {
+        scratch.push('.');
+    }
+    scratch.extend(std::iter::repeat_n('0', scale - have));
     scratch
 }
 
