@@ -600,7 +600,7 @@ impl<'a> Writer<'a> {
 ///
 /// Text outside replacements maps one to one; a position inside a substituted value maps to the
 /// placeholder's `$`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceMap {
     start: Pos,
     edits: Vec<Edit>,
@@ -613,6 +613,14 @@ struct Edit {
     sql_start: usize,
     sql_end: usize,
     placeholder_chars: usize,
+}
+
+/// The identity: SQL positions are file positions (a statement at line 1, column 1, nothing
+/// substituted).
+impl Default for SourceMap {
+    fn default() -> Self {
+        SourceMap::new(Pos::START)
+    }
 }
 
 impl SourceMap {
@@ -1073,6 +1081,15 @@ mod tests {
         assert_eq!(
             map.to_source(&sql, Pos { line: 1, column: 8 }),
             Pos { line: 1, column: 9 }
+        );
+    }
+
+    #[test]
+    fn default_source_map_is_the_identity() {
+        let sql = "SELECT\n  x";
+        assert_eq!(
+            SourceMap::default().to_source(sql, Pos { line: 2, column: 3 }),
+            Pos { line: 2, column: 3 }
         );
     }
 
