@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 
-use super::progress::{Progress, SharedWrite};
+use super::progress::{Guard, Progress, SharedWrite};
 use super::summary::{self, Record};
 use super::{diagnostic, github, Sink};
 use crate::model::{Outcome, Row, Summary};
@@ -51,6 +51,13 @@ impl Console {
             rows: 0,
             records: Vec::new(),
         }
+    }
+
+    /// A sink to put before the results sink when results share the spinner's terminal: it takes
+    /// the spinner away before results are written. `None` without a spinner.
+    pub fn results_guard(&self) -> Option<Box<dyn Sink>> {
+        let progress = self.progress.clone()?;
+        Some(Box::new(Guard(progress)))
     }
 
     /// Writes `text` (whole lines) to stderr with the spinner out of the way.
@@ -143,6 +150,14 @@ impl Sink for Console {
         let mut text = Vec::new();
         summary::write_summary(&mut text, summary, &self.records, self.timing)?;
         self.emit(&text)
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        if let Some(progress) = &self.progress {
+            progress.finish();
+        }
     }
 }
 

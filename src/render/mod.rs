@@ -34,7 +34,7 @@ mod summary;
 mod table;
 pub mod value;
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 use crate::cli::Format;
@@ -108,14 +108,20 @@ pub fn junit(path: &Path, redactor: Redactor) -> io::Result<Box<dyn Sink>> {
 }
 
 /// Every sink of an `exec` run: results on stdout, the console on stderr (both behind a
-/// `RedactWriter`), and the JUnit report when `output.junit` names one.
+/// `RedactWriter`), and the JUnit report when `output.junit` names one. When stdout is the
+/// spinner's terminal too, the spinner steps aside while results are written.
 pub fn sinks(output: &Output, total: usize, redactor: &Redactor) -> io::Result<Fanout> {
     let stdout = RedactWriter::new(io::stdout(), redactor.clone());
     let stderr = RedactWriter::new(io::stderr(), redactor.clone());
-    let mut fanout = Fanout::new(vec![
-        results(output.format, Box::new(stdout), redactor.clone()),
-        console(output, total, Box::new(stderr), redactor.clone()),
-    ]);
+    let console = console::Console::new(output, total, Box::new(stderr), redactor.clone());
+    let mut fanout = Fanout::default();
+    if io::stdout().is_terminal() {
+        if let Some(guard) = console.results_guard() {
+            fanout.push(guard);
+        }
+    }
+    fanout.push(results(output.format, Box::new(stdout), redactor.clone()));
+    fanout.push(Box::new(console));
     if let Some(path) = &output.junit {
         fanout.push(junit(path, redactor.clone())?);
     }

@@ -5,11 +5,14 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
+use super::Sink;
+use crate::model::Column;
 use crate::script::Statement;
 
 /// The stderr writer, shared by the spinner's ticker thread and the console.
@@ -89,24 +92,58 @@ impl TermLike for Term {
     }
 }
 
-/// The spinner for one run.
+/// How often the spinner redraws by itself.
+const TICK: Duration = Duration::from_millis(120);
+
+/// The spinner for one run. Clones share it.
+#[derive(Clone)]
 pub struct Progress {
     bar: ProgressBar,
+    err: SharedWrite,
+    hidden: Arc<AtomicBool>,
 }
 
 impl Progress {
     pub fn new(total: usize, err: SharedWrite) -> Self {
-        let target = ProgressDrawTarget::term_like(Box::new(Term(err)));
+        let target = ProgressDrawTarget::term_like(Box::new(Term(err.clone())));
         let bar = ProgressBar::with_draw_target(Some(total as u64), target);
         let style = ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style);
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Progress { bar }
+        bar.set_message("connecting");
+        bar.enable_steady_tick(TICK);
+        Progress {
+            bar,
+            err,
+            hidden: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Takes the spinner off the screen until the next statement starts: results are about to be
+    /// written to the same terminal, and a spinner drawn between their lines would garble them.
+    pub fn hide(&self) {
+        if self.hidden.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.bar.disable_steady_tick();
+        self.bar.set_draw_target(ProgressDrawTarget::hidden());
+        let _ = Term(self.err.clone())
+            .clear_line()
+            .and_then(|()| Term(self.err.clone()).flush());
+    }
+
+    fn show(&self) {
+        if !self.hidden.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        let target = ProgressDrawTarget::term_like(Box::new(Term(self.err.clone())));
+        self.bar.set_draw_target(target);
+        self.bar.enable_steady_tick(TICK);
     }
 
     /// Statement `stmt` is running.
     pub fn start(&self, stmt: &Statement) {
+        self.show();
         self.bar.set_position(stmt.index as u64);
         self.bar.reset_elapsed();
         self.bar.set_message(message(stmt, "running"));
@@ -133,9 +170,14 @@ impl Progress {
     }
 }
 
-impl Drop for Progress {
-    fn drop(&mut self) {
-        self.bar.finish_and_clear();
+/// Placed before the results sink when results go to the spinner's terminal: hides the spinner
+/// before a statement's results are written (the spinner returns when the next statement starts).
+pub struct Guard(pub Progress);
+
+impl Sink for Guard {
+    fn columns(&mut self, _stmt: &Statement, _columns: &[Column]) -> io::Result<()> {
+        self.0.hide();
+        Ok(())
     }
 }
 
@@ -172,6 +214,29 @@ mod tests {
             "{text:?}"
         );
         assert!(text.ends_with("\r\x1b[2K"), "{text:?}");
+    }
+
+    #[test]
+    fn a_hidden_spinner_draws_nothing_until_the_next_statement() {
+        let buf = Shared::default();
+        let progress = Progress::new(3, Arc::new(Mutex::new(Box::new(buf.clone()))));
+        let mut guard = Guard(progress.clone());
+        let query = stmt(1, Kind::Query, "SELECT 1");
+        progress.start(&query);
+        progress.bar.tick();
+        guard.columns(&query, &[]).unwrap();
+        let hidden_at = buf.text().len();
+        assert!(buf.text().ends_with("\r\x1b[2K"), "{:?}", buf.text());
+        progress.rows(&query, 5);
+        progress.bar.tick();
+        assert_eq!(buf.text().len(), hidden_at, "{:?}", buf.text());
+        progress.start(&stmt(2, Kind::Ddl, "CREATE …"));
+        progress.bar.tick();
+        assert!(
+            buf.text()[hidden_at..].contains("[2/3] ddl"),
+            "{:?}",
+            buf.text()
+        );
     }
 
     #[test]
