@@ -474,23 +474,29 @@ impl StatementRun<'_> {
     /// Cancels the operation unless it ended by itself, then closes it. Failures here are only
     /// logged: the outcome already says what happened, and the session's close sweeps up.
     async fn release(&self, end: &anyhow::Result<End>) {
-        let ended = matches!(end, Ok(End::Done | End::Failed(_)));
-        if !ended {
-            if let Err(e) = self.session.cancel(&self.op).await {
-                self.log(&format!(
-                    "cancelling operation {} failed: {}",
-                    self.op.0,
-                    e.into_cli()
-                ));
-            }
+        if !matches!(end, Ok(End::Done | End::Failed(_))) {
+            self.cancel().await;
         }
         if let Err(e) = self.session.close_operation(&self.op).await {
-            self.log(&format!(
-                "closing operation {} failed: {}",
-                self.op.0,
-                e.into_cli()
-            ));
+            self.log_error("closing", e);
         }
+    }
+
+    async fn cancel(&self) {
+        match self.session.cancel(&self.op).await {
+            Ok(status) => self.log(&format!("operation {} is {status}", self.op.0)),
+            // Once a query's rows flow, the gateway calls its operation FINISHED (the job still
+            // runs) and refuses to cancel it; closing the operation is what cancels the job.
+            Err(Error::Server(e)) if e.message.contains("from FINISHED to CANCELED") => {
+                self.log("the query's rows already flow: closing its operation cancels its job");
+            }
+            Err(e) => self.log_error("cancelling", e),
+        }
+    }
+
+    fn log_error(&self, what: &str, e: Error) {
+        let op = &self.op.0;
+        self.log(&format!("{what} operation {op} failed: {}", e.into_cli()));
     }
 
     /// Polls the JobManager until the job reaches what `--wait` asked for, or fails.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use flink_sql::cli::WaitFor;
 use flink_sql::error::Exit;
-use flink_sql::gateway::{self, Error, Log, OperationId, Session};
+use flink_sql::gateway::{self, Client, Error, Log, OperationId, Session, Version};
 use flink_sql::jobmanager::JobManager;
 use flink_sql::model::{Column, Outcome, Row, Status, StopReason, Summary};
 use flink_sql::profile::Vars;
@@ -543,7 +543,7 @@ async fn cancellation_cancels_the_query_skips_the_rest_and_exits_130() {
 #[tokio::test]
 async fn a_hundred_thousand_rows_arrive_page_by_page() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let sql = "CREATE TEMPORARY TABLE n (a BIGINT, s STRING) WITH ('connector' = 'datagen', 'number-of-rows' = '100000', 'fields.s.length' = '10');\n\
+    let sql = "CREATE TEMPORARY TABLE n (a BIGINT, s STRING) WITH ('connector' = 'datagen', 'number-of-rows' = '100000', 'fields.s.length' = '10', 'rows-per-second' = '10000000');\n\
                SELECT a, s FROM n;";
     let (rec, _, exit) = exec(sql, run_settings()).await;
     assert_eq!(exit, Exit::Success, "{:?}", rec.outcomes);
@@ -553,6 +553,151 @@ async fn a_hundred_thousand_rows_arrive_page_by_page() {
         rec.pages[&2] > 1,
         "rows come page by page, not as one buffer"
     );
+}
+
+#[tokio::test]
+async fn a_query_running_past_the_timeout_is_exit_4() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let table = unique("slow");
+    let sql = format!(
+        "CREATE TEMPORARY TABLE {table} (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '5');\n\
+         SELECT a FROM {table};\nSELECT 1;"
+    );
+    let run = settings::Run {
+        timeout: Duration::from_secs(3),
+        ..run_settings()
+    };
+    let (rec, _, exit) = exec(&sql, run).await;
+    assert_eq!(exit, Exit::Timeout);
+    let outcome = rec.outcome(2);
+    assert_eq!(outcome.status, Status::TimedOut);
+    assert!(outcome.rows > 0, "rows streamed until the timeout");
+    assert_eq!(rec.outcome(3).status, Status::Skipped);
+    wait_for_job_named(&table, "CANCELED").await;
+}
+
+#[tokio::test]
+async fn secrets_the_gateway_echoes_back_are_masked() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    // Flink masks option keys it knows to be sensitive (`…jaas.config`, `…password`) itself; any
+    // other option carrying a secret comes back verbatim in the error trace.
+    let secret = "s3cr3t-'pw\"x";
+    let (redactor, _) = Redactor::new([secret]);
+    let sql = format!(
+        "CREATE TEMPORARY TABLE leaky (a INT) WITH ('connector' = 'kafka', 'properties.group.id' = '{}');\n\
+         SELECT * FROM leaky;",
+        secret.replace('\'', "''")
+    );
+    require_stack().await;
+    let gateway = gateway_settings();
+    let opts = RunOptions::new(&run_settings(), &gateway, &redactor, None).unwrap();
+    let mut rec = Recorder::default();
+    let (_, exit) = runner::exec(
+        &gateway,
+        redactor.clone(),
+        None,
+        &statements(&sql),
+        &opts,
+        &mut rec,
+        &Cancel::never(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(exit, Exit::StatementFailed);
+    let failure = rec.outcome(2).failure.clone().unwrap();
+    let detail = failure.detail.unwrap();
+    assert!(
+        detail.contains("'properties.group.id'='***'"),
+        "the gateway echoed the option, masked: {detail}"
+    );
+    assert!(!detail.contains("s3cr3t") && !failure.message.contains("s3cr3t"));
+}
+
+#[tokio::test]
+async fn session_properties_apply_to_every_statement() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    require_stack().await;
+    let gateway = settings::Gateway {
+        session_properties: vec![("table.local-time-zone".into(), "Asia/Tokyo".into())],
+        ..gateway_settings()
+    };
+    let opts = RunOptions::new(&run_settings(), &gateway, &Redactor::default(), None).unwrap();
+    let mut rec = Recorder::default();
+    let sql = "SELECT CAST(TO_TIMESTAMP_LTZ(0, 0) AS STRING) AS s;";
+    let (_, exit) = runner::exec(
+        &gateway,
+        Redactor::default(),
+        None,
+        &statements(sql),
+        &opts,
+        &mut rec,
+        &Cancel::never(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(exit, Exit::Success, "{:?}", rec.outcomes);
+    assert!(rec.rows[&1][0].fields[0]
+        .as_str()
+        .unwrap()
+        .starts_with("1970-01-01 09:00:00"));
+}
+
+#[tokio::test]
+async fn older_api_versions_work_too() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    require_stack().await;
+    // Flink 1.20 speaks up to v3, 1.16 only v1 (no rowFormat); a 2.0 gateway still serves both.
+    for version in [Version::V1, Version::V3] {
+        let client = Client::new(&gateway_settings(), Redactor::default(), None)
+            .unwrap()
+            .with_version(version);
+        let session = Session::open(client, &[]).await.unwrap();
+        let opts = RunOptions::new(
+            &run_settings(),
+            &gateway_settings(),
+            &Redactor::default(),
+            None,
+        )
+        .unwrap();
+        let mut rec = Recorder::default();
+        let sql = "SET 'pipeline.name' = 'v';\nSELECT 7 AS x;";
+        let (_, exit) = runner::run(
+            &session,
+            &statements(sql),
+            &opts,
+            &mut rec,
+            &Cancel::never(),
+        )
+        .await
+        .unwrap();
+        session.close().await.unwrap();
+        assert_eq!(exit, Exit::Success, "{version:?}: {:?}", rec.outcomes);
+        assert_eq!(rec.rows[&2][0].fields[0], 7, "{version:?}");
+    }
+}
+
+#[tokio::test]
+async fn heartbeats_reach_the_session_and_a_closed_session_is_lost() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    require_stack().await;
+    let mut client = Client::new(&gateway_settings(), Redactor::default(), None).unwrap();
+    assert_eq!(client.negotiate().await.unwrap(), Version::V4);
+    assert_eq!(client.info().await.unwrap().version, "2.0.0");
+    let session = Session::open(client.clone(), &[]).await.unwrap();
+    let id = session.id().clone();
+    client
+        .heartbeat(&id)
+        .await
+        .expect("a heartbeat is accepted");
+    session.close().await.unwrap();
+    match client.heartbeat(&id).await {
+        Err(Error::Server(e)) => assert!(e.is_session_lost(), "{}", e.message),
+        other => panic!("a closed session cannot be heartbeated: {other:?}"),
+    }
+    match client.submit(&id, "SELECT 1").await {
+        Err(Error::Server(e)) => assert!(e.is_session_lost(), "{}", e.message),
+        other => panic!("a closed session runs nothing: {other:?}"),
+    }
 }
 
 #[tokio::test]
