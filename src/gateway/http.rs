@@ -287,14 +287,20 @@ impl Http {
     }
 }
 
-/// reqwest's Display stops at the top error; the cause (refused, reset, cert) is further down.
+/// reqwest's Display stops at the top error; the cause (refused, reset, certificate) is further
+/// down, under wrappers that only repeat the URL (which our message names already).
 fn chain(e: &reqwest::Error) -> String {
-    let mut parts = vec![e.to_string()];
+    let top = match e.url() {
+        Some(url) => e.to_string().replace(&format!(" for url ({url})"), ""),
+        None => e.to_string(),
+    };
+    let mut parts = vec![top];
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         parts.push(s.to_string());
         source = s.source();
     }
+    parts.retain(|p| !p.starts_with("client error ("));
     parts.dedup();
     parts.join(": ")
 }
