@@ -237,18 +237,21 @@ impl Tally {
             Status::Skipped => self.summary.skipped += 1,
             Status::Failed | Status::TimedOut | Status::Interrupted => {
                 self.summary.failed += 1;
-                self.exit
-                    .get_or_insert(if outcome.status == Status::TimedOut {
-                        Exit::Timeout
-                    } else {
-                        Exit::StatementFailed
-                    });
+                self.exit.get_or_insert(problem_exit(outcome.status));
                 self.stopped |= !continue_on_error || outcome.status == Status::Interrupted;
             }
         }
         if let Some(job) = &outcome.job_id {
             self.summary.jobs.push((stmt.index, job.clone()));
         }
+    }
+}
+
+/// The exit code a problem statement stands for (cancellation's own code comes from `Cancel`).
+fn problem_exit(status: Status) -> Exit {
+    match status {
+        Status::TimedOut => Exit::Timeout,
+        _ => Exit::StatementFailed,
     }
 }
 
@@ -294,34 +297,8 @@ async fn run_statement(
         }
         Err(e) => return Err(session_error(e).into()),
     };
-    let mut st = StatementRun {
-        session,
-        stmt,
-        opts,
-        op,
-        clock,
-        mode: Mode::Unknown,
-        rows: 0,
-        job_id: None,
-        job_state: None,
-    };
-    let deadline = tokio::time::Instant::from_std(clock + opts.timeout);
-    let end = tokio::select! {
-        end = st.fetch_all(sink) => end,
-        _ = cancel.wait() => Ok(End::Interrupted),
-        _ = tokio::time::sleep_until(deadline) => Ok(End::TimedOut),
-    };
-    st.release(&end).await;
-    let end = match end? {
-        End::Done if st.job_id.is_some() && opts.wait != WaitFor::Submitted => {
-            tokio::select! {
-                end = st.wait_for_job() => end?,
-                _ = cancel.wait() => End::Interrupted,
-                _ = tokio::time::sleep_until(deadline) => End::TimedOut,
-            }
-        }
-        end => end,
-    };
+    let mut st = StatementRun::new(session, stmt, opts, op, clock);
+    let end = st.drive(sink, cancel).await?;
     Ok(st.outcome(end))
 }
 
@@ -367,7 +344,49 @@ struct StatementRun<'a> {
     job_state: Option<String>,
 }
 
-impl StatementRun<'_> {
+impl<'a> StatementRun<'a> {
+    fn new(
+        session: &'a Session,
+        stmt: &'a Statement,
+        opts: &'a RunOptions,
+        op: OperationId,
+        clock: Instant,
+    ) -> Self {
+        StatementRun {
+            session,
+            stmt,
+            opts,
+            op,
+            clock,
+            mode: Mode::Unknown,
+            rows: 0,
+            job_id: None,
+            job_state: None,
+        }
+    }
+
+    /// Reads the result (racing cancellation and `--timeout`), releases the operation, then
+    /// waits for the job when `--wait` asks for it (racing the same two).
+    async fn drive(&mut self, sink: &mut dyn Sink, cancel: &Cancel) -> anyhow::Result<End> {
+        let deadline = tokio::time::Instant::from_std(self.clock + self.opts.timeout);
+        let end = tokio::select! {
+            end = self.fetch_all(sink) => end,
+            _ = cancel.wait() => Ok(End::Interrupted),
+            _ = tokio::time::sleep_until(deadline) => Ok(End::TimedOut),
+        };
+        self.release(&end).await;
+        match end? {
+            End::Done if self.job_id.is_some() && self.opts.wait != WaitFor::Submitted => {
+                Ok(tokio::select! {
+                    end = self.wait_for_job() => end?,
+                    _ = cancel.wait() => End::Interrupted,
+                    _ = tokio::time::sleep_until(deadline) => End::TimedOut,
+                })
+            }
+            end => Ok(end),
+        }
+    }
+
     /// Follows the result from page 0 to its end, streaming rows into the sink page by page.
     async fn fetch_all(&mut self, sink: &mut dyn Sink) -> anyhow::Result<End> {
         let mut path = self.session.first_page(&self.op);
