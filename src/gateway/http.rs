@@ -116,6 +116,11 @@ impl Http {
         })
     }
 
+    /// The URL of `path` (server-absolute, e.g. `/v4/sessions`) under the base and its prefix.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.target.base, path)
+    }
+
     pub fn base(&self) -> &str {
         &self.target.base
     }
@@ -197,7 +202,7 @@ impl Http {
         path: &str,
         body: Option<Vec<u8>>,
     ) -> Result<(StatusCode, Vec<u8>), reqwest::Error> {
-        let url = format!("{}{}", self.target.base, path);
+        let url = self.url(path);
         let mut req = self.client.request(method.clone(), url);
         if let Some(body) = body {
             req = req
@@ -366,4 +371,64 @@ fn ca_certs(path: &PathBuf) -> Result<Vec<reqwest::Certificate>, CliError> {
             path.display()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(token: Option<&str>) -> Target {
+        Target {
+            base: "https://proxy.example/flink/sql".into(),
+            headers: vec![("X-Team".into(), "data".into())],
+            token: token.map(str::to_owned),
+            ca_cert: None,
+            what: "gateway",
+            hint: String::new(),
+        }
+    }
+
+    #[test]
+    fn extra_headers_and_the_bearer_token_go_on_every_request() {
+        let map = headers(&target(Some("t0k3n"))).unwrap();
+        assert_eq!(map["x-team"], "data");
+        assert_eq!(map[AUTHORIZATION], "Bearer t0k3n");
+        assert!(
+            map[AUTHORIZATION].is_sensitive(),
+            "kept out of Debug output"
+        );
+    }
+
+    #[test]
+    fn paths_go_under_the_base_and_its_prefix() {
+        let http = Http::new(target(None), Redactor::default(), None).unwrap();
+        assert_eq!(
+            http.url("/v4/sessions"),
+            "https://proxy.example/flink/sql/v4/sessions"
+        );
+    }
+
+    #[test]
+    fn a_bad_header_is_a_usage_error() {
+        let mut t = target(None);
+        t.headers.push(("Bad Name".into(), "v".into()));
+        assert_eq!(headers(&t).unwrap_err().exit, Exit::Input);
+    }
+
+    #[test]
+    fn a_missing_ca_certificate_is_a_usage_error() {
+        let mut t = target(None);
+        t.ca_cert = Some(PathBuf::from("/nonexistent/ca.pem"));
+        let err = build(&t, true).unwrap_err();
+        assert_eq!(err.exit, Exit::Input);
+        assert!(err.message.contains("/nonexistent/ca.pem"));
+    }
+
+    #[test]
+    fn retries_span_about_three_seconds() {
+        assert_eq!(
+            RETRY_DELAYS.iter().sum::<Duration>(),
+            Duration::from_millis(3000)
+        );
+    }
 }
