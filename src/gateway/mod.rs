@@ -454,6 +454,8 @@ impl Drop for Session {
 /// report a lost session far more clearly than a background task could.
 async fn heartbeat(client: Arc<Client>, id: SessionId) {
     let mut every = tokio::time::interval(HEARTBEAT_EVERY);
+    // After a laptop sleeps, one heartbeat is enough; a burst of missed ones is not.
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     every.tick().await;
     loop {
         every.tick().await;
