@@ -121,10 +121,12 @@ impl Http {
         format!("{}{}", self.target.base, path)
     }
 
+    /// The base URL (with its path prefix, without a trailing `/`).
     pub fn base(&self) -> &str {
         &self.target.base
     }
 
+    /// The redactor every message from this server passes through.
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
     }

@@ -366,10 +366,12 @@ impl Session {
         })
     }
 
+    /// The client the session was opened with.
     pub fn client(&self) -> &Client {
         &self.client
     }
 
+    /// The gateway's handle of this session.
     pub fn id(&self) -> &SessionId {
         &self.id
     }

@@ -132,6 +132,7 @@ pub struct ErrorBody {
 }
 
 impl WireColumn {
+    /// The model column; its type spelled in SQL, the raw JSON kept.
     pub fn into_column(self) -> Column {
         Column {
             name: self.name,
@@ -141,6 +142,7 @@ impl WireColumn {
 }
 
 impl WireRow {
+    /// The model row; fields stay JSON values with their exact number text.
     pub fn into_row(self) -> Row {
         Row {
             kind: row_kind(&self.kind),
