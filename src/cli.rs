@@ -38,7 +38,7 @@ pub struct Cli {
 pub enum Command {
     /// Run SQL files, folders, stdin or -c statements in one gateway session.
     #[command(after_help = EXIT_CODES)]
-    Exec(ExecArgs),
+    Exec(Box<ExecArgs>),
     /// Print a shell completion script.
     Completions {
         /// The shell to generate for.
@@ -183,7 +183,9 @@ pub struct ExecArgs {
 
 /// Parses `K=V`.
 pub fn parse_key_value(s: &str) -> Result<(String, String), String> {
-    let (k, v) = s.split_once('=').ok_or_else(|| format!("expected K=V, got '{s}'"))?;
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected K=V, got '{s}'"))?;
     let k = k.trim();
     if k.is_empty() {
         return Err("the name before '=' is empty".into());

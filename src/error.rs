@@ -37,7 +37,11 @@ pub struct CliError {
 
 impl CliError {
     pub fn new(exit: Exit, message: impl Into<String>) -> Self {
-        CliError { exit, message: message.into(), hints: Vec::new() }
+        CliError {
+            exit,
+            message: message.into(),
+            hints: Vec::new(),
+        }
     }
 
     pub fn input(message: impl Into<String>) -> Self {

@@ -27,10 +27,14 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
 /// Messages built by this crate are already redacted.
 pub fn report_error(err: &anyhow::Error) -> Exit {
     let exit = error::exit_for(err);
-    let hints = err.chain().find_map(|e| e.downcast_ref::<CliError>()).map(|e| e.hints.clone());
-    let broken_pipe = err
+    let hints = err
         .chain()
-        .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe));
+        .find_map(|e| e.downcast_ref::<CliError>())
+        .map(|e| e.hints.clone());
+    let broken_pipe = err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
     if broken_pipe {
         return Exit::Success;
     }

@@ -103,7 +103,15 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn new(status: Status, elapsed: Duration) -> Self {
-        Outcome { status, elapsed, rows: 0, job_id: None, job_state: None, stopped: None, failure: None }
+        Outcome {
+            status,
+            elapsed,
+            rows: 0,
+            job_id: None,
+            job_state: None,
+            stopped: None,
+            failure: None,
+        }
     }
 }
 

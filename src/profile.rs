@@ -65,21 +65,39 @@ pub fn candidates(name: &str, cwd: &Path, env_dir: Option<&Path>) -> Vec<PathBuf
     let mut dirs = vec![cwd.to_path_buf()];
     dirs.extend(env_dir.map(Path::to_path_buf));
     dirs.iter()
-        .flat_map(|d| [d.join("env").join(format!("{name}.env")), d.join(format!(".{name}.env"))])
+        .flat_map(|d| {
+            [
+                d.join("env").join(format!("{name}.env")),
+                d.join(format!(".{name}.env")),
+            ]
+        })
         .collect()
 }
 
 /// Finds the profile file, or says every path it tried.
-pub fn locate(profile: &ProfileRef, cwd: &Path, env_dir: Option<&Path>) -> Result<PathBuf, CliError> {
+pub fn locate(
+    profile: &ProfileRef,
+    cwd: &Path,
+    env_dir: Option<&Path>,
+) -> Result<PathBuf, CliError> {
     match profile {
         ProfileRef::File(path) if path.is_file() => Ok(path.clone()),
-        ProfileRef::File(path) => Err(CliError::input(format!("profile file {} not found", path.display()))),
+        ProfileRef::File(path) => Err(CliError::input(format!(
+            "profile file {} not found",
+            path.display()
+        ))),
         ProfileRef::Name(name) => {
             let tried = candidates(name, cwd, env_dir);
             tried.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
-                let list: Vec<String> = tried.iter().map(|p| format!("  {}", p.display())).collect();
-                CliError::input(format!("profile '{name}' not found; tried:\n{}", list.join("\n")))
-                    .with_hint("create env/<name>.env (see env/example.env) or name a file with --env-file")
+                let list: Vec<String> =
+                    tried.iter().map(|p| format!("  {}", p.display())).collect();
+                CliError::input(format!(
+                    "profile '{name}' not found; tried:\n{}",
+                    list.join("\n")
+                ))
+                .with_hint(
+                    "create env/<name>.env (see env/example.env) or name a file with --env-file",
+                )
             })
         }
     }
@@ -89,8 +107,10 @@ pub fn locate(profile: &ProfileRef, cwd: &Path, env_dir: Option<&Path>) -> Resul
 pub fn read_file(path: &Path) -> Result<Vec<(String, String)>, CliError> {
     let iter = dotenvy::from_path_iter(path)
         .map_err(|e| CliError::input(format!("{}: cannot read profile: {e}", path.display())))?;
-    iter.map(|item| item.map_err(|e| CliError::input(format!("{}: {}", path.display(), describe(&e)))))
-        .collect()
+    iter.map(|item| {
+        item.map_err(|e| CliError::input(format!("{}: {}", path.display(), describe(&e))))
+    })
+    .collect()
 }
 
 fn describe(err: &dotenvy::Error) -> String {
@@ -131,7 +151,11 @@ mod tests {
     #[test]
     fn command_line_beats_environment_beats_profile() {
         let vars = merge(
-            vec![("A".into(), "file".into()), ("B".into(), "file".into()), ("C".into(), "file".into())],
+            vec![
+                ("A".into(), "file".into()),
+                ("B".into(), "file".into()),
+                ("C".into(), "file".into()),
+            ],
             vec![("A".into(), "env".into()), ("B".into(), "env".into())],
             &[("A".into(), "cli".into())],
         );
@@ -145,7 +169,15 @@ mod tests {
     fn env_name_tries_env_dir_then_dot_file_then_fallback_dir() {
         let c = candidates("uat", Path::new("/w"), Some(Path::new("/p")));
         let c: Vec<_> = c.iter().map(|p| p.display().to_string()).collect();
-        assert_eq!(c, ["/w/env/uat.env", "/w/.uat.env", "/p/env/uat.env", "/p/.uat.env"]);
+        assert_eq!(
+            c,
+            [
+                "/w/env/uat.env",
+                "/w/.uat.env",
+                "/p/env/uat.env",
+                "/p/.uat.env"
+            ]
+        );
     }
 
     #[test]
@@ -165,7 +197,11 @@ mod tests {
         let pairs = read_file(&path).unwrap();
         assert_eq!(
             pairs,
-            vec![("A".into(), "1".into()), ("B".into(), "x y".into()), ("C".into(), "l1\nl2".into())]
+            vec![
+                ("A".into(), "1".into()),
+                ("B".into(), "x y".into()),
+                ("C".into(), "l1\nl2".into())
+            ]
         );
     }
 }

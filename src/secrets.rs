@@ -20,7 +20,8 @@ const MIN_MASKABLE: usize = 3;
 pub fn is_secret_name(name: &str, listed: &[String]) -> bool {
     static PATTERN: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let re = PATTERN.get_or_init(|| {
-        Regex::new("(?i)PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY|USER_INFO|JAAS").expect("valid regex")
+        Regex::new("(?i)PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY|USER_INFO|JAAS")
+            .expect("valid regex")
     });
     re.is_match(name) || listed.iter().any(|l| l.eq_ignore_ascii_case(name))
 }
@@ -73,7 +74,12 @@ impl Redactor {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&needles)
             .expect("secret patterns build");
-        (Redactor { matcher: Some(Arc::new(matcher)) }, too_short)
+        (
+            Redactor {
+                matcher: Some(Arc::new(matcher)),
+            },
+            too_short,
+        )
     }
 
     pub fn is_empty(&self) -> bool {
@@ -83,7 +89,9 @@ impl Redactor {
     /// The text with every secret masked; borrows when there is nothing to mask.
     pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
         match &self.matcher {
-            Some(m) if m.is_match(text) => Cow::Owned(m.replace_all(text, &vec![MASK; m.patterns_len()])),
+            Some(m) if m.is_match(text) => {
+                Cow::Owned(m.replace_all(text, &vec![MASK; m.patterns_len()]))
+            }
             _ => Cow::Borrowed(text),
         }
     }
@@ -123,7 +131,11 @@ pub struct RedactWriter<W: Write> {
 
 impl<W: Write> RedactWriter<W> {
     pub fn new(inner: W, redactor: Redactor) -> Self {
-        RedactWriter { inner, redactor, pending: Vec::new() }
+        RedactWriter {
+            inner,
+            redactor,
+            pending: Vec::new(),
+        }
     }
 
     pub fn get_ref(&self) -> &W {
@@ -173,11 +185,20 @@ mod tests {
 
     #[test]
     fn names_that_look_secret_are_secret() {
-        for name in ["KAFKA_PASSWORD", "sql_gateway_token", "SR_USER_INFO", "KAFKA_JAAS_CONFIG", "MY_API_KEY"] {
+        for name in [
+            "KAFKA_PASSWORD",
+            "sql_gateway_token",
+            "SR_USER_INFO",
+            "KAFKA_JAAS_CONFIG",
+            "MY_API_KEY",
+        ] {
             assert!(is_secret_name(name, &[]), "{name}");
         }
         assert!(!is_secret_name("KAFKA_ENV", &[]));
-        assert!(is_secret_name("KAFKA_USERNAME", &listed_names(Some("OTHER, kafka_username"))));
+        assert!(is_secret_name(
+            "KAFKA_USERNAME",
+            &listed_names(Some("OTHER, kafka_username"))
+        ));
     }
 
     #[test]
@@ -185,7 +206,10 @@ mod tests {
         let (r, short) = Redactor::new(["s3cr;t"]);
         assert!(short.is_empty());
         let jaas = r#"ScramLoginModule required username="u" password="s3cr;t"; again s3cr;t"#;
-        assert_eq!(r.redact(jaas), r#"ScramLoginModule required username="u" password="***"; again ***"#);
+        assert_eq!(
+            r.redact(jaas),
+            r#"ScramLoginModule required username="u" password="***"; again ***"#
+        );
     }
 
     #[test]
@@ -211,6 +235,9 @@ mod tests {
         w.write_all(b"ter22\nnext hunter").unwrap();
         w.write_all(b"22").unwrap();
         w.flush().unwrap();
-        assert_eq!(String::from_utf8(w.get_ref().clone()).unwrap(), "pass=***\nnext ***");
+        assert_eq!(
+            String::from_utf8(w.get_ref().clone()).unwrap(),
+            "pass=***\nnext ***"
+        );
     }
 }

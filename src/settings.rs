@@ -101,7 +101,10 @@ impl World<'_> {
     }
 
     fn env(&self, name: &str) -> Option<&str> {
-        self.environment.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.environment
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -113,31 +116,59 @@ pub fn load_profile(opts: &ProfileOpts, world: &World) -> Result<Profile, CliErr
         (None, None) => None,
     };
     let env_dir = world.env("FLINK_SQL_ENV_DIR").map(PathBuf::from);
-    let file = profile_ref.map(|r| profile::locate(&r, world.cwd, env_dir.as_deref())).transpose()?;
-    let pairs = file.as_deref().map(profile::read_file).transpose()?.unwrap_or_default();
+    let file = profile_ref
+        .map(|r| profile::locate(&r, world.cwd, env_dir.as_deref()))
+        .transpose()?;
+    let pairs = file
+        .as_deref()
+        .map(profile::read_file)
+        .transpose()?
+        .unwrap_or_default();
     let vars = profile::merge(pairs, world.environment.clone(), &opts.vars);
     let (redactor, unmaskable) = secret_masks(&vars);
-    Ok(Profile { file, vars, redactor, unmaskable })
+    Ok(Profile {
+        file,
+        vars,
+        redactor,
+        unmaskable,
+    })
 }
 
 fn secret_masks(vars: &Vars) -> (Redactor, Vec<String>) {
     let listed = secrets::listed_names(vars.get("FLINK_SQL_SECRETS"));
-    let secret: Vec<(&str, &str)> = vars.iter().filter(|(k, _)| secrets::is_secret_name(k, &listed)).collect();
+    let secret: Vec<(&str, &str)> = vars
+        .iter()
+        .filter(|(k, _)| secrets::is_secret_name(k, &listed))
+        .collect();
     let (redactor, short) = Redactor::new(secret.iter().map(|(_, v)| *v));
-    let unmaskable = secret.iter().filter(|(_, v)| short.contains(v)).map(|(k, _)| (*k).to_owned()).collect();
+    let unmaskable = secret
+        .iter()
+        .filter(|(_, v)| short.contains(v))
+        .map(|(k, _)| (*k).to_owned())
+        .collect();
     (redactor, unmaskable)
 }
 
 /// Resolves `exec` arguments into settings.
-pub fn exec(args: ExecArgs, verbose: u8, quiet: bool, world: &World) -> Result<ExecSettings, CliError> {
+pub fn exec(
+    args: ExecArgs,
+    verbose: u8,
+    quiet: bool,
+    world: &World,
+) -> Result<ExecSettings, CliError> {
     let profile = load_profile(&args.profile, world)?;
     let vars = &profile.vars;
     let inputs = inputs(&args, world)?;
     let gateway = gateway(&args.connect, vars)?;
     let format = match args.format {
         Some(f) => f,
-        None => setting(vars, "FLINK_SQL_FORMAT", parse_format)?
-            .unwrap_or(if world.stdout_is_terminal { Format::Table } else { Format::Plain }),
+        None => setting(vars, "FLINK_SQL_FORMAT", parse_format)?.unwrap_or(
+            if world.stdout_is_terminal {
+                Format::Table
+            } else {
+                Format::Plain
+            },
+        ),
     };
     let output = Output {
         format,
@@ -152,13 +183,33 @@ pub fn exec(args: ExecArgs, verbose: u8, quiet: bool, world: &World) -> Result<E
     let run = Run {
         dry_run: args.dry_run,
         continue_on_error: args.continue_on_error,
-        max_rows: or_setting(args.max_rows, vars, "FLINK_SQL_MAX_ROWS", |s| s.parse().map_err(|e| format!("{e}")))?,
-        max_wait: or_setting(args.max_wait, vars, "FLINK_SQL_MAX_WAIT", crate::cli::parse_duration)?,
-        wait: or_setting(args.wait, vars, "FLINK_SQL_WAIT", parse_wait)?.unwrap_or(WaitFor::Submitted),
-        timeout: or_setting(args.timeout, vars, "FLINK_SQL_TIMEOUT", crate::cli::parse_duration)?
-            .unwrap_or(DEFAULT_TIMEOUT),
+        max_rows: or_setting(args.max_rows, vars, "FLINK_SQL_MAX_ROWS", |s| {
+            s.parse().map_err(|e| format!("{e}"))
+        })?,
+        max_wait: or_setting(
+            args.max_wait,
+            vars,
+            "FLINK_SQL_MAX_WAIT",
+            crate::cli::parse_duration,
+        )?,
+        wait: or_setting(args.wait, vars, "FLINK_SQL_WAIT", parse_wait)?
+            .unwrap_or(WaitFor::Submitted),
+        timeout: or_setting(
+            args.timeout,
+            vars,
+            "FLINK_SQL_TIMEOUT",
+            crate::cli::parse_duration,
+        )?
+        .unwrap_or(DEFAULT_TIMEOUT),
     };
-    Ok(ExecSettings { inputs, single_statement: args.single_statement, profile, gateway, output, run })
+    Ok(ExecSettings {
+        inputs,
+        single_statement: args.single_statement,
+        profile,
+        gateway,
+        output,
+        run,
+    })
 }
 
 fn inputs(args: &ExecArgs, world: &World) -> Result<Vec<Input>, CliError> {
@@ -166,15 +217,27 @@ fn inputs(args: &ExecArgs, world: &World) -> Result<Vec<Input>, CliError> {
         .paths
         .iter()
         .chain(&args.files)
-        .map(|p| if p.as_os_str() == "-" { Input::Stdin } else { Input::Path(p.clone()) })
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                Input::Stdin
+            } else {
+                Input::Path(p.clone())
+            }
+        })
         .collect();
-    inputs.extend(args.commands.iter().enumerate().map(|(i, c)| Input::Command(i + 1, c.clone())));
+    inputs.extend(
+        args.commands
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Input::Command(i + 1, c.clone())),
+    );
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         return Err(CliError::input("stdin (-f -) can be read only once"));
     }
     if inputs.is_empty() {
         if world.stdin_is_terminal {
-            return Err(CliError::input("nothing to run").with_hint("give -f FILE, -c 'SQL', or pipe SQL on stdin"));
+            return Err(CliError::input("nothing to run")
+                .with_hint("give -f FILE, -c 'SQL', or pipe SQL on stdin"));
         }
         inputs.push(Input::Stdin);
     }
@@ -182,10 +245,16 @@ fn inputs(args: &ExecArgs, world: &World) -> Result<Vec<Input>, CliError> {
 }
 
 fn gateway(opts: &ConnectOpts, vars: &Vars) -> Result<Gateway, CliError> {
-    let url = opts.gateway.clone().or_else(|| vars.get("SQL_GATEWAY_URL").map(str::to_owned));
+    let url = opts
+        .gateway
+        .clone()
+        .or_else(|| vars.get("SQL_GATEWAY_URL").map(str::to_owned));
     let url = url.unwrap_or_else(|| DEFAULT_GATEWAY.to_owned());
     check_url(&url, "gateway")?;
-    let jobmanager_url = opts.jobmanager.clone().or_else(|| vars.get("FLINK_REST_URL").map(str::to_owned));
+    let jobmanager_url = opts
+        .jobmanager
+        .clone()
+        .or_else(|| vars.get("FLINK_REST_URL").map(str::to_owned));
     if let Some(jm) = &jobmanager_url {
         check_url(jm, "JobManager")?;
     }
@@ -197,26 +266,42 @@ fn gateway(opts: &ConnectOpts, vars: &Vars) -> Result<Gateway, CliError> {
         .chain(opts.headers.iter().cloned())
         .map(|h| parse_header(&h))
         .collect::<Result<_, _>>()?;
-    let mut session_properties: Vec<(String, String)> = match vars.get("FLINK_SQL_SESSION_PROPERTIES") {
-        Some(list) => list
-            .split(',')
-            .filter(|s| !s.trim().is_empty())
-            .map(|kv| crate::cli::parse_key_value(kv.trim()))
-            .collect::<Result<_, _>>()
-            .map_err(|e| CliError::input(format!("FLINK_SQL_SESSION_PROPERTIES: {e}")))?,
-        None => Vec::new(),
-    };
+    let mut session_properties: Vec<(String, String)> =
+        match vars.get("FLINK_SQL_SESSION_PROPERTIES") {
+            Some(list) => list
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|kv| crate::cli::parse_key_value(kv.trim()))
+                .collect::<Result<_, _>>()
+                .map_err(|e| CliError::input(format!("FLINK_SQL_SESSION_PROPERTIES: {e}")))?,
+            None => Vec::new(),
+        };
     session_properties.extend(opts.session_properties.iter().cloned());
-    let ca_cert = opts.ca_cert.clone().or_else(|| vars.get("FLINK_SQL_CA_CERT").map(PathBuf::from));
-    let token = vars.get("SQL_GATEWAY_TOKEN").filter(|t| !t.is_empty()).map(str::to_owned);
-    Ok(Gateway { url, headers, token, ca_cert, session_properties, jobmanager_url })
+    let ca_cert = opts
+        .ca_cert
+        .clone()
+        .or_else(|| vars.get("FLINK_SQL_CA_CERT").map(PathBuf::from));
+    let token = vars
+        .get("SQL_GATEWAY_TOKEN")
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    Ok(Gateway {
+        url,
+        headers,
+        token,
+        ca_cert,
+        session_properties,
+        jobmanager_url,
+    })
 }
 
 fn check_url(url: &str, what: &str) -> Result<(), CliError> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(())
     } else {
-        Err(CliError::input(format!("the {what} URL must start with http:// or https://, got '{url}'")))
+        Err(CliError::input(format!(
+            "the {what} URL must start with http:// or https://, got '{url}'"
+        )))
     }
 }
 
@@ -236,7 +321,11 @@ fn parse_wait(s: &str) -> Result<WaitFor, String> {
 }
 
 /// A `FLINK_SQL_*` setting from the merged variables.
-fn setting<T>(vars: &Vars, name: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>, CliError> {
+fn setting<T>(
+    vars: &Vars,
+    name: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, CliError> {
     vars.get(name)
         .filter(|v| !v.is_empty())
         .map(|v| parse(v).map_err(|e| CliError::input(format!("{name}: {e}"))))

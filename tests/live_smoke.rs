@@ -16,8 +16,12 @@ struct Gateway {
 
 fn local_env() -> HashMap<String, String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("env/local.env");
-    let iter = dotenvy::from_path_iter(&path)
-        .unwrap_or_else(|e| panic!("{} unreadable ({e}): run scripts/stack.sh up first", path.display()));
+    let iter = dotenvy::from_path_iter(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} unreadable ({e}): run scripts/stack.sh up first",
+            path.display()
+        )
+    });
     iter.map(|kv| kv.expect("valid local.env line")).collect()
 }
 
@@ -26,35 +30,80 @@ impl Gateway {
         let http = reqwest::Client::new();
         let info = http.get(format!("{base}/v1/info")).send().await;
         let info: Value = info
-            .unwrap_or_else(|e| panic!("gateway at {base} unreachable ({e}): run scripts/stack.sh up"))
+            .unwrap_or_else(|e| {
+                panic!("gateway at {base} unreachable ({e}): run scripts/stack.sh up")
+            })
             .json()
             .await
             .unwrap();
-        assert!(info["version"].as_str().unwrap().starts_with("2.0"), "not Flink 2.0: {info}");
+        assert!(
+            info["version"].as_str().unwrap().starts_with("2.0"),
+            "not Flink 2.0: {info}"
+        );
         let body = json!({"sessionName": "live-smoke"});
-        let resp: Value = http.post(format!("{base}/v2/sessions")).json(&body).send().await.unwrap().json().await.unwrap();
-        let session = resp["sessionHandle"].as_str().expect("session handle").to_owned();
-        Gateway { http, base: base.to_owned(), session }
+        let resp: Value = http
+            .post(format!("{base}/v2/sessions"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = resp["sessionHandle"]
+            .as_str()
+            .expect("session handle")
+            .to_owned();
+        Gateway {
+            http,
+            base: base.to_owned(),
+            session,
+        }
     }
 
     /// Runs one statement to its end of stream; returns (rows, job id).
     async fn run(&self, sql: &str) -> (Vec<Value>, Option<String>) {
         let url = format!("{}/v2/sessions/{}/statements", self.base, self.session);
-        let resp: Value = self.http.post(url).json(&json!({"statement": sql})).send().await.unwrap().json().await.unwrap();
-        let op = resp["operationHandle"].as_str().unwrap_or_else(|| panic!("no operation: {resp}")).to_owned();
-        let mut next = format!("/v2/sessions/{}/operations/{op}/result/0?rowFormat=JSON", self.session);
+        let resp: Value = self
+            .http
+            .post(url)
+            .json(&json!({"statement": sql}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let op = resp["operationHandle"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no operation: {resp}"))
+            .to_owned();
+        let mut next = format!(
+            "/v2/sessions/{}/operations/{op}/result/0?rowFormat=JSON",
+            self.session
+        );
         let (mut rows, mut job) = (Vec::new(), None);
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             assert!(Instant::now() < deadline, "statement did not finish: {sql}");
-            let page = self.http.get(format!("{}{next}", self.base)).send().await.unwrap();
+            let page = self
+                .http
+                .get(format!("{}{next}", self.base))
+                .send()
+                .await
+                .unwrap();
             let status = page.status();
             let page: Value = page.json().await.unwrap();
             assert!(status.is_success(), "statement failed: {sql}\n{page}");
             if let Some(id) = page["jobID"].as_str() {
                 job = Some(id.to_owned());
             }
-            rows.extend(page["results"]["data"].as_array().cloned().unwrap_or_default());
+            rows.extend(
+                page["results"]["data"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
             match (page["resultType"].as_str(), page["nextResultUri"].as_str()) {
                 (Some("EOS"), _) | (_, None) => break,
                 (Some("NOT_READY"), Some(uri)) | (Some("PAYLOAD"), Some(uri)) => {
@@ -72,7 +121,11 @@ impl Gateway {
     async fn close(self) {
         let url = format!("{}/v2/sessions/{}", self.base, self.session);
         let resp = self.http.delete(url).send().await.unwrap();
-        assert!(resp.status().is_success(), "session close: {}", resp.status());
+        assert!(
+            resp.status().is_success(),
+            "session close: {}",
+            resp.status()
+        );
     }
 }
 
@@ -80,11 +133,22 @@ async fn wait_finished(rest: &str, job: &str) {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let info: Value = http.get(format!("{rest}/jobs/{job}")).send().await.unwrap().json().await.unwrap();
+        let info: Value = http
+            .get(format!("{rest}/jobs/{job}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         match info["state"].as_str() {
             Some("FINISHED") => return,
             Some("FAILED") | Some("CANCELED") => panic!("job {job} ended {}", info["state"]),
-            _ => assert!(Instant::now() < deadline, "job {job} did not finish: {}", info["state"]),
+            _ => assert!(
+                Instant::now() < deadline,
+                "job {job} did not finish: {}",
+                info["state"]
+            ),
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -134,10 +198,13 @@ async fn stack_runs_select_and_a_sasl_ssl_avro_kafka_round_trip() {
     let env = local_env();
     let gw = Gateway::open(&env["SQL_GATEWAY_URL"]).await;
 
-    let (rows, _) = gw.run("SELECT 1 AS one").await;
+    let (rows, _) = gw.run("SELECT 1 AS x").await;
     assert_eq!(rows, vec![json!({"kind": "INSERT", "fields": [1]})]);
 
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
     let topic = format!("{}.smoke.public.orders_{stamp}", env["KAFKA_ENV"]);
     gw.run(&kafka_table(&env, "orders", &topic)).await;
 
@@ -147,9 +214,18 @@ async fn stack_runs_select_and_a_sasl_ssl_avro_kafka_round_trip() {
     wait_finished(&env["FLINK_REST_URL"], &job).await;
 
     let (rows, _) = gw.run("SELECT id, customer, amount FROM orders").await;
-    let mut got: Vec<Value> = rows.into_iter().map(|r| r["fields"].clone()).collect();
+    // The JSON row format drops DECIMAL scale (100.00 arrives as 1E+2): compare amounts as numbers.
+    let fields = |r: Value| json!([r["fields"][0], r["fields"][1], r["fields"][2].as_f64()]);
+    let mut got: Vec<Value> = rows.into_iter().map(fields).collect();
     got.sort_by_key(|f| f[0].as_i64());
-    assert_eq!(got, vec![json!([1, "ada", 12.30]), json!([2, "grace", 0.05]), json!([3, "", 100.00])]);
+    assert_eq!(
+        got,
+        vec![
+            json!([1, "ada", 12.30]),
+            json!([2, "grace", 0.05]),
+            json!([3, "", 100.00])
+        ]
+    );
 
     gw.close().await;
 }

@@ -8,7 +8,7 @@ use crate::error::Exit;
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
-        Command::Exec(args) => exec::run(args, cli.verbose, cli.quiet),
+        Command::Exec(args) => exec::run(*args, cli.verbose, cli.quiet),
         Command::Completions { shell } => completions::run(shell),
     }
 }

@@ -1,0 +1,140 @@
+//! `flink-sql exec`: profile → read inputs → split + substitute → runner → sinks.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use crate::cli::ExecArgs;
+use crate::error::{CliError, Exit};
+use crate::gateway::Log;
+use crate::render;
+use crate::runner::{self, RunOptions};
+use crate::script::{self, input, Diagnostic, Source, Statement};
+use crate::secrets::{RedactWriter, Redactor};
+use crate::settings::{self, ExecSettings, Input, World};
+
+pub fn run(args: ExecArgs, verbose: u8, quiet: bool) -> anyhow::Result<Exit> {
+    let cwd = std::env::current_dir()?;
+    let world = World::current(&cwd);
+    let settings = settings::exec(args, verbose, quiet, &world)?;
+    let redactor = settings.profile.redactor.clone();
+    let mut stderr = RedactWriter::new(io::stderr(), redactor.clone());
+    warn_unmaskable(&settings, &mut stderr)?;
+    let statements = match read_and_prepare(&settings) {
+        Ok(statements) => statements,
+        Err((diagnostics, sources)) => {
+            report_diagnostics(&diagnostics, &sources, &mut stderr)?;
+            return Ok(Exit::Input);
+        }
+    };
+    if settings.run.dry_run {
+        let out = RedactWriter::new(io::stdout().lock(), redactor.clone());
+        render::plan(
+            settings.output.format,
+            &statements,
+            &redactor,
+            Box::new(out),
+        )?;
+        return Ok(Exit::Success);
+    }
+    if statements.is_empty() {
+        return Err(CliError::input("the input holds no statements").into());
+    }
+    execute(&settings, &statements)
+}
+
+fn warn_unmaskable(settings: &ExecSettings, err: &mut impl Write) -> io::Result<()> {
+    for name in &settings.profile.unmaskable {
+        writeln!(
+            err,
+            "warning: secret {name} is too short to mask (1-2 characters); it may appear in output"
+        )?;
+    }
+    Ok(())
+}
+
+type Prepared = Result<Vec<Statement>, (Vec<Diagnostic>, Vec<Source>)>;
+
+/// Reads every input, then splits and substitutes. Any problem in any input is collected, so the
+/// user sees them all at once and nothing is sent.
+fn read_and_prepare(settings: &ExecSettings) -> Prepared {
+    let mut sources = Vec::new();
+    let mut diagnostics = Vec::new();
+    for input in &settings.inputs {
+        match read_input(input) {
+            Ok(mut more) => sources.append(&mut more),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err((diagnostics, sources));
+    }
+    script::prepare(&sources, &settings.profile.vars, settings.single_statement)
+        .map_err(|d| (d, sources))
+}
+
+fn read_input(input: &Input) -> Result<Vec<Source>, Diagnostic> {
+    match input {
+        Input::Path(path) => input::read_path(path),
+        Input::Stdin => input::read_stdin().map(|s| vec![s]),
+        Input::Command(i, sql) => input::command_line(*i, sql).map(|s| vec![s]),
+    }
+}
+
+/// `file:line:col: error: message`, then the source line and a caret under the column.
+fn report_diagnostics(
+    diagnostics: &[Diagnostic],
+    sources: &[Source],
+    err: &mut impl Write,
+) -> io::Result<()> {
+    for d in diagnostics {
+        writeln!(err, "error: {d}")?;
+        let source = sources.iter().find(|s| s.name == d.file);
+        if let Some(line) = source.and_then(|s| s.text.lines().nth(d.pos.line.saturating_sub(1))) {
+            if d.pos.line > 0 {
+                render::write_excerpt(err, line, d.pos.column)?;
+            }
+        }
+    }
+    let n = diagnostics.len();
+    writeln!(
+        err,
+        "{n} problem{} found; nothing was sent to the gateway",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+fn execute(settings: &ExecSettings, statements: &[Statement]) -> anyhow::Result<Exit> {
+    let redactor = settings.profile.redactor.clone();
+    let log = verbose_log(settings.output.verbose, &redactor);
+    let opts = RunOptions::new(&settings.run, &settings.gateway, &redactor, log.clone())?;
+    let mut sinks = render::sinks(&settings.output, statements.len(), &redactor)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (_summary, exit) = runtime.block_on(async {
+        let (canceller, cancel) = runner::cancellation();
+        canceller.on_signals()?;
+        runner::exec(
+            &settings.gateway,
+            redactor.clone(),
+            log,
+            statements,
+            &opts,
+            &mut sinks,
+            &cancel,
+        )
+        .await
+    })?;
+    Ok(exit)
+}
+
+/// Under `-v`, HTTP calls and server traces go to stderr, masked.
+fn verbose_log(verbose: u8, redactor: &Redactor) -> Option<Log> {
+    if verbose == 0 {
+        return None;
+    }
+    let redactor = redactor.clone();
+    Some(Arc::new(move |line: &str| {
+        let _ = writeln!(io::stderr().lock(), "debug: {}", redactor.redact(line));
+    }))
+}
