@@ -9,6 +9,7 @@
 #   scripts/stack.sh status                one line per process; exit 0 only when all are healthy
 #   scripts/stack.sh logs [-f] [NAME]      tail the logs (NAME: a service or process name, e.g. flink-sql-gateway)
 #   scripts/stack.sh env                   rewrite and print env/local.env
+#   scripts/stack.sh topics NAME...        create Kafka topics that do not exist yet
 set -euo pipefail
 
 STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/stack" && pwd)"
@@ -18,7 +19,7 @@ STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/stack" && pwd)"
 ALL_SERVICES=(kafka registry flink)   # start order; stop order is the reverse
 ENV_FILE="$REPO_ROOT/env/local.env"
 
-usage() { sed -n '7,11s/^#   //p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '7,12s/^#   //p' "${BASH_SOURCE[0]}"; }
 
 # Sources the service's script; a missing script is an error naming the file.
 load_service() {
@@ -197,6 +198,7 @@ main() {
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
     env) cmd_env ;;
+    topics) [ $# -gt 0 ] || die "usage: stack.sh topics NAME..."; load_service kafka; kafka_topics "$@" ;;
     -h|--help|help) usage ;;
     *) usage >&2; exit 2 ;;
   esac

@@ -193,8 +193,17 @@ execution:
   # Client side (the gateway): submit to the session cluster at rest.address:rest.port.
   target: remote
   checkpointing:
+    # As in production: pipelines checkpoint, and sinks flush on checkpoints.
+    interval: 10s
     dir: "file://$STACK_STATE/flink-checkpoints"
     savepoint-dir: "file://$STACK_STATE/flink-savepoints"
+# A source that starts before its topic is created (auto-created by the first writer) fails once
+# with UNKNOWN_TOPIC_OR_PARTITION; a few quick restarts ride that out, a real failure still fails.
+restart-strategy:
+  type: fixed-delay
+  fixed-delay:
+    attempts: 3
+    delay: 1s
 sql-gateway:
   endpoint:
     rest:

@@ -298,6 +298,14 @@ kafka_up() {
   log "kafka ready on SASL_SSL $(_kafka_sasl_bootstrap) in $(( ($(date +%s%N) - t0) / 1000000 )) ms; facts in $STACK_STATE/kafka.env"
 }
 
+# kafka_topics NAME...: create the topics that do not exist yet (1 partition), as a platform team would
+# before deploying pipelines: a Flink Kafka source fails on a topic that does not exist.
+kafka_topics() {
+  service_running kafka || die "kafka is not running (scripts/stack.sh up)"
+  KAFKA_HELPER_JAR="$(_kafka_helper_jar)"
+  _kafka_tool create-topics "$(_kafka_plain_bootstrap)" "$@"
+}
+
 kafka_down() {
   _stack_lock kafka
   _stack_stop_jvm kafka broker "$KAFKA_HOME"

@@ -58,6 +58,9 @@ public class KafkaStackTool {
                     expectReject(args[1], arg(args, 2), env("KST_PASSWORD"), arg(args, 3),
                             env("KST_TRUSTSTORE_PASSWORD"));
                     break;
+                case "create-topics":
+                    createTopics(args[1], java.util.Arrays.copyOfRange(args, 2, args.length));
+                    break;
                 case "provision":
                     provision(args[1], arg(args, 2), arg(args, 3), Integer.parseInt(arg(args, 4)),
                             args.length > 5 ? Long.parseLong(args[5]) : -1);
@@ -71,6 +74,21 @@ public class KafkaStackTool {
             Throwable t = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             System.err.println(args[0] + " failed: " + t);
             System.exit(1);
+        }
+    }
+
+    /** Creates each topic (1 partition) unless it exists: topics exist before pipelines, as on Aiven. */
+    private static void createTopics(String bootstrap, String[] names) throws Exception {
+        try (Admin admin = Admin.create(base(bootstrap))) {
+            java.util.Set<String> existing = admin.listTopics().names().get();
+            java.util.List<org.apache.kafka.clients.admin.NewTopic> fresh = new java.util.ArrayList<>();
+            for (String name : names) {
+                if (!existing.contains(name)) {
+                    fresh.add(new org.apache.kafka.clients.admin.NewTopic(name, 1, (short) 1));
+                }
+            }
+            admin.createTopics(fresh).all().get();
+            System.out.println("created " + fresh.size() + " of " + names.length + " topics");
         }
     }
 

@@ -1,0 +1,69 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_flink_sql_global_optspecs
+    string join \n v/verbose q/quiet h/help V/version
+end
+
+function __fish_flink_sql_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_flink_sql_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_flink_sql_using_subcommand
+    set -l cmd (__fish_flink_sql_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -s h -l help -d 'Print help'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -s V -l version -d 'Print version'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s f -l file -d 'A SQL file, a folder (its *.sql in name order) or - for stdin. Repeatable' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s c -l command -d 'SQL given inline. Repeatable; runs after the files' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l gateway -d 'SQL Gateway URL, path prefix allowed [profile: SQL_GATEWAY_URL; default http://localhost:8083]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l jobmanager -d 'JobManager REST URL, used by --wait [profile: FLINK_REST_URL]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l header -d 'Extra HTTP header for an auth proxy, \'Name: value\'. Repeatable [profile: SQL_GATEWAY_HEADERS, one per line]. A bearer token comes from SQL_GATEWAY_TOKEN (a secret)' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l ca-cert -d 'Extra CA certificate (PEM) to trust for https, besides the system roots [profile: FLINK_SQL_CA_CERT]' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l session-property -d 'Session property, e.g. execution.runtime-mode=batch. Repeatable [profile: FLINK_SQL_SESSION_PROPERTIES, comma separated K=V]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l format -d 'Result format [profile: FLINK_SQL_FORMAT]' -r -f -a "table\t'Box table with an op column for changelogs (default on a terminal)'
+plain\t'Tab separated (default off a terminal)'
+csv\t'RFC 4180 CSV with a header row'
+json\t'One JSON document for the whole run'
+ndjson\t'One JSON event per line: the CI format'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l max-rows -d 'Stop a query after this many rows, cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l max-wait -d 'Stop a query after this long, e.g. 30s or 2m [profile: FLINK_SQL_MAX_WAIT]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l wait -d 'How long to wait for each job an INSERT starts [profile: FLINK_SQL_WAIT]' -r -f -a "submitted\t'Return once the gateway gave a job id'
+running\t'Wait until every vertex of the job runs'
+finished\t'Wait until the job finishes (bounded sources)'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l timeout -d 'Give up waiting (for --wait, or for a statement) after this long: exit 4 [profile: FLINK_SQL_TIMEOUT; default 10m]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l report -d 'Write a report: junit=PATH (one test case per statement)' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l single-statement -d 'Send each input whole as one statement instead of splitting at \';\''
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l dry-run -d 'Print the plan (statements, kinds, locations, redacted SQL) and exit; needs no gateway'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l continue-on-error -d 'Run the remaining statements after a failure; the exit code still reports it'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l echo -d 'Print each statement (secrets masked) to stderr before running it'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l timing -d 'Add per-statement times to the summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec completions help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
