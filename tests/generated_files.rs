@@ -4,15 +4,25 @@
 use assert_cmd::Command;
 
 fn generated(shell: &str) -> String {
-    let out = Command::cargo_bin("flink-sql").unwrap().args(["completions", shell]).output().unwrap();
+    let out = Command::cargo_bin("flink-sql")
+        .unwrap()
+        .args(["completions", shell])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
 fn committed_completions_match_the_binary() {
-    for (shell, file) in [("bash", "flink-sql.bash"), ("zsh", "_flink-sql"), ("fish", "flink-sql.fish")] {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions").join(file);
+    for (shell, file) in [
+        ("bash", "flink-sql.bash"),
+        ("zsh", "_flink-sql"),
+        ("fish", "flink-sql.fish"),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("completions")
+            .join(file);
         let committed = std::fs::read_to_string(&path).unwrap();
         assert!(
             committed == generated(shell),
@@ -24,15 +34,29 @@ fn committed_completions_match_the_binary() {
 
 #[test]
 fn help_documents_every_exit_code() {
-    let out = Command::cargo_bin("flink-sql").unwrap().args(["exec", "--help"]).output().unwrap();
+    let out = Command::cargo_bin("flink-sql")
+        .unwrap()
+        .args(["exec", "--help"])
+        .output()
+        .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
     for code in ["0 ", "1 ", "2 ", "3 ", "4 ", "130", "143"] {
-        assert!(help.contains(&format!("  {code}")), "exit code {code} missing from exec --help");
+        assert!(
+            help.contains(&format!("  {code}")),
+            "exit code {code} missing from exec --help"
+        );
     }
 }
 
 #[test]
 fn version_prints_the_crate_version() {
-    let out = Command::cargo_bin("flink-sql").unwrap().arg("--version").output().unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("flink-sql {}\n", env!("CARGO_PKG_VERSION")));
+    let out = Command::cargo_bin("flink-sql")
+        .unwrap()
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("flink-sql {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }

@@ -20,8 +20,20 @@ use flink_sql::script::{self, Pos, Source, Statement};
 use flink_sql::secrets::Redactor;
 use flink_sql::settings;
 
-const GATEWAY: &str = "http://127.0.0.1:8083";
-const JOBMANAGER: &str = "http://127.0.0.1:8081";
+/// The stack's URLs, from the `env/local.env` that `scripts/stack.sh up` writes (ports may differ).
+fn stack_url(key: &str, default: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("env/local.env");
+    let found = dotenvy::from_path_iter(path)
+        .ok()
+        .and_then(|mut it| it.find_map(|kv| kv.ok().filter(|(k, _)| k == key)))
+        .map(|(_, v)| v);
+    found.unwrap_or_else(|| default.to_owned())
+}
+
+static GATEWAY_URL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| stack_url("SQL_GATEWAY_URL", "http://127.0.0.1:8083"));
+static JOBMANAGER_URL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| stack_url("FLINK_REST_URL", "http://127.0.0.1:8081"));
 
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -91,12 +103,12 @@ impl Recorder {
 
 fn gateway_settings() -> settings::Gateway {
     settings::Gateway {
-        url: GATEWAY.to_owned(),
+        url: GATEWAY_URL.clone(),
         headers: Vec::new(),
         token: None,
         ca_cert: None,
         session_properties: Vec::new(),
-        jobmanager_url: Some(JOBMANAGER.to_owned()),
+        jobmanager_url: Some(JOBMANAGER_URL.clone()),
     }
 }
 
@@ -113,11 +125,12 @@ fn run_settings() -> settings::Run {
 
 /// Fails (never skips) when the stack is down.
 async fn require_stack() {
-    let info = reqwest::get(format!("{GATEWAY}/v1/info")).await;
+    let info = reqwest::get(format!("{}/v1/info", *GATEWAY_URL)).await;
     let ok = matches!(&info, Ok(r) if r.status().is_success());
     assert!(
         ok,
-        "the SQL Gateway at {GATEWAY} is unreachable ({info:?}): run `scripts/stack.sh up` first"
+        "the SQL Gateway at {} is unreachable ({info:?}): run `scripts/stack.sh up` first",
+        *GATEWAY_URL
     );
 }
 
@@ -187,7 +200,7 @@ fn unique(prefix: &str) -> String {
 
 /// Polls the JobManager until a job whose name contains `needle` is in `state`.
 async fn wait_for_job_named(needle: &str, state: &str) -> String {
-    let jm = JobManager::new(JOBMANAGER, None, Redactor::default(), None).unwrap();
+    let jm = JobManager::new(&JOBMANAGER_URL, None, Redactor::default(), None).unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let jobs = jm.overview().await.expect("JobManager reachable");
@@ -475,7 +488,7 @@ async fn waiting_for_an_endless_job_times_out_with_exit_4() {
     assert_eq!(rec.outcome(3).job_state.as_deref(), Some("RUNNING"));
     assert_eq!(rec.outcome(4).status, Status::Skipped);
     assert_eq!(summary.failed, 1);
-    let jm = JobManager::new(JOBMANAGER, None, Redactor::default(), None).unwrap();
+    let jm = JobManager::new(&JOBMANAGER_URL, None, Redactor::default(), None).unwrap();
     jm.cancel(&rec.jobs[0].1)
         .await
         .expect("the endless job is cancelled");
@@ -498,7 +511,7 @@ async fn wait_running_returns_once_every_vertex_runs() {
     let (rec, _, exit) = exec(&sql, run).await;
     assert_eq!(exit, Exit::Success, "{:?}", rec.outcomes);
     let job = &rec.jobs[0].1;
-    let jm = JobManager::new(JOBMANAGER, None, Redactor::default(), None).unwrap();
+    let jm = JobManager::new(&JOBMANAGER_URL, None, Redactor::default(), None).unwrap();
     let details = jm.job(job).await.unwrap().expect("the job exists");
     assert!(details.all_vertices_running(), "{details:?}");
     jm.cancel(job).await.unwrap();
@@ -563,8 +576,9 @@ async fn a_query_running_past_the_timeout_is_exit_4() {
         "CREATE TEMPORARY TABLE {table} (a BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '5');\n\
          SELECT a FROM {table};\nSELECT 1;"
     );
+    // Long enough for the job to start and stream on a loaded 2-core machine.
     let run = settings::Run {
-        timeout: Duration::from_secs(3),
+        timeout: Duration::from_secs(8),
         ..run_settings()
     };
     let (rec, _, exit) = exec(&sql, run).await;
