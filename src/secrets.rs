@@ -106,19 +106,23 @@ impl Redactor {
     }
 }
 
-/// Every way a value can appear in what we write: as is, with SQL `''` doubling, with the JAAS
-/// `\"`/`\\` escaping substitution applies, JSON-escaped, and each line of a multi-line value.
+/// Every way a value can appear in what we write: each spelling substitution can produce (SQL `''`
+/// doubling, JAAS and C-style escapes, identifier quoting — taken from the substitution engine so the
+/// two never drift apart), JSON-escaped, and each line of a multi-line value.
 fn spellings(value: &str) -> Vec<String> {
-    let sql = value.replace('\'', "''");
-    let jaas = value.replace('\\', "\\\\").replace('"', "\\\"");
-    let jaas_sql = jaas.replace('\'', "''");
-    let json = serde_json::to_string(value).unwrap_or_default();
-    let json = json.trim_matches('"').to_owned();
-    let mut all = vec![value.to_owned(), sql, jaas, jaas_sql, json];
+    let mut all = crate::script::substitute::escaped_forms(value);
+    let json: Vec<String> = all.iter().map(|form| json_escaped(form)).collect();
+    all.extend(json);
     if value.contains('\n') {
         all.extend(value.lines().map(|l| l.trim().to_owned()));
     }
     all
+}
+
+/// The text as it appears inside a JSON string (without the surrounding quotes).
+fn json_escaped(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted[1..quoted.len() - 1].to_owned()
 }
 
 /// A writer that masks secrets. It holds bytes back until a line ends (or `flush`), so a secret
