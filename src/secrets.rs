@@ -108,11 +108,18 @@ impl Redactor {
 
 /// Every way a value can appear in what we write: each spelling substitution can produce (SQL `''`
 /// doubling, JAAS and C-style escapes, identifier quoting — taken from the substitution engine so the
-/// two never drift apart), JSON-escaped, and each line of a multi-line value.
+/// two never drift apart), JSON-escaped, each of those CSV-quoted (`"` doubled: a csv field, also
+/// one holding a ROW/ARRAY/MAP as JSON), and each line of a multi-line value.
 fn spellings(value: &str) -> Vec<String> {
     let mut all = crate::script::substitute::escaped_forms(value);
     let json: Vec<String> = all.iter().map(|form| json_escaped(form)).collect();
     all.extend(json);
+    let csv: Vec<String> = all
+        .iter()
+        .filter(|form| form.contains('"'))
+        .map(|form| form.replace('"', "\"\""))
+        .collect();
+    all.extend(csv);
     if value.contains('\n') {
         all.extend(value.lines().map(|l| l.trim().to_owned()));
     }
@@ -222,6 +229,16 @@ mod tests {
         assert_eq!(r.redact("x 'a''b\"c\\d' y"), "x '***' y");
         assert_eq!(r.redact(r#"password="a'b\"c\\d""#), r#"password="***""#);
         assert_eq!(r.redact(r#"{"sql":"a'b\"c\\d"}"#), r#"{"sql":"***"}"#);
+    }
+
+    #[test]
+    fn csv_quoted_spellings_are_masked_also_inside_json() {
+        let (r, _) = Redactor::new([r#"a'b"c\d"#]);
+        assert_eq!(r.redact(r#"+I,"a'b""c\d""#), r#"+I,"***""#);
+        assert_eq!(
+            r.redact(r#"+I,"{""s"":""a'b\""c\\d""}""#),
+            r#"+I,"{""s"":""***""}""#
+        );
     }
 
     #[test]

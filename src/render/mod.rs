@@ -80,7 +80,7 @@ const OUT_BUFFER: usize = 64 * 1024;
 pub fn results(format: Format, out: Box<dyn Write>, redactor: Redactor) -> Box<dyn Sink> {
     let out = BufWriter::with_capacity(OUT_BUFFER, out);
     match format {
-        Format::Table => Box::new(table::Table::new(out)),
+        Format::Table => Box::new(table::Table::new(out, redactor)),
         Format::Plain => Box::new(delimited::Delimited::new(out, delimited::Dialect::Plain)),
         Format::Csv => Box::new(delimited::Delimited::new(out, delimited::Dialect::Csv)),
         Format::Json => Box::new(json::Json::new(out, redactor)),

@@ -7,6 +7,8 @@
 //! The `op` column (+I/-U/+U/-D) is shown for a query unless the result was complete and
 //! insert-only when the table was first drawn (a bounded result needs no changelog column; a stream
 //! still running, or stopped by --max-rows/--max-wait, always shows it). NULL is `<NULL>`.
+//! Cells are masked before they are measured: a secret's `***` must not sit in a column as wide as
+//! the secret (a crooked box that gives away its length).
 
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
@@ -15,6 +17,7 @@ use super::value::{self, display_width, Class, NULL_TEXT};
 use super::Sink;
 use crate::model::{Column, Outcome, Row, RowKind, Summary};
 use crate::script::{Kind, Statement};
+use crate::secrets::Redactor;
 
 /// Rows held back to measure column widths.
 pub const BUFFER_ROWS: usize = 1000;
@@ -46,15 +49,17 @@ struct Grid {
 
 pub struct Table<W: Write> {
     out: W,
+    redactor: Redactor,
     grid: Option<Grid>,
     tables: usize,
     scratch: String,
 }
 
 impl<W: Write> Table<W> {
-    pub fn new(out: W) -> Self {
+    pub fn new(out: W, redactor: Redactor) -> Self {
         Table {
             out,
+            redactor,
             grid: None,
             tables: 0,
             scratch: String::new(),
@@ -97,7 +102,10 @@ impl<W: Write> Table<W> {
                     .fields
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| cell(grid.class(i), v, &mut self.scratch))
+                    .map(|(i, v)| {
+                        let text = cell_text(grid.class(i), v, &mut self.scratch);
+                        escaped(&self.redactor.redact(text))
+                    })
                     .collect();
                 grid.held.push((row.kind, cells));
                 Ok(())
@@ -111,7 +119,7 @@ impl<W: Write> Table<W> {
                         &mut self.scratch,
                     );
                     grid.cells[i].clear();
-                    push_escaped(&mut grid.cells[i], text);
+                    push_escaped(&mut grid.cells[i], &self.redactor.redact(text));
                 }
                 let cells = &grid.cells[..row.fields.len()];
                 draw_row(
@@ -211,12 +219,8 @@ fn measure(grid: &Grid, op: bool) -> Layout {
     Layout { op, widths, right }
 }
 
-/// The table text of a value: `<NULL>`, or its text with control characters other than line breaks
-/// made visible.
-fn cell(class: Class, value: &serde_json::Value, scratch: &mut String) -> String {
-    escaped(cell_text(class, value, scratch))
-}
-
+/// The table text of a value: `<NULL>`, or its text (`push_escaped` then makes control characters
+/// other than line breaks visible).
 fn cell_text<'a>(class: Class, value: &'a serde_json::Value, scratch: &'a mut String) -> &'a str {
     value::text(class, value, scratch).unwrap_or(NULL_TEXT)
 }
@@ -342,7 +346,7 @@ mod tests {
     use serde_json::json;
 
     fn render(kind: Kind, columns: &[Column], pages: &[Vec<Row>], outcome: &Outcome) -> String {
-        let mut table = Table::new(Vec::new());
+        let mut table = Table::new(Vec::new(), Redactor::default());
         let s = stmt(1, kind, "SELECT …");
         table.started(&s).unwrap();
         table.columns(&s, columns).unwrap();
@@ -484,8 +488,28 @@ mod tests {
     }
 
     #[test]
+    fn secrets_are_masked_before_columns_are_measured() {
+        let (redactor, _) = Redactor::new(["hunter22-long-secret"]);
+        let mut table = Table::new(Vec::new(), redactor);
+        let s = stmt(1, Kind::Show, "SHOW …");
+        let cols = [col("p", "VARCHAR", "STRING", json!({}))];
+        table.columns(&s, &cols).unwrap();
+        table
+            .rows(
+                &s,
+                &[row(RowKind::Insert, json!(["pw=hunter22-long-secret"]))],
+            )
+            .unwrap();
+        table.finished(&s, &ok(1, 1)).unwrap();
+        assert_eq!(
+            String::from_utf8(table.out).unwrap(),
+            "+--------+\n| p      |\n+--------+\n| pw=*** |\n+--------+\n"
+        );
+    }
+
+    #[test]
     fn tables_of_several_statements_are_separated_by_an_empty_line() {
-        let mut table = Table::new(Vec::new());
+        let mut table = Table::new(Vec::new(), Redactor::default());
         let cols = [col("x", "INTEGER", "INT", json!({}))];
         for i in 1..=2 {
             let s = stmt(i, Kind::Show, "SHOW …");
