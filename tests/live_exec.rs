@@ -676,11 +676,7 @@ fn a_streaming_select_stops_at_max_rows_and_its_job_is_cancelled() {
             ])
             // A backstop only: were it to fire, the stop reason below would say max_wait.
             .args(["--max-wait", "90s"])
-            .args([
-                "--session-property",
-                "execution.checkpointing.interval=1s",
-                "-f",
-            ])
+            .arg("-f")
             .arg(&script),
     );
     run.expect_code(0);
@@ -765,9 +761,6 @@ fn kafka_pipeline_round_trip(user: Option<(&str, &str)>, jobs: &mut Jobs) -> Run
         "90s",
         "--format",
         "ndjson",
-        // The collect sink hands rows over on checkpoints: 1 s instead of the cluster's 10 s.
-        "--session-property",
-        "execution.checkpointing.interval=1s",
     ]);
     let run = Run::of(&mut cmd);
     let events = if run.stdout.is_empty() {
@@ -1460,7 +1453,6 @@ fn interrupt_streaming_select(signal: &str, expected_code: i32) {
     );
     let args = ["exec", "--env", "local", "-v", "--format", "ndjson"]
         .into_iter()
-        .chain(["--session-property", "execution.checkpointing.interval=1s"])
         .map(std::ffi::OsStr::new)
         .chain([std::ffi::OsStr::new("-f"), script.as_os_str()])
         .collect::<Vec<_>>();
