@@ -120,7 +120,7 @@ _registry_write_env() {
       echo "# Local test schema registry (scripts/stack/registry.sh): Apicurio Registry $REGISTRY_VERSION, Confluent API."
       printf '%s\n' "# Values are single-quoted; a ' inside a value is written '\\'' (POSIX shell style)."
       echo "SCHEMA_REGISTRY_URL=$(_stack_dotenv_quote "$(_registry_url)")"
-      echo "SCHEMA_REGISTRY_BASIC_AUTH_CREDENTIALS_SOURCE='USER_INFO'"
+      # No ..._CREDENTIALS_SOURCE key: the name reads as a secret, so its constant value USER_INFO would be masked everywhere.
       echo "SCHEMA_REGISTRY_USER_INFO=$(_stack_dotenv_quote "$REGISTRY_MAIN_USER:$pw")"
       echo "SCHEMA_REGISTRY_USERNAME=$(_stack_dotenv_quote "$REGISTRY_MAIN_USER")"
       echo "SCHEMA_REGISTRY_PASSWORD=$(_stack_dotenv_quote "$pw")"
