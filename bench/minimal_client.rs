@@ -1,0 +1,208 @@
+//! The "perfect client" baseline of bench/run.sh (SPEC §12): the fewest SQL Gateway REST calls
+//! that can run a script.
+//!
+//!   open session → per statement: POST statement, GET result/0 (again at once while NOT_READY;
+//!   for a query, follow nextResultUri to EOS) → delete session.
+//!
+//! No version negotiation (v4 hard-wired), no operation close, no heartbeat, no rendering: rows
+//! are only counted. Statements are split at a `;` that ends a line, which is enough for the
+//! generated bench scripts (no `;` at a line end inside a string).
+//!
+//! Usage: minimal_client GATEWAY_URL FILE [PAUSE]
+//! PAUSE says how long to wait before re-asking after a NOT_READY or empty page:
+//!   a number of µs (default 0: a busy poll, the lowest latency, but on a small machine its
+//!   requests compete with the gateway for CPU), or `backoff`: flink-sql's own schedule
+//!   (`flink_sql::runner::BACKOFF_MS`, reset by any row), so that the difference to flink-sql
+//!   is only the calls and the client-side work. bench/run.sh runs all three and takes the
+//!   fastest as the baseline.
+//! Prints one line on stdout: `statements=N calls=N rows=N elapsed_ms=N`.
+
+use std::time::{Duration, Instant};
+
+use flink_sql::runner::BACKOFF_MS;
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+struct SessionHandle {
+    #[serde(rename = "sessionHandle")]
+    session_handle: String,
+}
+
+#[derive(Deserialize)]
+struct OperationHandle {
+    #[serde(rename = "operationHandle")]
+    operation_handle: String,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    #[serde(rename = "resultType")]
+    result_type: String,
+    #[serde(rename = "resultKind", default)]
+    result_kind: Option<String>,
+    #[serde(default)]
+    results: Option<Results>,
+    #[serde(rename = "nextResultUri", default)]
+    next_result_uri: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Results {
+    #[serde(default)]
+    data: Vec<IgnoredAny>,
+}
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    calls: u64,
+}
+
+impl Client {
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Result<Vec<u8>> {
+        self.calls += 1;
+        let resp = req.send().await?;
+        let status = resp.status();
+        let body = resp.bytes().await?;
+        if !status.is_success() {
+            return Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&body)).into());
+        }
+        Ok(body.to_vec())
+    }
+}
+
+fn statements(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim_end();
+        if trimmed.trim_start().starts_with("--") && current.trim().is_empty() {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if trimmed.ends_with(';') {
+            let stmt = current.trim().trim_end_matches(';').trim().to_owned();
+            if !stmt.is_empty() {
+                out.push(stmt);
+            }
+            current.clear();
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_owned());
+    }
+    out
+}
+
+#[derive(Clone, Copy)]
+enum Pause {
+    Fixed(Duration),
+    Backoff,
+}
+
+impl Pause {
+    /// Waits before the `step`th re-ask (0-based) of a page that brought nothing.
+    async fn wait(self, step: usize) {
+        let d = match self {
+            Pause::Fixed(d) => d,
+            Pause::Backoff => Duration::from_millis(BACKOFF_MS[step.min(BACKOFF_MS.len() - 1)]),
+        };
+        if !d.is_zero() {
+            tokio::time::sleep(d).await;
+        }
+    }
+}
+
+async fn run(base: &str, file: &str, pause: Pause) -> Result<(usize, u64, u64)> {
+    let text = std::fs::read_to_string(file)?;
+    let statements = statements(&text);
+    let mut c = Client {
+        http: reqwest::Client::new(),
+        base: base.trim_end_matches('/').to_owned(),
+        calls: 0,
+    };
+    let url = format!("{}/v4/sessions", c.base);
+    let body = c
+        .send(c.http.post(&url).json(&json!({"properties": {}})))
+        .await?;
+    let session = serde_json::from_slice::<SessionHandle>(&body)?.session_handle;
+    let session_url = format!("{}/v4/sessions/{session}", c.base);
+    let mut rows = 0u64;
+    for sql in &statements {
+        let body = c
+            .send(
+                c.http
+                    .post(format!("{session_url}/statements"))
+                    .json(&json!({ "statement": sql })),
+            )
+            .await?;
+        let op = serde_json::from_slice::<OperationHandle>(&body)?.operation_handle;
+        let mut path = format!("/v4/sessions/{session}/operations/{op}/result/0?rowFormat=JSON");
+        let mut empty = 0;
+        loop {
+            let body = c.send(c.http.get(format!("{}{path}", c.base))).await?;
+            let page: Page = serde_json::from_slice(&body)?;
+            match page.result_type.as_str() {
+                "NOT_READY" => {
+                    pause.wait(empty).await;
+                    empty += 1;
+                    continue;
+                }
+                "EOS" => break,
+                _ => {}
+            }
+            // DDL / SET: the lone OK row is the whole answer (and is not counted).
+            if page.result_kind.as_deref() == Some("SUCCESS") {
+                break;
+            }
+            let brought = page.results.map_or(0, |r| r.data.len() as u64);
+            rows += brought;
+            if brought == 0 {
+                pause.wait(empty).await;
+                empty += 1;
+            } else {
+                empty = 0;
+            }
+            match page.next_result_uri {
+                Some(next) => path = next,
+                None => break,
+            }
+        }
+    }
+    c.send(c.http.delete(&session_url)).await?;
+    Ok((statements.len(), c.calls, rows))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if !(3..=4).contains(&args.len()) {
+        eprintln!("usage: minimal_client GATEWAY_URL FILE [PAUSE_US|backoff]");
+        std::process::exit(2);
+    }
+    let pause = match args.get(3).map(String::as_str) {
+        None => Pause::Fixed(Duration::ZERO),
+        Some("backoff") => Pause::Backoff,
+        Some(us) => Pause::Fixed(Duration::from_micros(us.parse().expect("PAUSE_US"))),
+    };
+    let started = Instant::now();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(&args[1], &args[2], pause)) {
+        Ok((statements, calls, rows)) => println!(
+            "statements={statements} calls={calls} rows={rows} elapsed_ms={}",
+            started.elapsed().as_millis()
+        ),
+        Err(e) => {
+            eprintln!("minimal_client: {e}");
+            std::process::exit(1);
+        }
+    }
+}

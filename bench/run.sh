@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# SPEC §12 performance benchmark, side by side in one run against the local stack.
+#
+#   bench/run.sh            # needs the local stack up: scripts/stack.sh status
+#
+# Measures:
+#   1. a generated 300-statement DDL script, run (a) by flink-sql exec, (b) by a minimal REST
+#      client (bench/minimal_client.rs; busy-poll, 1 ms-pause and flink-sql's back-off variants,
+#      the fastest is the baseline) and (c) by Flink's own SQL client in gateway mode;
+#      interleaved rounds, medians.
+#   2. `flink-sql --version` and `exec --dry-run` of a 20-file, 450-statement folder (hyperfine).
+#   3. split + substitute throughput (bench/throughput.rs, 64 MB generated script).
+#   4. 1,000,000 datagen rows as ndjson and csv to /dev/null vs the minimal client only counting
+#      them (the gateway's delivery rate): wall time, rows/s, peak RSS.
+# Prints a markdown table and writes it, with machine facts, to bench/RESULTS.md.
+#
+# Knobs (environment): GATEWAY (default SQL_GATEWAY_URL of env/local.env, else
+# http://127.0.0.1:8083), ROUNDS (3), PAIRS (2 runs of a/b per round), BUDGET_1 (270 s: no
+# new round of part 1 after that), ROWS (1000000), ROWS_REPS (2 runs of each client in part 4),
+# FLINK_HOME, FLINK_CONF_DIR, SKIP_SQL_CLIENT=1 (omit (c)).
+# Runs in about 6-9 minutes. Never stops or restarts the stack.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+STARTED=$EPOCHREALTIME
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+die() { echo "bench: $*" >&2; exit 1; }
+say() { echo "bench: $*" >&2; }
+
+# ---------------------------------------------------------------- tools
+need_apt() { # command package
+    command -v "$1" >/dev/null 2>&1 && return 0
+    say "installing $2 (for $1) with apt-get"
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        apt-get install -y "$2" >/dev/null 2>&1 ||
+            { apt-get update >/dev/null 2>&1 && apt-get install -y "$2" >/dev/null 2>&1; } ||
+            die "could not install $2: install it (apt-get install $2) and re-run"
+    else
+        die "$1 is missing: install the '$2' package and re-run"
+    fi
+}
+need_apt hyperfine hyperfine
+need_apt jq jq
+need_apt curl curl
+[ -x /usr/bin/time ] || { need_apt /usr/bin/time time; }
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing: apt-get install time"
+command -v cargo >/dev/null || die "cargo is missing (rustup: https://rustup.rs)"
+
+# ---------------------------------------------------------------- stack
+if [ -z "${GATEWAY:-}" ] && [ -f env/local.env ]; then
+    GATEWAY=$(sed -n 's/^SQL_GATEWAY_URL=//p' env/local.env | tr -d "'\"" | tail -1)
+fi
+GATEWAY=${GATEWAY:-http://127.0.0.1:8083}
+GATEWAY=${GATEWAY%/}
+JM=$(sed -n 's/^FLINK_REST_URL=//p' env/local.env 2>/dev/null | tr -d "'\"" | tail -1)
+JM=${JM:-http://127.0.0.1:8081}
+curl -fsS --max-time 5 "$GATEWAY/v1/api_versions" >/dev/null ||
+    die "no SQL Gateway at $GATEWAY: start the local stack (scripts/stack.sh up) or set GATEWAY"
+FLINK_VERSION=$(curl -fsS --max-time 5 "$JM/overview" | jq -r '."flink-version"' 2>/dev/null || echo "?")
+
+FLINK_HOME=${FLINK_HOME:-$HOME/.cache/flink-sql/flink-2.0.0}
+export FLINK_CONF_DIR=${FLINK_CONF_DIR:-$HOME/.local/state/flink-sql/stack/flink-conf}
+SQL_CLIENT=$FLINK_HOME/bin/sql-client.sh
+if [ "${SKIP_SQL_CLIENT:-0}" != 1 ]; then
+    [ -x "$SQL_CLIENT" ] || die "Flink's SQL client not found at $SQL_CLIENT (set FLINK_HOME, or SKIP_SQL_CLIENT=1)"
+    [ -d "$FLINK_CONF_DIR" ] || die "FLINK_CONF_DIR $FLINK_CONF_DIR not found (the stack writes it)"
+fi
+
+ROUNDS=${ROUNDS:-3}
+BUDGET_1=${BUDGET_1:-270} # seconds for part 1: no new round starts after this
+PAIRS=${PAIRS:-2}
+ROWS=${ROWS:-1000000}
+ROWS_REPS=${ROWS_REPS:-2}
+
+# ---------------------------------------------------------------- build
+say "building (release)"
+cargo build --release --quiet --bin flink-sql --example minimal_client --example throughput ||
+    die "cargo build --release failed"
+FS=$ROOT/target/release/flink-sql
+MIN=$ROOT/target/release/examples/minimal_client
+TPUT=$ROOT/target/release/examples/throughput
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/flink-sql-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# ---------------------------------------------------------------- inputs
+# 300 DDL statements, no jobs: 150 datagen tables, 75 SETs, 75 views.
+gen_ddl() {
+    local n i=0
+    for ((n = 0; n < 300; n++)); do
+        case $((n % 4)) in
+        0 | 1)
+            cat <<EOF
+CREATE TEMPORARY TABLE t_$i (
+  id BIGINT,
+  name STRING,
+  amount DECIMAL(10, 2),
+  ts TIMESTAMP(3)
+) WITH (
+  'connector' = 'datagen',
+  'rows-per-second' = '10',
+  'fields.name.length' = '8'
+);
+EOF
+            i=$((i + 1)) ;;
+        2) echo "SET 'pipeline.name' = 'bench-$n';" ;;
+        3) echo "CREATE TEMPORARY VIEW v_$((i - 1)) AS SELECT id, name, amount * 2 AS doubled FROM t_$((i - 1)) WHERE id > $n;" ;;
+        esac
+    done
+}
+gen_ddl >"$WORK/ddl.sql"
+[ "$(grep -c ';$' "$WORK/ddl.sql")" -eq 300 ] || die "generated DDL script does not hold 300 statements"
+
+# 20 files, 450 statements, with placeholders in strings and a JAAS line; a profile for them.
+mkdir -p "$WORK/folder"
+for ((f = 1; f <= 20; f++)); do
+    per=22; [ "$f" -le 10 ] && per=23 # 10*23 + 10*22 = 450
+    file=$(printf '%s/folder/%02d_pipeline.sql' "$WORK" "$f")
+    {
+        echo "-- pipeline $f: generated by bench/run.sh"
+        for ((s = 0; s < per; s++)); do
+            case $((s % 3)) in
+            0) cat <<EOF
+CREATE TEMPORARY TABLE src_${f}_$s (
+  id BIGINT, payload STRING, ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '\${KAFKA_ENV}.shop.orders_$s',
+  'properties.bootstrap.servers' = '\${KAFKA_BOOTSTRAP_SERVERS}',
+  'properties.sasl.jaas.config' = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="\${KAFKA_USERNAME}" password="\${KAFKA_PASSWORD}";',
+  'value.format' = 'json'
+);
+EOF
+            ;;
+            1) echo "SET 'pipeline.name' = '\${KAFKA_ENV}-pipeline-$f-$s';" ;;
+            2) echo "INSERT INTO sink_$f SELECT id, CASE WHEN payload LIKE '%;%' THEN 1 ELSE 0 END FROM src_${f}_$((s - 2)); -- done" ;;
+            esac
+        done
+    } >"$file"
+done
+cat >"$WORK/bench.env" <<'EOF'
+KAFKA_ENV=uat
+KAFKA_BOOTSTRAP_SERVERS=broker-1:9093,broker-2:9093
+KAFKA_USERNAME=svc-orders
+KAFKA_PASSWORD='Tr1ck'\''y"pa;ss--w\rd'
+EOF
+n_plan=$("$FS" exec --dry-run --format json --env-file "$WORK/bench.env" -f "$WORK/folder" |
+    jq '.statements | length' 2>/dev/null || echo "?")
+[ "$n_plan" = 450 ] || say "warning: the dry-run plan lists $n_plan statements (expected 450)"
+
+cat >"$WORK/rows.sql" <<EOF
+CREATE TEMPORARY TABLE gen (
+  id BIGINT,
+  customer_id INT,
+  name STRING,
+  amount DOUBLE,
+  ts TIMESTAMP(3)
+) WITH (
+  'connector' = 'datagen',
+  'number-of-rows' = '$ROWS',
+  'rows-per-second' = '10000000',
+  'fields.name.length' = '12'
+);
+SELECT * FROM gen;
+EOF
+
+# ---------------------------------------------------------------- helpers
+now() { echo "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+minimum() { sort -g | head -1; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+fmt() { awk -v a="$1" -v d="${2:-2}" 'BEGIN { if (a == "n/a") print a; else printf "%.*f", d, a }'; }
+yes_no() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
+    if (v == "n/a") { print "n/a"; exit }
+    ok = (op == "<") ? (v < t) : (op == "<=") ? (v <= t) : (op == ">") ? (v > t) : (v >= t)
+    print (ok ? "yes" : "**NO**") }'; }
+
+run_a() { "$FS" exec -f "$WORK/ddl.sql" --format plain -q --gateway "$GATEWAY" >/dev/null ||
+    die "flink-sql exec failed on the DDL script"; }
+run_b() { # NAME PAUSE
+    local out
+    out=$("$MIN" "$GATEWAY" "$WORK/ddl.sql" "$2") || die "minimal_client failed on the DDL script"
+    [[ $out == "statements=300 "* ]] || die "minimal_client: unexpected answer: $out"
+    echo "$out" | sed 's/.*calls=\([0-9]*\).*/\1/' >>"$WORK/calls_$1"
+}
+run_c() {
+    "$SQL_CLIENT" gateway -e "${GATEWAY#*://}" -f "$WORK/ddl.sql" >"$WORK/c.out" 2>&1 ||
+        { tail -20 "$WORK/c.out" >&2; die "Flink's SQL client failed"; }
+    local ok
+    ok=$(grep -c "Execute statement succeeded" "$WORK/c.out" || true)
+    [ "$ok" -eq 300 ] && ! grep -q "\[ERROR\]" "$WORK/c.out" ||
+        { tail -20 "$WORK/c.out" >&2; die "Flink's SQL client ran $ok of 300 statements"; }
+}
+timed() { # NAME command...
+    local name=$1 t0 t1
+    shift
+    t0=$(now)
+    "$@"
+    t1=$(now)
+    elapsed "$t0" "$t1" >>"$WORK/t_$name"
+}
+
+# ---------------------------------------------------------------- 1. 300 DDL
+say "1. 300-statement DDL script: warm-up"
+run_a; run_b b0 0; run_b b1 1000; run_b bb backoff
+rm -f "$WORK"/calls_*
+PART1=$(now)
+for ((r = 1; r <= ROUNDS; r++)); do
+    if [ "$r" -gt 1 ] && awk -v s="$(elapsed "$PART1" "$(now)")" -v b="$BUDGET_1" 'BEGIN { exit !(s > b) }'; then
+        say "1. over its time budget (BUDGET_1=$BUDGET_1 s): no more rounds"
+        break
+    fi
+    for ((p = 1; p <= PAIRS; p++)); do
+        say "1. round $r/$ROUNDS: flink-sql and three minimal clients [$p/$PAIRS]"
+        if ((p % 2)); then
+            timed a run_a; timed b0 run_b b0 0; timed bb run_b bb backoff; timed b1 run_b b1 1000
+        else
+            timed b1 run_b b1 1000; timed bb run_b bb backoff; timed b0 run_b b0 0; timed a run_a
+        fi
+    done
+    if [ "${SKIP_SQL_CLIENT:-0}" != 1 ]; then
+        say "1. round $r/$ROUNDS: Flink SQL client (about a minute)"
+        timed c run_c
+    fi
+done
+A=$(median <"$WORK/t_a")
+B0=$(median <"$WORK/t_b0")
+B1=$(median <"$WORK/t_b1")
+BB=$(median <"$WORK/t_bb")
+read -r B BWHICH < <(printf '%s busy-poll\n%s 1-ms-pause\n%s flink-sql-backoff\n' "$B0" "$B1" "$BB" | sort -g | head -1)
+NA=$(wc -l <"$WORK/t_a")
+C=n/a; NC=0
+if [ -f "$WORK/t_c" ]; then C=$(median <"$WORK/t_c"); NC=$(wc -l <"$WORK/t_c"); fi
+# HTTP calls of one flink-sql run (from its -v log), for comparison with the minimal client's.
+"$FS" -v exec -f "$WORK/ddl.sql" --format plain -q --gateway "$GATEWAY" >/dev/null 2>"$WORK/a_v.log" || true
+CALLS_A=$(grep -cE ' -> [0-9]{3} in ' "$WORK/a_v.log" || true)
+CALLS_A_CLOSE=$(grep -cE '^debug: DELETE .*/close -> ' "$WORK/a_v.log" || true)
+CALLS_B0=$(median <"$WORK/calls_b0" | xargs printf '%.0f')
+CALLS_B1=$(median <"$WORK/calls_b1" | xargs printf '%.0f')
+CALLS_BB=$(median <"$WORK/calls_bb" | xargs printf '%.0f')
+
+# ---------------------------------------------------------------- 2. start-up, dry-run
+say "2. start-up and dry-run (hyperfine)"
+hyperfine -N --style none --warmup 20 --runs 300 --export-json "$WORK/h_true.json" \
+    "$(command -v true)" >/dev/null 2>&1 || die "hyperfine failed on true"
+hyperfine -N --style none --warmup 20 --runs 300 --export-json "$WORK/h_version.json" \
+    "$FS --version" >/dev/null 2>&1 || die "hyperfine failed on --version"
+hyperfine -N --style none --warmup 5 --runs 100 --export-json "$WORK/h_dry.json" \
+    "$FS exec --dry-run --env-file $WORK/bench.env -f $WORK/folder" >/dev/null 2>&1 ||
+    die "hyperfine failed on exec --dry-run"
+hstat() { jq -r ".results[0].$2 * 1000" "$1"; }
+V_MEAN=$(hstat "$WORK/h_version.json" mean); V_SD=$(hstat "$WORK/h_version.json" stddev)
+T_MED=$(hstat "$WORK/h_true.json" median)
+V_MED=$(hstat "$WORK/h_version.json" median); V_MIN=$(hstat "$WORK/h_version.json" min)
+D_MEAN=$(hstat "$WORK/h_dry.json" mean); D_SD=$(hstat "$WORK/h_dry.json" stddev)
+D_MED=$(hstat "$WORK/h_dry.json" median); D_MIN=$(hstat "$WORK/h_dry.json" min)
+
+# ---------------------------------------------------------------- 3. throughput
+say "3. split + substitute throughput"
+TP_OUT=$("$TPUT" 64 7) || die "throughput example failed"
+TP_BYTES=$(echo "$TP_OUT" | sed 's/.*bytes=\([0-9]*\).*/\1/')
+TP_STMTS=$(echo "$TP_OUT" | sed 's/.*statements=\([0-9]*\).*/\1/')
+TP_BEST=$(echo "$TP_OUT" | sed 's/.*best_mb_s=\([0-9.]*\).*/\1/')
+TP_MED=$(echo "$TP_OUT" | sed 's/.* median_mb_s=\([0-9.]*\).*/\1/')
+TP_CPU_MED=$(echo "$TP_OUT" | sed 's/.*cpu_median_mb_s=\([0-9.a-z]*\).*/\1/')
+
+# ---------------------------------------------------------------- 4. 1M rows
+say "4. $ROWS datagen rows: minimal client, ndjson, csv, $ROWS_REPS rounds (about 30 s a run)"
+# /usr/bin/time appends "wall peak_KB user sys" per run to $WORK/rt_NAME.
+rows_run() { # NAME command...
+    local name=$1
+    shift
+    /usr/bin/time -a -f "%e %M %U %S" -o "$WORK/rt_$name" "$@" >"$WORK/ro_$name" 2>"$WORK/re_$name" ||
+        { cat "$WORK/re_$name" >&2; die "$name run failed"; }
+}
+for ((r = 1; r <= ROWS_REPS; r++)); do
+    rows_run min "$MIN" "$GATEWAY" "$WORK/rows.sql" 1000
+    MIN_ROWS=$(sed 's/.*rows=\([0-9]*\).*/\1/' "$WORK/ro_min")
+    [ "$MIN_ROWS" -eq "$ROWS" ] || die "the minimal client fetched $MIN_ROWS rows, expected $ROWS"
+    for fmt_ in ndjson csv; do
+        rows_run "$fmt_" "$FS" exec -f "$WORK/rows.sql" --format "$fmt_" -q --gateway "$GATEWAY"
+    done
+done
+# Best run of each (noise only ever slows a run down), the highest peak RSS of any run.
+best_wall() { awk '{ print $1 }' "$WORK/rt_$1" | minimum; }
+rate() { awk -v n="$ROWS" -v s="$(best_wall "$1")" 'BEGIN { printf "%.0f", n / s }'; }
+mb() { awk '$2 > m { m = $2 } END { printf "%.1f", m / 1024 }' "$WORK/rt_$1"; }
+cpu() { awk '{ print $3 + $4 }' "$WORK/rt_$1" | median; }
+walls() { awk '{ printf "%s%s", sep, $1; sep = " / " }' "$WORK/rt_$1"; }
+R_MIN=$(rate min); R_ND=$(rate ndjson); R_CSV=$(rate csv)
+
+# ---------------------------------------------------------------- table
+TOTAL=$(elapsed "$STARTED" "$(now)")
+AB=$(div "$A" "$B"); CA=$(div "$C" "$A")
+ND_RATIO=$(div "$R_ND" "$R_MIN"); CSV_RATIO=$(div "$R_CSV" "$R_MIN")
+TABLE=$(
+    cat <<EOF
+| # | Measurement | Result | Target | Met |
+|---|---|---|---|---|
+| 1a | \`flink-sql exec\`, 300 DDL statements (median of $NA) | $(fmt "$A" 3) s ($CALLS_A HTTP calls, $CALLS_A_CLOSE of them operation closes) | | |
+| 1b | minimal REST client, busy poll on NOT_READY (median of $(wc -l <"$WORK/t_b0")) | $(fmt "$B0" 3) s (~$CALLS_B0 HTTP calls) | | |
+| 1b' | minimal REST client, 1 ms pause on NOT_READY (median of $(wc -l <"$WORK/t_b1")) | $(fmt "$B1" 3) s (~$CALLS_B1 HTTP calls) | | |
+| 1b'' | minimal REST client, flink-sql's back-off on NOT_READY (median of $(wc -l <"$WORK/t_bb")) | $(fmt "$BB" 3) s (~$CALLS_BB HTTP calls) | | |
+| 1c | Flink SQL client, gateway mode (median of $NC) | $(fmt "$C" 3) s | | |
+| **1** | **a / b** (b = fastest minimal client: ${BWHICH//-/ }) | **$AB** | ≤ 1.10 | $(yes_no "$AB" "<=" 1.10) |
+| **1** | **c / a** | **$CA** | ≥ 5 | $(yes_no "$CA" ">=" 5) |
+| 2 | \`flink-sql --version\` (hyperfine, 300 runs) | median $(fmt "$V_MED" 2) ms (mean $(fmt "$V_MEAN" 2) ± $(fmt "$V_SD" 2), min $(fmt "$V_MIN" 2); spawning \`true\`: median $(fmt "$T_MED" 2)) | < 5 ms (median) | $(yes_no "$V_MED" "<" 5) |
+| 2 | \`exec --dry-run\`, 20 files / 450 statements (hyperfine, 100 runs) | median $(fmt "$D_MED" 2) ms (mean $(fmt "$D_MEAN" 2) ± $(fmt "$D_SD" 2), min $(fmt "$D_MIN" 2)) | < 50 ms (median) | $(yes_no "$D_MED" "<" 50) |
+| 3 | split + substitute, $((TP_BYTES / 1000000)) MB / $TP_STMTS statements, 7 passes | wall best $TP_BEST, median $TP_MED MB/s; CPU-time median $TP_CPU_MED MB/s | > 100 MB/s (CPU-time median) | $(yes_no "$TP_CPU_MED" ">" 100) |
+| 4 | minimal client fetching $ROWS rows, no rendering (gateway delivery rate) | $(walls min) s; best $R_MIN rows/s; peak RSS $(mb min) MB; CPU $(cpu min) s | | |
+| 4 | \`flink-sql exec --format ndjson\` > /dev/null | $(walls ndjson) s; best $R_ND rows/s; peak RSS $(mb ndjson) MB; CPU $(cpu ndjson) s | RSS < 50 MB | $(yes_no "$(mb ndjson)" "<" 50) |
+| 4 | \`flink-sql exec --format csv\` > /dev/null | $(walls csv) s; best $R_CSV rows/s; peak RSS $(mb csv) MB; CPU $(cpu csv) s | RSS < 50 MB | $(yes_no "$(mb csv)" "<" 50) |
+| **4** | **ndjson rate / delivery rate** | **$ND_RATIO** | ≥ 0.90 | $(yes_no "$ND_RATIO" ">=" 0.90) |
+| **4** | **csv rate / delivery rate** | **$CSV_RATIO** | ≥ 0.90 | $(yes_no "$CSV_RATIO" ">=" 0.90) |
+EOF
+)
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+MACHINE=$(
+    cat <<EOF
+- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')
+- commit: $(git rev-parse --short HEAD 2>/dev/null || echo "?")$(git diff --quiet HEAD -- src 2>/dev/null || echo " (src/ has uncommitted changes)")
+- machine: $(nproc) cores ($CPU_MODEL), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)
+- load average at start: $LOAD_AT_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)
+- stack: Flink $FLINK_VERSION, SQL Gateway $GATEWAY, on the same machine (it shares the cores)
+- bench run time: $(fmt "$TOTAL" 0) s (ROUNDS=$ROUNDS, PAIRS=$PAIRS, ROWS=$ROWS)
+EOF
+)
+{
+    echo "# Benchmark results (SPEC §12)"
+    echo
+    echo "Produced by \`bench/run.sh\`; every number below comes from one run, side by side."
+    echo
+    echo "$MACHINE"
+    echo
+    echo "$TABLE"
+    echo
+    echo "Notes: 1a/1b/1b'/1b'' alternate in each round (after one warm-up run each), 1c runs once a round;"
+    echo "times are whole-process wall clock. 4 alternates the three clients on the same bounded datagen"
+    echo "query ('rows-per-second' = '10000000'; job start-up included); rates are from each client's"
+    echo "best run, RSS the highest of its runs; the minimal client pauses 1 ms on an empty page."
+} >"$ROOT/bench/RESULTS.md"
+echo
+echo "$MACHINE"
+echo
+echo "$TABLE"
+say "written to bench/RESULTS.md (${TOTAL%.*} s)"
