@@ -494,12 +494,16 @@ impl<'a> StatementRun<'a> {
             .map(StopReason::MaxWait)
     }
 
-    /// Cancels the operation unless it ended by itself, then closes it. Failures here are only
-    /// logged: the outcome already says what happened, and the session's close sweeps up.
+    /// Cancels the operation unless it ended by itself, then closes it. An operation that ended
+    /// by itself is closed in the background; a stopped one is closed now, since closing is what
+    /// cancels a query's job. Failures here are only logged: the outcome already says what
+    /// happened, and the session's close sweeps up.
     async fn release(&self, end: &anyhow::Result<End>) {
-        if !matches!(end, Ok(End::Done | End::Failed(_))) {
-            self.cancel().await;
+        if matches!(end, Ok(End::Done | End::Failed(_))) {
+            self.session.close_operation_later(&self.op);
+            return;
         }
+        self.cancel().await;
         if let Err(e) = self.session.close_operation(&self.op).await {
             self.log_error("closing", e);
         }

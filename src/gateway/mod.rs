@@ -343,6 +343,8 @@ pub struct Session {
     client: Arc<Client>,
     id: SessionId,
     heartbeat: Option<tokio::task::JoinHandle<()>>,
+    /// Closes of finished operations, sent off the statement's critical path.
+    closing: std::sync::Mutex<tokio::task::JoinSet<()>>,
 }
 
 impl Session {
@@ -363,6 +365,7 @@ impl Session {
             client,
             id,
             heartbeat,
+            closing: Default::default(),
         })
     }
 
@@ -406,9 +409,31 @@ impl Session {
         self.client.close_operation(&self.id, o).await
     }
 
+    /// Closes a finished operation in the background: the next statement need not wait for it
+    /// (a round trip per statement on a DDL script). `close` waits for these before deleting.
+    pub fn close_operation_later(&self, o: &OperationId) {
+        let (client, session, op) = (self.client.clone(), self.id.clone(), o.clone());
+        let mut closing = self.closing.lock().unwrap_or_else(|e| e.into_inner());
+        closing.spawn(async move {
+            if let Err(e) = client.close_operation(&session, &op).await {
+                let e = e.into_cli();
+                client
+                    .http
+                    .log(&format!("closing operation {} failed: {e}", op.0));
+            }
+        });
+    }
+
+    async fn finish_closing(&self) {
+        let mut closing =
+            std::mem::take(&mut *self.closing.lock().unwrap_or_else(|e| e.into_inner()));
+        while closing.join_next().await.is_some() {}
+    }
+
     /// Stops the heartbeat and deletes the session (and with it any operation still open).
     pub async fn close(mut self) -> Result<(), CliError> {
         self.stop_heartbeat();
+        self.finish_closing().await;
         let closed = self.client.close_session(&self.id).await;
         self.id.0.clear();
         closed.map_err(Error::into_cli)
