@@ -15,6 +15,9 @@
 //!   (`flink_sql::runner::BACKOFF_MS`, reset by any row), so that the difference to flink-sql
 //!   is only the calls and the client-side work. bench/run.sh runs all three and takes the
 //!   fastest as the baseline.
+//!
+//! For analysis only, MINIMAL_DECODE=value decodes every page's rows into `serde_json::Value`s
+//! (as flink-sql's wire types do) instead of skipping them, to show what that decoding costs.
 //! Prints one line on stdout: `statements=N calls=N rows=N elapsed_ms=N`.
 
 use std::time::{Duration, Instant};
@@ -53,6 +56,18 @@ struct Page {
 struct Results {
     #[serde(default)]
     data: Vec<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct DecodedPage {
+    #[serde(default)]
+    results: Option<DecodedResults>,
+}
+
+#[derive(Deserialize)]
+struct DecodedResults {
+    #[serde(default)]
+    data: Vec<serde_json::Value>,
 }
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -134,6 +149,7 @@ async fn run(base: &str, file: &str, pause: Pause) -> Result<(usize, u64, u64)> 
     let session = serde_json::from_slice::<SessionHandle>(&body)?.session_handle;
     let session_url = format!("{}/v4/sessions/{session}", c.base);
     let mut rows = 0u64;
+    let decode = std::env::var("MINIMAL_DECODE").is_ok_and(|v| v == "value");
     for sql in &statements {
         let body = c
             .send(
@@ -162,6 +178,10 @@ async fn run(base: &str, file: &str, pause: Pause) -> Result<(usize, u64, u64)> 
                 break;
             }
             let brought = page.results.map_or(0, |r| r.data.len() as u64);
+            if decode {
+                let decoded: DecodedPage = serde_json::from_slice(&body)?;
+                std::hint::black_box(decoded.results.map(|r| r.data));
+            }
             rows += brought;
             if brought == 0 {
                 pause.wait(empty).await;

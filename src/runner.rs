@@ -23,8 +23,12 @@ use crate::settings;
 /// Pauses between fetches that brought no rows, in ms; reset by any row. A DDL statement is
 /// ready a few ms after its submit, so the first retries go out at once (the round trip is the
 /// pause: measured on the local stack, 300 DDL statements took 1.0 s this way and 2.0 s when
-/// starting at 1 ms), then the pauses grow to a cap that keeps streaming queries responsive.
-pub const BACKOFF_MS: [u64; 15] = [0, 0, 0, 0, 0, 1, 1, 2, 5, 10, 20, 50, 100, 200, 250];
+/// starting at 1 ms), then the pauses grow slowly to a 100 ms cap: a streaming query's next batch
+/// is usually tens of ms away, and a 250 ms cap cost a quarter of the gateway's delivery rate on
+/// 1,000,000 rows (bench/RESULTS.md).
+pub const BACKOFF_MS: [u64; 19] = [
+    0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 5, 5, 10, 10, 20, 20, 50, 50, 100,
+];
 
 /// Pauses between JobManager polls while waiting for a job: first 50 ms, doubling to 500 ms.
 const JOB_POLL_FIRST: Duration = Duration::from_millis(50);
