@@ -303,7 +303,11 @@ kafka_up() {
 kafka_topics() {
   service_running kafka || die "kafka is not running (scripts/stack.sh up)"
   KAFKA_HELPER_JAR="$(_kafka_helper_jar)"
-  _kafka_tool create-topics "$(_kafka_plain_bootstrap)" "$@"
+  # The running broker's address comes from its facts file, not from this shell's environment:
+  # a caller with a cleared environment (a test) must still reach a broker started on other ports.
+  local bootstrap
+  bootstrap="$(sed -n "s/^KAFKA_PLAINTEXT_BOOTSTRAP='\(.*\)'$/\1/p" "$STACK_STATE/kafka.env" 2>/dev/null)"
+  _kafka_tool create-topics "${bootstrap:-$(_kafka_plain_bootstrap)}" "$@"
 }
 
 kafka_down() {

@@ -4,9 +4,9 @@
 //! [`BUFFER_TIME`] of the columns, or the whole result if it ends sooner. Later rows keep those
 //! widths and are cut with `…` when wider, so an endless stream uses bounded memory. Numbers are
 //! right-aligned, everything else left-aligned; a value with line breaks takes several lines.
-//! The `op` column (+I/-U/+U/-D) is shown for a query unless the result was complete and
-//! insert-only when the table was first drawn (a bounded result needs no changelog column; a stream
-//! still running, or stopped by --max-rows/--max-wait, always shows it). NULL is `<NULL>`.
+//! The `op` column (+I/-U/+U/-D) is shown for every query, as in plain and csv and in Flink's
+//! tableau mode: whether a result happens to end before the table is first drawn depends on
+//! timing, and the columns of a result must not. NULL is `<NULL>`.
 //! Cells are masked before they are measured: a secret's `***` must not sit in a column as wide as
 //! the secret (a crooked box that gives away its length).
 
@@ -41,7 +41,6 @@ struct Grid {
     classes: Vec<Class>,
     since: Instant,
     held: Vec<(RowKind, Vec<String>)>,
-    insert_only: bool,
     layout: Option<Layout>,
     /// Cells of a streamed row, reused.
     cells: Vec<String>,
@@ -66,15 +65,15 @@ impl<W: Write> Table<W> {
         }
     }
 
-    /// Draws the header and the held rows; `complete` when the result has ended.
-    fn draw(&mut self, complete: bool) -> io::Result<()> {
+    /// Draws the header and the held rows.
+    fn draw(&mut self) -> io::Result<()> {
         let Some(grid) = self.grid.as_mut() else {
             return Ok(());
         };
         if grid.layout.is_some() {
             return Ok(());
         }
-        let op = grid.query && !(complete && grid.insert_only);
+        let op = grid.query;
         let layout = measure(grid, op);
         if self.tables > 0 {
             self.out.write_all(b"\n")?;
@@ -95,7 +94,6 @@ impl<W: Write> Table<W> {
         let Some(grid) = self.grid.as_mut() else {
             return Ok(());
         };
-        grid.insert_only &= row.kind == RowKind::Insert;
         match &grid.layout {
             None => {
                 let cells = row
@@ -154,7 +152,6 @@ impl<W: Write> Sink for Table<W> {
             classes: columns.iter().map(|c| Class::of(&c.data_type)).collect(),
             since: Instant::now(),
             held: Vec::new(),
-            insert_only: true,
             layout: None,
             cells: Vec::new(),
         });
@@ -168,20 +165,20 @@ impl<W: Write> Sink for Table<W> {
         for row in rows {
             self.take(row)?;
             if self.held_enough() {
-                self.draw(false)?;
+                self.draw()?;
             }
         }
         if self.held_enough() {
-            self.draw(false)?;
+            self.draw()?;
         }
         self.out.flush()
     }
 
-    fn finished(&mut self, stmt: &Statement, outcome: &Outcome) -> io::Result<()> {
+    fn finished(&mut self, stmt: &Statement, _outcome: &Outcome) -> io::Result<()> {
         if self.grid.as_ref().is_none_or(|g| g.index != stmt.index) {
             return Ok(());
         }
-        self.draw(outcome.stopped.is_none())?;
+        self.draw()?;
         if let Some(layout) = self.grid.take().and_then(|g| g.layout) {
             draw_border(&mut self.out, &layout)?;
         }
@@ -358,15 +355,15 @@ mod tests {
     }
 
     #[test]
-    fn typed_values_in_a_complete_insert_only_result_have_no_op_column() {
+    fn typed_values_in_a_complete_insert_only_query_keep_the_op_column() {
         let cols = typed_columns();
         let out = render(Kind::Query, &cols[..4], &[vec![typed_row()]], &ok(1, 1));
         let expected = "\
-+--------+---+-------+-------------------------+
-| n      | e |     d | t                       |
-+--------+---+-------+-------------------------+
-| <NULL> |   | 12.30 | 2024-01-02 03:04:05.100 |
-+--------+---+-------+-------------------------+
++----+--------+---+-------+-------------------------+
+| op | n      | e |     d | t                       |
++----+--------+---+-------+-------------------------+
+| +I | <NULL> |   | 12.30 | 2024-01-02 03:04:05.100 |
++----+--------+---+-------+-------------------------+
 ";
         assert_eq!(out, expected);
     }
