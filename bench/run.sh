@@ -16,8 +16,10 @@
 #
 # Knobs (environment): GATEWAY (default SQL_GATEWAY_URL of env/local.env, else
 # http://127.0.0.1:8083), ROUNDS (3), PAIRS (2 runs of a/b per round), BUDGET_1 (270 s: no
-# new round of part 1 after that), ROWS (1000000), ROWS_REPS (2 runs of each client in part 4),
-# FLINK_HOME, FLINK_CONF_DIR, SKIP_SQL_CLIENT=1 (omit (c)).
+# new round of part 1 after that), ROWS (1000000), ROWS_REPS (2 runs of each client in part 4;
+# each run leaves a finished job holding ~4 MB of JobManager heap for an hour, see below),
+# FLINK_HOME, FLINK_CONF_DIR, SKIP_SQL_CLIENT=1 (omit (c)), HEAP_CHECK=0 (skip the JobManager
+# heap check below).
 # Runs in about 6-9 minutes. Never stops or restarts the stack.
 
 set -euo pipefail
@@ -74,6 +76,27 @@ BUDGET_1=${BUDGET_1:-270} # seconds for part 1: no new round starts after this
 PAIRS=${PAIRS:-2}
 ROWS=${ROWS:-1000000}
 ROWS_REPS=${ROWS_REPS:-2}
+
+# Every finished collect (SELECT) job keeps its last result batch as an accumulator in the
+# JobManager's job store (Flink: up to collect-sink.batch-size.max = 2 MB; measured 4 MB as JSON
+# for one 1M-row run) until jobstore.expiration-time (1 h) passes. Part 4 starts 4 such jobs a
+# round; on a small local JobManager heap that can end in OutOfMemoryError for everyone sharing
+# the stack, so refuse to start when the heap is already close to full.
+jm_heap() { # prints "used_MB max_MB"
+    curl -fsS --max-time 5 "$JM/jobmanager/metrics?get=Status.JVM.Memory.Heap.Used,Status.JVM.Memory.Heap.Max" |
+        jq -r 'map({(.id): (.value | tonumber)}) | add |
+            "\((."Status.JVM.Memory.Heap.Used" / 1048576) | floor) \((."Status.JVM.Memory.Heap.Max" / 1048576) | floor)"'
+}
+if [ "${HEAP_CHECK:-1}" = 0 ]; then
+    :
+elif read -r HEAP_USED HEAP_MAX < <(jm_heap 2>/dev/null) && [ -n "${HEAP_MAX:-}" ]; then
+    HEAP_NEED=$((ROWS_REPS * 4 * 4))
+    if [ $((HEAP_USED + HEAP_NEED)) -gt $((HEAP_MAX * 85 / 100)) ]; then
+        die "the JobManager heap is at $HEAP_USED of $HEAP_MAX MB and part 4 would keep about $HEAP_NEED MB more for an hour (finished jobs' collect accumulators): wait for old jobs to expire (jobstore.expiration-time), lower ROWS_REPS, or HEAP_CHECK=0 to run anyway"
+    fi
+else
+    say "warning: cannot read the JobManager heap at $JM (not checked)"
+fi
 
 # ---------------------------------------------------------------- build
 say "building (release)"
