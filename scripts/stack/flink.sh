@@ -197,6 +197,10 @@ execution:
     # after each checkpoint completes. Pipelines that want checkpoints SET their own interval.
     dir: "file://$STACK_STATE/flink-checkpoints"
     savepoint-dir: "file://$STACK_STATE/flink-savepoints"
+# Finished jobs (and a finished query's collected rows) stay in the JobManager's heap this long (seconds):
+# an hour of benchmark or test queries filled a 448 MB heap.
+jobstore:
+  expiration-time: 600
 # A source that starts before its topic is created (auto-created by the first writer) fails once
 # with UNKNOWN_TOPIC_OR_PARTITION; a few quick restarts ride that out, a real failure still fails.
 restart-strategy:
