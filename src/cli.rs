@@ -39,11 +39,93 @@ pub enum Command {
     /// Run SQL files, folders, stdin or -c statements in one gateway session.
     #[command(after_help = EXIT_CODES)]
     Exec(Box<ExecArgs>),
+    /// Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway).
+    #[command(after_help = DEPLOY_EXIT_CODES)]
+    Deploy(DeployArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to generate for.
         shell: clap_complete::Shell,
     },
+}
+
+const DEPLOY_EXIT_CODES: &str = "\
+Exit codes:
+  0    done (up/down), or everything ready (status)
+  1    a kubectl or helm step failed, or something is not ready (status)
+  2    profile, usage or tool problem, or a kube context that was not named or confirmed:
+       nothing was changed
+  3    the cluster did not answer
+  4    timeout waiting for readiness";
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(subcommand)]
+    pub action: DeployAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeployAction {
+    /// Show the steps `up` would take; nothing runs.
+    Plan(DeployOpts),
+    /// Write the rendered manifests to a folder (the Kafka Secret only with --include-secrets).
+    Render {
+        #[command(flatten)]
+        opts: DeployOpts,
+        /// Folder to write the manifests to.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Also write the Kafka credentials Secret (mode 0600). Never to stdout.
+        #[arg(long)]
+        include_secrets: bool,
+    },
+    /// Install or upgrade everything, in order, then wait until it is ready. Idempotent.
+    Up {
+        #[command(flatten)]
+        opts: DeployOpts,
+        /// Confirm the current kube context without a prompt (for CI).
+        #[arg(short, long)]
+        yes: bool,
+        /// Give up waiting for readiness after this long [profile: DEPLOY_TIMEOUT; default 10m].
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        timeout: Option<std::time::Duration>,
+        /// Do not wait for the session cluster and gateway to become ready.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Show whether the operator, the session cluster and the gateway are ready.
+    Status(DeployOpts),
+    /// Remove what `up` created, in reverse order. The operator stays unless --operator.
+    Down {
+        #[command(flatten)]
+        opts: DeployOpts,
+        /// Confirm the current kube context without a prompt (for CI).
+        #[arg(short, long)]
+        yes: bool,
+        /// Also uninstall the operator's helm release (its CRDs stay: deleting them would
+        /// delete every FlinkDeployment in the cluster).
+        #[arg(long)]
+        operator: bool,
+    },
+}
+
+/// What every deploy command takes.
+#[derive(Debug, Clone, Args)]
+pub struct DeployOpts {
+    #[command(flatten)]
+    pub profile: ProfileOpts,
+
+    /// Kube context to act on [profile: K8S_CONTEXT; default: the current one, once confirmed].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Namespace for the platform [profile: K8S_NAMESPACE; default flink-studio].
+    #[arg(short, long, value_name = "NAME")]
+    pub namespace: Option<String>,
+
+    /// Check against the cluster (server-side dry run) but change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Which profile supplies variables and settings.

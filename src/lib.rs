@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod deploy;
 pub mod error;
 pub mod gateway;
 pub mod jobmanager;

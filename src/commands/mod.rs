@@ -1,6 +1,7 @@
 //! Subcommands: each turns its arguments into settings and drives the pieces below it.
 
 mod completions;
+mod deploy;
 mod exec;
 
 use crate::cli::{Cli, Command};
@@ -9,6 +10,7 @@ use crate::error::Exit;
 pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Exec(args) => exec::run(*args, cli.verbose, cli.quiet),
+        Command::Deploy(args) => deploy::run(args, cli.verbose),
         Command::Completions { shell } => completions::run(shell),
     }
 }

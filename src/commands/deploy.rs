@@ -1,0 +1,82 @@
+//! `flink-sql deploy`: profile → checked deploy config → the chosen action. Everything the
+//! action prints passes through a redactor that knows the profile's secrets and their base64
+//! spellings (the Secret manifest carries them base64-encoded).
+
+use std::io::{self, IsTerminal};
+
+use base64::Engine;
+
+use crate::cli::{DeployAction, DeployArgs, DeployOpts};
+use crate::deploy::{self, config, context::Confirm, kube::Tools, Target};
+use crate::error::Exit;
+use crate::secrets::{self, RedactWriter, Redactor};
+use crate::settings::{self, World};
+
+pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
+    let cwd = std::env::current_dir()?;
+    let world = World::current(&cwd);
+    let opts = options(&args.action).clone();
+    let profile = settings::load_profile(&opts.profile, &world)?;
+    let redactor = redactor(&profile.vars);
+    let config = config::load(
+        &profile.vars,
+        profile.file.as_deref(),
+        &cwd,
+        opts.namespace.as_deref(),
+    )?;
+    let tools = Tools::new(redactor.clone(), verbose);
+    let target = |yes: bool| Target {
+        context: opts.context.clone().or_else(|| config.context.clone()),
+        confirm: Confirm {
+            yes,
+            interactive: world.stdin_is_terminal,
+        },
+        dry_run: opts.dry_run,
+    };
+    let mut out = RedactWriter::new(io::stdout().lock(), redactor);
+    let exit = match args.action {
+        DeployAction::Plan(_) => deploy::plan(&config, &target(false), &mut out)?,
+        DeployAction::Render {
+            out: dir,
+            include_secrets,
+            ..
+        } => deploy::render(&config, &dir, include_secrets, opts.dry_run, &mut out)?,
+        DeployAction::Up {
+            yes,
+            timeout,
+            no_wait,
+            ..
+        } => {
+            let wait = (!no_wait).then(|| timeout.unwrap_or(config.timeout));
+            deploy::up(&config, tools, &target(yes), wait, &mut out)?
+        }
+        DeployAction::Status(_) => deploy::status(&config, tools, &target(true), &mut out)?,
+        DeployAction::Down { yes, operator, .. } => {
+            deploy::down(&config, tools, &target(yes), operator, &mut out)?
+        }
+    };
+    let _ = io::stderr().is_terminal();
+    Ok(exit)
+}
+
+fn options(action: &DeployAction) -> &DeployOpts {
+    match action {
+        DeployAction::Plan(opts) | DeployAction::Status(opts) => opts,
+        DeployAction::Render { opts, .. }
+        | DeployAction::Up { opts, .. }
+        | DeployAction::Down { opts, .. } => opts,
+    }
+}
+
+/// Masks every secret of the profile as written and base64-encoded.
+fn redactor(vars: &crate::profile::Vars) -> Redactor {
+    let listed = secrets::listed_names(vars.get("FLINK_SQL_SECRETS"));
+    let mut values: Vec<String> = Vec::new();
+    for (k, v) in vars.iter() {
+        if secrets::is_secret_name(k, &listed) && !v.is_empty() {
+            values.push(v.to_owned());
+            values.push(base64::engine::general_purpose::STANDARD.encode(v.as_bytes()));
+        }
+    }
+    Redactor::new(values.iter().map(String::as_str)).0
+}

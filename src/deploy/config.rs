@@ -1,0 +1,500 @@
+//! The deployment profile: every key `deploy` reads, its default, and the check its value must
+//! pass before anything is rendered or run. `template_vars` is the only map templates see, so a
+//! template cannot pick up a stray variable from the process environment.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine;
+use regex::Regex;
+
+use crate::error::CliError;
+use crate::profile::{Origin, Vars};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cloud {
+    Gcp,
+    Azure,
+}
+
+/// The values a check accepts, described for the error message.
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    /// A DNS-1123 label: lowercase letters, digits, '-'.
+    Name,
+    /// A whole number ≥ 0.
+    Count,
+    /// CPU cores, e.g. 0.5 or 2.
+    Cpu,
+    /// A Kubernetes quantity, e.g. 8Gi or 500m.
+    Quantity,
+    /// A Flink memory size, e.g. 2048m or 8g.
+    FlinkMemory,
+    Bool,
+    /// An IPv4 CIDR.
+    Cidr,
+    OneOf(&'static [&'static str]),
+    /// A container image reference.
+    Image,
+    /// Text without spaces, quotes, '#', or control characters (ids, paths, e-mail addresses).
+    Word,
+    /// A comma-separated list of TCP ports.
+    Ports,
+    Duration,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Fallback {
+    None,
+    Value(&'static str),
+    PerCloud(&'static str, &'static str),
+}
+
+/// One profile key.
+struct Key {
+    name: &'static str,
+    check: Check,
+    default: Fallback,
+    /// Needed only for this cloud; ignored otherwise.
+    cloud: Option<Cloud>,
+}
+
+const fn key(name: &'static str, check: Check, default: Fallback) -> Key {
+    Key {
+        name,
+        check,
+        default,
+        cloud: None,
+    }
+}
+
+const fn cloud_key(name: &'static str, check: Check, cloud: Cloud) -> Key {
+    Key {
+        name,
+        check,
+        default: Fallback::None,
+        cloud: Some(cloud),
+    }
+}
+
+use Check::*;
+use Fallback::{PerCloud, Value};
+
+const KEYS: &[Key] = &[
+    key("DEPLOY_CLOUD", OneOf(&["gcp", "azure"]), Fallback::None),
+    key("K8S_NAMESPACE", Name, Value("flink-studio")),
+    key("K8S_SERVICE_ACCOUNT", Name, Value("flink")),
+    key("FLINK_CLUSTER_NAME", Name, Value("flink-session")),
+    key("FLINK_IMAGE", Image, Fallback::None),
+    key(
+        "FLINK_IMAGE_PULL_POLICY",
+        OneOf(&["Always", "IfNotPresent", "Never"]),
+        Value("IfNotPresent"),
+    ),
+    cloud_key("GCP_PROJECT_ID", Word, Cloud::Gcp),
+    cloud_key("GCP_SERVICE_ACCOUNT", Word, Cloud::Gcp),
+    cloud_key("GCS_BUCKET", Word, Cloud::Gcp),
+    cloud_key("AZURE_TENANT_ID", Word, Cloud::Azure),
+    cloud_key("AZURE_CLIENT_ID", Word, Cloud::Azure),
+    cloud_key("AZURE_STORAGE_ACCOUNT_NAME", Word, Cloud::Azure),
+    cloud_key("AZURE_STORAGE_CONTAINER_NAME", Word, Cloud::Azure),
+    key("FLINK_STORAGE_PATH", Word, Value("flink")),
+    key("JM_REPLICAS", Count, Value("1")),
+    key("JM_CPU", Cpu, Value("1")),
+    key("JM_MEMORY", FlinkMemory, Value("2048m")),
+    key("TM_REPLICAS", Count, Value("2")),
+    key("TM_CPU", Cpu, Value("2")),
+    key("TM_MEMORY", FlinkMemory, Value("8192m")),
+    key("TM_SLOTS", Count, Value("4")),
+    key("TM_SPOT", Bool, PerCloud("false", "true")),
+    key(
+        "ROCKSDB_VOLUME",
+        OneOf(&["emptydir", "pvc"]),
+        PerCloud("emptydir", "pvc"),
+    ),
+    key("ROCKSDB_VOLUME_SIZE", Quantity, Value("50Gi")),
+    key(
+        "ROCKSDB_STORAGE_CLASS",
+        Name,
+        PerCloud("standard-rwo", "managed-csi"),
+    ),
+    key("GATEWAY_REPLICAS", Count, Value("1")),
+    key("GATEWAY_CPU", Cpu, Value("1")),
+    key("GATEWAY_MEMORY", Quantity, Value("2Gi")),
+    key("GATEWAY_CLIENT_CIDR", Cidr, Value("")),
+    key("KAFKA_SECRET_NAME", Name, Value("kafka-credentials")),
+    key("KAFKA_EGRESS_PORTS", Ports, Value("")),
+    key("KAFKA_EGRESS_CIDR", Cidr, Value("0.0.0.0/0")),
+    key("EGRESS_CIDR", Cidr, Value("0.0.0.0/0")),
+    key("QUOTA_CPU", Cpu, Value("40")),
+    key("QUOTA_MEMORY", Quantity, Value("160Gi")),
+    key("QUOTA_PODS", Count, Value("50")),
+    key("QUOTA_PVCS", Count, Value("20")),
+    key("QUOTA_STORAGE", Quantity, Value("1Ti")),
+    key("OPERATOR_NAMESPACE", Name, Value("flink-system")),
+    key("OPERATOR_RELEASE", Name, Value("flink-kubernetes-operator")),
+    key("OPERATOR_VERSION", Word, Value("1.12.1")),
+    key("OPERATOR_CHART", Word, Value("flink-kubernetes-operator")),
+    key(
+        "OPERATOR_CHART_REPO",
+        Word,
+        Value("https://downloads.apache.org/flink/flink-kubernetes-operator-${OPERATOR_VERSION}/"),
+    ),
+    key("DEPLOY_TIMEOUT", Duration, Value("10m")),
+];
+
+/// The Kafka credentials for the Secret; required only when the Secret is rendered or applied.
+const KAFKA_KEYS: [&str; 4] = [
+    "KAFKA_USERNAME",
+    "KAFKA_PASSWORD",
+    "TRUSTSTORE_PASSWORD",
+    "KAFKA_TRUSTSTORE_FILE",
+];
+
+/// Where the Flink Kubernetes Operator's chart comes from and how it is installed.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    pub namespace: String,
+    pub release: String,
+    pub version: String,
+    /// A chart name (with `repo`) or a local path / URL (without).
+    pub chart: String,
+    pub repo: Option<String>,
+}
+
+/// A validated deployment profile.
+#[derive(Debug, Clone)]
+pub struct DeployConfig {
+    pub cloud: Cloud,
+    pub namespace: String,
+    pub cluster_name: String,
+    /// K8S_CONTEXT from the profile: a context named there counts as chosen.
+    pub context: Option<String>,
+    pub operator: Operator,
+    pub timeout: Duration,
+    /// Every value templates may reference (without the Kafka Secret's).
+    pub template_vars: Vars,
+    /// The Kafka credentials, when the profile has them all.
+    kafka: Result<KafkaSecret, Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+struct KafkaSecret {
+    vars: Vec<(String, String)>,
+}
+
+impl DeployConfig {
+    /// Template variables including the Secret's, or the list of what is missing.
+    pub fn vars_with_secret(&self) -> Result<Vars, CliError> {
+        let secret = self.kafka.as_ref().map_err(|problems| {
+            let mut err = CliError::input("the Kafka credentials Secret cannot be built");
+            for p in problems {
+                err = err.with_hint(p.clone());
+            }
+            err
+        })?;
+        let mut vars = self.template_vars.clone();
+        for (k, v) in &secret.vars {
+            vars.insert(k.clone(), v.clone(), Origin::Profile);
+        }
+        Ok(vars)
+    }
+}
+
+/// Reads and checks every deploy key. `profile_file` is the profile read (for line numbers in
+/// errors and to resolve a relative truststore path); `namespace` is `--namespace`.
+pub fn load(
+    vars: &Vars,
+    profile_file: Option<&Path>,
+    cwd: &Path,
+    namespace: Option<&str>,
+) -> Result<DeployConfig, CliError> {
+    let locator = Locator::new(profile_file);
+    let cloud = match vars.get("DEPLOY_CLOUD").map(str::trim) {
+        Some("gcp") => Cloud::Gcp,
+        Some("azure") => Cloud::Azure,
+        Some(other) => {
+            return Err(CliError::input(format!(
+                "{}DEPLOY_CLOUD: expected gcp or azure, got '{other}'",
+                locator.at("DEPLOY_CLOUD")
+            )))
+        }
+        None => {
+            return Err(CliError::input(
+                "the profile does not name a cloud: set DEPLOY_CLOUD=gcp or DEPLOY_CLOUD=azure",
+            )
+            .with_hint("deploy profiles are documented in env/example.env"))
+        }
+    };
+    let mut out = Vars::default();
+    let mut problems = Vec::new();
+    for key in KEYS {
+        if key.cloud.is_some_and(|c| c != cloud) {
+            continue;
+        }
+        let value = match (vars.get(key.name), key.default) {
+            (Some(v), _) => v.trim().to_owned(),
+            (None, Value(d)) => d.to_owned(),
+            (None, PerCloud(g, a)) => if cloud == Cloud::Gcp { g } else { a }.to_owned(),
+            (None, Fallback::None) => {
+                problems.push(format!("{} is required", key.name));
+                continue;
+            }
+        };
+        let value = if key.name == "K8S_NAMESPACE" {
+            namespace.map(str::to_owned).unwrap_or(value)
+        } else {
+            value
+        };
+        let value = value.replace("${OPERATOR_VERSION}", out.get("OPERATOR_VERSION").unwrap_or(""));
+        if let Err(expected) = check(key.check, &value) {
+            problems.push(format!(
+                "{}{}: expected {expected}, got '{value}'",
+                locator.at(key.name),
+                key.name
+            ));
+            continue;
+        }
+        out.insert(key.name, value, Origin::Profile);
+    }
+    if !problems.is_empty() {
+        let mut err = CliError::input(format!(
+            "the deploy profile{} has {} problem(s)",
+            profile_file
+                .map(|p| format!(" {}", p.display()))
+                .unwrap_or_default(),
+            problems.len()
+        ));
+        for p in problems {
+            err = err.with_hint(p);
+        }
+        return Err(err.with_hint("deploy profiles are documented in env/example.env"));
+    }
+    derive(&mut out, cloud, vars);
+    let get = |k: &str| out.get(k).unwrap_or_default().to_owned();
+    let repo = get("OPERATOR_CHART_REPO");
+    Ok(DeployConfig {
+        cloud,
+        namespace: get("K8S_NAMESPACE"),
+        cluster_name: get("FLINK_CLUSTER_NAME"),
+        context: vars
+            .get("K8S_CONTEXT")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned),
+        operator: Operator {
+            namespace: get("OPERATOR_NAMESPACE"),
+            release: get("OPERATOR_RELEASE"),
+            version: get("OPERATOR_VERSION"),
+            chart: get("OPERATOR_CHART"),
+            repo: (!repo.is_empty()).then_some(repo),
+        },
+        timeout: crate::cli::parse_duration(&get("DEPLOY_TIMEOUT")).unwrap_or_default(),
+        kafka: kafka_secret(vars, profile_file, cwd),
+        template_vars: out,
+    })
+}
+
+/// Values computed from others: the storage root and the Kafka egress ports.
+fn derive(out: &mut Vars, cloud: Cloud, vars: &Vars) {
+    let get = |k: &str| out.get(k).unwrap_or_default().to_owned();
+    let path = get("FLINK_STORAGE_PATH");
+    let path = path.trim_matches('/');
+    let storage = match cloud {
+        Cloud::Gcp => format!("gs://{}/{path}", get("GCS_BUCKET")),
+        Cloud::Azure => format!(
+            "abfss://{}@{}.dfs.core.windows.net/{path}",
+            get("AZURE_STORAGE_CONTAINER_NAME"),
+            get("AZURE_STORAGE_ACCOUNT_NAME")
+        ),
+    };
+    let ports = egress_ports(&get("KAFKA_EGRESS_PORTS"), vars);
+    out.insert("STORAGE_URI", storage, Origin::Profile);
+    let list = ports
+        .iter()
+        .map(|p| format!("{{port: {p}, protocol: TCP}}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    out.insert("KAFKA_EGRESS_PORT_LIST", format!("[{list}]"), Origin::Profile);
+}
+
+/// The ports Flink must reach Kafka and the schema registry on: KAFKA_EGRESS_PORTS, else the
+/// ports in KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL, else 9092 and 443.
+fn egress_ports(listed: &str, vars: &Vars) -> Vec<u16> {
+    let mut ports: Vec<u16> = listed
+        .split(',')
+        .filter_map(|p| p.trim().parse().ok())
+        .collect();
+    if ports.is_empty() {
+        let bootstrap = vars.get("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_default();
+        ports.extend(
+            bootstrap
+                .split(',')
+                .filter_map(|hp| hp.trim().rsplit_once(':'))
+                .filter_map(|(_, p)| p.parse::<u16>().ok()),
+        );
+        if let Some(url) = vars.get("SCHEMA_REGISTRY_URL") {
+            ports.push(url_port(url));
+        }
+    }
+    if ports.is_empty() {
+        ports = vec![9092, 443];
+    }
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+fn url_port(url: &str) -> u16 {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split('/').next().unwrap_or_default();
+    match host.rsplit_once(':').and_then(|(_, p)| p.parse().ok()) {
+        Some(port) => port,
+        None if url.starts_with("http://") => 80,
+        None => 443,
+    }
+}
+
+fn kafka_secret(
+    vars: &Vars,
+    profile_file: Option<&Path>,
+    cwd: &Path,
+) -> Result<KafkaSecret, Vec<String>> {
+    let missing: Vec<String> = KAFKA_KEYS
+        .iter()
+        .filter(|k| vars.get(k).is_none_or(|v| v.is_empty()))
+        .map(|k| format!("{k} is required for the Kafka credentials Secret"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    let file = truststore_path(
+        vars.get("KAFKA_TRUSTSTORE_FILE").unwrap_or_default(),
+        profile_file,
+        cwd,
+    );
+    let truststore = std::fs::read(&file).map_err(|e| {
+        vec![format!(
+            "KAFKA_TRUSTSTORE_FILE: cannot read {}: {e}",
+            file.display()
+        )]
+    })?;
+    let b64 = |s: &[u8]| base64::engine::general_purpose::STANDARD.encode(s);
+    let get = |k: &str| vars.get(k).unwrap_or_default().as_bytes();
+    Ok(KafkaSecret {
+        vars: vec![
+            ("KAFKA_USERNAME_BASE64".into(), b64(get("KAFKA_USERNAME"))),
+            ("KAFKA_PASSWORD_BASE64".into(), b64(get("KAFKA_PASSWORD"))),
+            (
+                "TRUSTSTORE_PASSWORD_BASE64".into(),
+                b64(get("TRUSTSTORE_PASSWORD")),
+            ),
+            ("KAFKA_TRUSTSTORE_BASE64".into(), b64(&truststore)),
+        ],
+    })
+}
+
+/// A relative truststore path is relative to the profile's folder, so `deploy` works from any
+/// working directory (the old deploy.sh only worked from one).
+fn truststore_path(value: &str, profile_file: Option<&Path>, cwd: &Path) -> PathBuf {
+    let path = Path::new(value);
+    if path.is_absolute() {
+        return path.to_owned();
+    }
+    let base = profile_file
+        .and_then(Path::parent)
+        .map(|p| if p.is_absolute() { p.to_owned() } else { cwd.join(p) })
+        .unwrap_or_else(|| cwd.to_owned());
+    base.join(path)
+}
+
+fn check(check: Check, value: &str) -> Result<(), String> {
+    let ok = match check {
+        Name => matches(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", value),
+        Count => value.parse::<u32>().is_ok(),
+        Cpu => matches(r"^[0-9]+(\.[0-9]+)?$", value),
+        Quantity => matches(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$", value),
+        FlinkMemory => matches(r"^[0-9]+(\.[0-9]+)?\s?(b|k|kb|m|mb|g|gb|t|tb)?$", &value.to_lowercase()),
+        Bool => matches("^(true|false)$", value),
+        Cidr => value.is_empty() || is_cidr(value),
+        OneOf(options) => options.contains(&value),
+        Image => matches(r"^[a-z0-9][A-Za-z0-9._/:@-]*$", value) && !value.contains(".."),
+        Word => !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control() || "'\"#`{}[],&*!|>%".contains(c)),
+        Ports => value.is_empty() || value.split(',').all(|p| p.trim().parse::<u16>().is_ok_and(|n| n > 0)),
+        Duration => crate::cli::parse_duration(value).is_ok(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(describe(check))
+    }
+}
+
+fn describe(check: Check) -> String {
+    match check {
+        Name => "a DNS label (lowercase letters, digits and '-', at most 63)".into(),
+        Count => "a whole number".into(),
+        Cpu => "a number of CPU cores such as 0.5 or 2".into(),
+        Quantity => "a Kubernetes quantity such as 512Mi or 50Gi".into(),
+        FlinkMemory => "a Flink memory size such as 2048m or 8g".into(),
+        Bool => "true or false".into(),
+        Cidr => "an IPv4 CIDR such as 10.0.0.0/8".into(),
+        OneOf(options) => format!("one of {}", options.join(", ")),
+        Image => "a container image such as registry.example/flink:2.0.0".into(),
+        Word => "a value without spaces, quotes, '#' or brackets".into(),
+        Ports => "a comma-separated list of ports".into(),
+        Duration => "a duration such as 10m".into(),
+    }
+}
+
+fn matches(pattern: &str, value: &str) -> bool {
+    Regex::new(pattern).is_ok_and(|re| re.is_match(value))
+}
+
+fn is_cidr(value: &str) -> bool {
+    let Some((ip, bits)) = value.split_once('/') else {
+        return false;
+    };
+    ip.parse::<std::net::Ipv4Addr>().is_ok() && bits.parse::<u8>().is_ok_and(|b| b <= 32)
+}
+
+/// Finds the line of a key in the profile file, for `file:line: ` prefixes.
+struct Locator {
+    file: Option<PathBuf>,
+    text: String,
+}
+
+impl Locator {
+    fn new(file: Option<&Path>) -> Self {
+        Locator {
+            file: file.map(Path::to_owned),
+            text: file
+                .and_then(|f| std::fs::read_to_string(f).ok())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn at(&self, key: &str) -> String {
+        let Some(file) = &self.file else {
+            return String::new();
+        };
+        let line = self.text.lines().position(|l| {
+            let l = l.trim_start();
+            let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        });
+        match line {
+            Some(n) => format!("{}:{}: ", file.display(), n + 1),
+            None => String::new(),
+        }
+    }
+}
+
+/// Every key name `deploy` reads, for documentation checks.
+pub fn key_names() -> impl Iterator<Item = &'static str> {
+    KEYS.iter()
+        .map(|k| k.name)
+        .chain(KAFKA_KEYS)
+        .chain(["K8S_CONTEXT"])
+}

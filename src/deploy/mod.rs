@@ -1,0 +1,420 @@
+//! `flink-sql deploy`: the Flink SQL platform on Kubernetes. Profile → `config` (checked) →
+//! `templates` (rendered, nothing run yet) → steps run through `kube` (kubectl and helm) →
+//! `wait` for readiness. Everything is rendered and checked before the first cluster call, so
+//! bad input changes nothing.
+
+pub mod config;
+pub mod context;
+pub mod kube;
+pub mod steps;
+pub mod templates;
+pub mod wait;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::error::{CliError, Exit};
+use crate::profile::{Origin, Vars};
+use config::DeployConfig;
+use context::Confirm;
+use kube::Tools;
+use steps::{Outcome, Report};
+use templates::{Manifest, Template};
+
+/// Options shared by the commands that touch the cluster.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `--context`, else K8S_CONTEXT from the profile.
+    pub context: Option<String>,
+    pub confirm: Confirm,
+    pub dry_run: bool,
+}
+
+/// Renders every template in apply order. Without the Secret's values the Kafka Secret is left
+/// out (`None` in its place is not useful to callers, so it is simply absent).
+pub fn render_all(config: &DeployConfig, with_secret: bool) -> Result<Vec<Manifest>, CliError> {
+    let vars = if with_secret {
+        config.vars_with_secret()?
+    } else {
+        config.template_vars.clone()
+    };
+    templates::ALL
+        .iter()
+        .filter(|t| with_secret || t.file != templates::KAFKA_SECRET.file)
+        .map(|t| render_one(*t, &vars))
+        .collect()
+}
+
+fn render_one(template: Template, vars: &Vars) -> Result<Manifest, CliError> {
+    templates::render(template, vars).map_err(|diagnostics| {
+        let mut err = CliError::input(format!("cannot render deploy/{}", template.file));
+        for d in diagnostics {
+            err = err.with_hint(format!("{}:{}:{}: {}", d.file, d.pos.line, d.pos.column, d.message));
+        }
+        err
+    })
+}
+
+/// Object names of the Secret, for plan and down (which need no credentials).
+fn secret_objects(config: &DeployConfig) -> Result<Manifest, CliError> {
+    let mut vars = config.template_vars.clone();
+    for k in [
+        "KAFKA_USERNAME_BASE64",
+        "KAFKA_PASSWORD_BASE64",
+        "TRUSTSTORE_PASSWORD_BASE64",
+        "KAFKA_TRUSTSTORE_BASE64",
+    ] {
+        vars.insert(k, "", Origin::Profile);
+    }
+    render_one(templates::KAFKA_SECRET, &vars)
+}
+
+fn step_label(manifest: &Manifest) -> String {
+    let name = manifest
+        .file
+        .trim_end_matches(".yaml")
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
+    name.replace('-', " ")
+}
+
+/// `deploy up`: tools, context, CRDs, operator, the objects in order, then readiness.
+pub fn up(
+    config: &DeployConfig,
+    mut tools: Tools,
+    target: &Target,
+    wait: Option<Duration>,
+    out: &mut dyn Write,
+) -> Result<Exit, CliError> {
+    let manifests = render_all(config, true)?;
+    let total = 4 + manifests.len() + if wait.is_some() { 2 } else { 0 };
+    let mut report = Report::new(out, total);
+    report.step("check tools", || check_tools(&tools))?;
+    let context = context::choose(
+        &tools,
+        target.context.as_deref(),
+        "deploy",
+        target.confirm,
+    )?;
+    tools.context = Some(context.clone());
+    report.step("kube context", || server_version(&tools, &context))?;
+    let crds = steps::operator_crds(&tools, &config.operator)?;
+    report.step("operator CRDs", || {
+        steps::apply(&tools, &crds, target.dry_run, &config.namespace)
+    })?;
+    let webhook = steps::has_cert_manager(&tools)?;
+    let values = steps::operator_values(config, webhook);
+    report.step("operator (helm)", || {
+        steps::install_operator(&tools, &config.operator, &values, target.dry_run)
+    })?;
+    for manifest in &manifests {
+        report.step(&step_label(manifest), || {
+            steps::apply(&tools, &manifest.text, target.dry_run, &config.namespace)
+        })?;
+    }
+    if let (Some(timeout), false) = (wait, target.dry_run) {
+        let deadline = Instant::now() + timeout;
+        report.step("wait: session cluster", || {
+            wait::flink(
+                &tools,
+                &config.namespace,
+                &config.cluster_name,
+                &config.operator.namespace,
+                deadline,
+            )
+        })?;
+        report.step("wait: sql gateway", || {
+            wait::gateway(&tools, &config.namespace, deadline)
+        })?;
+    }
+    let summary = match (report.changed, target.dry_run) {
+        (0, _) => "no changes".to_owned(),
+        (n, true) => format!("{n} step(s) would change something (dry run: nothing written)"),
+        (n, false) => format!("{n} step(s) changed something"),
+    };
+    report.line(&format!("up: {summary} in context {context}"));
+    Ok(Exit::Success)
+}
+
+/// `deploy down`: the objects in reverse order, then (with `--operator`) the operator release.
+/// The namespace is deleted only when flink-sql created it; CRDs always stay.
+pub fn down(
+    config: &DeployConfig,
+    mut tools: Tools,
+    target: &Target,
+    operator: bool,
+    out: &mut dyn Write,
+) -> Result<Exit, CliError> {
+    let mut manifests = render_all(config, false)?;
+    manifests.insert(4, secret_objects(config)?);
+    let total = 2 + manifests.len() + usize::from(operator);
+    let mut report = Report::new(out, total);
+    report.step("check tools", || check_tools(&tools))?;
+    let context = context::choose(&tools, target.context.as_deref(), "tear down", target.confirm)?;
+    tools.context = Some(context.clone());
+    report.step("kube context", || server_version(&tools, &context))?;
+    for manifest in manifests.iter().rev() {
+        report.step(&format!("delete {}", step_label(manifest)), || {
+            delete_manifest(&tools, config, manifest, target.dry_run)
+        })?;
+    }
+    if operator {
+        report.step("operator (helm uninstall)", || {
+            uninstall_operator(&tools, config, target.dry_run)
+        })?;
+    }
+    report.line(&format!("down: {} step(s) removed something in context {context}", report.changed));
+    Ok(Exit::Success)
+}
+
+fn delete_manifest(
+    tools: &Tools,
+    config: &DeployConfig,
+    manifest: &Manifest,
+    dry_run: bool,
+) -> Result<Outcome, CliError> {
+    if manifest.file == templates::NAMESPACE.file {
+        return delete_namespace(tools, config, dry_run);
+    }
+    let objects: Vec<String> = manifest.objects.iter().map(|o| o.arg()).collect();
+    // The FlinkDeployment is waited for: the operator's finalizer stops the cluster while the
+    // ServiceAccount and Role it needs still exist.
+    let wait = manifest.file == templates::FLINK_SESSION.file;
+    steps::delete(tools, Some(&config.namespace), &objects, wait, dry_run)
+}
+
+fn delete_namespace(tools: &Tools, config: &DeployConfig, dry_run: bool) -> Result<Outcome, CliError> {
+    let out = tools.kubectl(
+        &["get", "namespace", &config.namespace, "--ignore-not-found", "-o", "json"],
+        None,
+    )?;
+    if !out.ok() {
+        return Err(steps::failed("kubectl get namespace", &out));
+    }
+    if out.stdout.trim().is_empty() {
+        return Ok(Outcome::Unchanged);
+    }
+    let ns: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+    if ns["metadata"]["labels"]["app.kubernetes.io/managed-by"] != "flink-sql" {
+        return Ok(Outcome::Done(format!(
+            "kept namespace {} (flink-sql did not create it)",
+            config.namespace
+        )));
+    }
+    let objects = [format!("namespace/{}", config.namespace)];
+    steps::delete(tools, None, &objects, false, dry_run)
+}
+
+fn uninstall_operator(tools: &Tools, config: &DeployConfig, dry_run: bool) -> Result<Outcome, CliError> {
+    let op = &config.operator;
+    let mut args = vec!["uninstall", op.release.as_str(), "--namespace", op.namespace.as_str(), "--ignore-not-found"];
+    if dry_run {
+        args.push("--dry-run");
+    }
+    let out = tools.helm(&args, None)?;
+    if !out.ok() {
+        return Err(steps::failed("helm uninstall", &out));
+    }
+    Ok(if out.stdout.contains("not found") {
+        Outcome::Unchanged
+    } else if dry_run {
+        Outcome::WouldChange(format!("uninstall release {}", op.release))
+    } else {
+        Outcome::Changed(format!("uninstalled release {} (CRDs kept)", op.release))
+    })
+}
+
+/// kubectl and helm can run; helm is v3 or newer.
+fn check_tools(tools: &Tools) -> Result<Outcome, CliError> {
+    let kubectl = tools.kubectl(&["version", "--client", "-o", "json"], None)?;
+    if !kubectl.ok() {
+        return Err(steps::failed("kubectl version", &kubectl));
+    }
+    let client: Value = serde_json::from_str(&kubectl.stdout).unwrap_or(Value::Null);
+    let kubectl_version = client["clientVersion"]["gitVersion"].as_str().unwrap_or("?").to_owned();
+    let helm = tools.helm(&["version", "--template", "{{.Version}}"], None)?;
+    if !helm.ok() {
+        return Err(steps::failed("helm version", &helm));
+    }
+    let helm_version = helm.stdout.trim().to_owned();
+    let major = helm_version.trim_start_matches('v').split('.').next().unwrap_or("0");
+    if major.parse::<u32>().unwrap_or(0) < 3 {
+        return Err(CliError::input(format!("helm {helm_version} is too old: flink-sql needs helm 3 or newer")));
+    }
+    Ok(Outcome::Done(format!("kubectl {kubectl_version}, helm {helm_version}")))
+}
+
+/// The server answers; its version is shown with the context.
+fn server_version(tools: &Tools, context: &str) -> Result<Outcome, CliError> {
+    let out = tools.kubectl(&["version", "-o", "json"], None)?;
+    let version: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+    match version["serverVersion"]["gitVersion"].as_str() {
+        Some(v) if out.ok() => Ok(Outcome::Done(format!("{context} (server {v})"))),
+        _ => Err(steps::unreachable(&out)),
+    }
+}
+
+/// `deploy status`: what runs, one line per part. Exit 0 when everything is ready, 1 otherwise.
+pub fn status(
+    config: &DeployConfig,
+    mut tools: Tools,
+    target: &Target,
+    out: &mut dyn Write,
+) -> Result<Exit, CliError> {
+    let context = match &target.context {
+        Some(c) => c.clone(),
+        None => {
+            let current = tools.kubectl(&["config", "current-context"], None)?;
+            if !current.ok() {
+                return Err(CliError::input("no kube context is selected")
+                    .with_hint("name one with --context NAME or K8S_CONTEXT in the profile"));
+            }
+            current.stdout.trim().to_owned()
+        }
+    };
+    tools.context = Some(context.clone());
+    let server = server_version(&tools, &context)?;
+    let mut ready = true;
+    let mut line = |part: &str, text: String, ok: bool| {
+        ready &= ok;
+        let mark = if ok { "ok" } else { "NOT READY" };
+        let _ = writeln!(out, "{part:<10} {mark:<10} {text}");
+    };
+    if let Outcome::Done(text) = server {
+        line("context", text, true);
+    }
+    let (ok, text) = operator_status(&tools, config)?;
+    line("operator", text, ok);
+    let (ok, text) = look(wait::flink_now(
+        &tools,
+        &config.namespace,
+        &config.cluster_name,
+        &config.operator.namespace,
+    ));
+    line("session", format!("FlinkDeployment {}: {text}", config.cluster_name), ok);
+    let (ok, text) = look(wait::gateway_now(&tools, &config.namespace));
+    line("gateway", format!("Deployment flink-sql-gateway: {text}"), ok);
+    Ok(if ready { Exit::Success } else { Exit::StatementFailed })
+}
+
+fn look(result: Result<(bool, String), CliError>) -> (bool, String) {
+    result.unwrap_or_else(|e| (false, e.message))
+}
+
+fn operator_status(tools: &Tools, config: &DeployConfig) -> Result<(bool, String), CliError> {
+    let op = &config.operator;
+    let filter = format!("^{}$", op.release);
+    let list = tools.helm(&["list", "--namespace", &op.namespace, "--filter", &filter, "--output", "json"], None)?;
+    let releases: Value = serde_json::from_str(&list.stdout).unwrap_or(Value::Null);
+    Ok(match releases.as_array().and_then(|r| r.first()) {
+        Some(r) => (
+            r["status"] == "deployed",
+            format!(
+                "release {} {} {} (namespace {})",
+                op.release,
+                r["chart"].as_str().unwrap_or("?"),
+                r["status"].as_str().unwrap_or("?"),
+                op.namespace
+            ),
+        ),
+        None => (false, format!("release {} not installed in {}", op.release, op.namespace)),
+    })
+}
+
+/// `deploy plan`: the steps `up` would take, nothing executed.
+pub fn plan(config: &DeployConfig, target: &Target, out: &mut dyn Write) -> Result<Exit, CliError> {
+    let mut manifests = render_all(config, false)?;
+    manifests.insert(4, secret_objects(config)?);
+    let op = &config.operator;
+    let context = match &target.context {
+        Some(c) => format!("kube context {c}"),
+        None => "the current kube context, once confirmed (or --yes)".to_owned(),
+    };
+    let chart = match &op.repo {
+        Some(repo) => format!("{} {} from {repo}", op.chart, op.version),
+        None => format!("{} {}", op.chart, op.version),
+    };
+    let mut lines = vec![
+        "check tools: kubectl and helm 3 on PATH".to_owned(),
+        format!("kube context: {}; the server must answer", context.trim_start_matches("kube context ")),
+        format!("operator CRDs: helm show crds {chart} | kubectl apply --server-side (only if they differ)"),
+        format!(
+            "operator: helm upgrade --install {} {chart} -n {} --skip-crds (webhook only with cert-manager; watches {})",
+            op.release, op.namespace, config.namespace
+        ),
+    ];
+    for m in &manifests {
+        let objects: Vec<String> = m.objects.iter().map(|o| format!("{}/{}", o.kind, o.name)).collect();
+        let via = if m.file == templates::KAFKA_SECRET.file { " (on stdin)" } else { "" };
+        lines.push(format!("{}: apply deploy/{}{via}: {}", step_label(m), m.file, objects.join(", ")));
+    }
+    lines.push(format!(
+        "wait: FlinkDeployment {} READY and STABLE, then the SQL Gateway Available (timeout {})",
+        config.cluster_name,
+        humantime::format_duration(config.timeout)
+    ));
+    writeln_all(out, &format!("deploy up would, in {context}:"), &lines)?;
+    Ok(Exit::Success)
+}
+
+fn writeln_all(out: &mut dyn Write, title: &str, lines: &[String]) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::new(Exit::StatementFailed, e.to_string());
+    writeln!(out, "{title}").map_err(io)?;
+    for (i, l) in lines.iter().enumerate() {
+        writeln!(out, "{:>3}. {l}", i + 1).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// `deploy render --out DIR`: one file per template. The Kafka Secret is written only with
+/// `--include-secrets`, with mode 0600; nothing but file names goes to stdout.
+pub fn render(
+    config: &DeployConfig,
+    dir: &std::path::Path,
+    include_secrets: bool,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<Exit, CliError> {
+    let manifests = render_all(config, include_secrets)?;
+    let io = |what: &str, e: std::io::Error| CliError::input(format!("{what}: {e}"));
+    if !dry_run {
+        std::fs::create_dir_all(dir).map_err(|e| io(&dir.display().to_string(), e))?;
+    }
+    for m in &manifests {
+        let path = dir.join(m.file);
+        if !dry_run {
+            write_file(&path, &m.text, m.file == templates::KAFKA_SECRET.file)
+                .map_err(|e| io(&path.display().to_string(), e))?;
+        }
+        let verb = if dry_run { "would write" } else { "wrote" };
+        writeln!(out, "{verb} {}", path.display()).map_err(|e| io("stdout", e))?;
+    }
+    if !include_secrets {
+        writeln!(
+            out,
+            "skipped {} (the Kafka credentials Secret): add --include-secrets to write it",
+            templates::KAFKA_SECRET.file
+        )
+        .map_err(|e| io("stdout", e))?;
+    }
+    Ok(Exit::Success)
+}
+
+fn write_file(path: &std::path::Path, text: &str, secret: bool) -> std::io::Result<()> {
+    use std::fs::OpenOptions;
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(text.as_bytes())
+}

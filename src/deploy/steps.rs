@@ -1,0 +1,296 @@
+//! The building blocks of `up` and `down`: apply a manifest (server-side, only when it differs),
+//! delete objects, install the operator with helm, report each step on one line.
+
+use std::io::Write;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use super::config::{DeployConfig, Operator};
+use super::kube::{first_line, Output, Tools};
+use crate::error::{CliError, Exit};
+
+/// Field manager for server-side apply: our fields are ours, the operator's are its own.
+pub const FIELD_MANAGER: &str = "--field-manager=flink-sql";
+
+/// What a step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Unchanged,
+    Changed(String),
+    /// `--dry-run`: the server accepted the change but nothing was written.
+    WouldChange(String),
+    Done(String),
+}
+
+impl Outcome {
+    pub fn changed(&self) -> bool {
+        matches!(self, Outcome::Changed(_) | Outcome::WouldChange(_))
+    }
+}
+
+/// One line per step: `[3/12] label ... outcome (1.2s)`.
+pub struct Report<'w> {
+    out: &'w mut dyn Write,
+    total: usize,
+    done: usize,
+    pub changed: usize,
+}
+
+impl<'w> Report<'w> {
+    pub fn new(out: &'w mut dyn Write, total: usize) -> Self {
+        Report {
+            out,
+            total,
+            done: 0,
+            changed: 0,
+        }
+    }
+
+    /// Runs a step and prints its line; a failing step prints its line, then the error.
+    pub fn step(
+        &mut self,
+        label: &str,
+        run: impl FnOnce() -> Result<Outcome, CliError>,
+    ) -> Result<Outcome, CliError> {
+        self.done += 1;
+        let started = Instant::now();
+        let result = run();
+        let took = started.elapsed().as_secs_f64();
+        let text = match &result {
+            Ok(Outcome::Unchanged) => "unchanged".to_owned(),
+            Ok(Outcome::Changed(what)) => format!("changed: {what}"),
+            Ok(Outcome::WouldChange(what)) => format!("would change: {what}"),
+            Ok(Outcome::Done(what)) => what.clone(),
+            Err(_) => "FAILED".to_owned(),
+        };
+        let _ = writeln!(
+            self.out,
+            "[{}/{}] {label:<28} {text} ({took:.1}s)",
+            self.done, self.total
+        );
+        let _ = self.out.flush();
+        if result.as_ref().is_ok_and(Outcome::changed) {
+            self.changed += 1;
+        }
+        result
+    }
+
+    pub fn line(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+    }
+}
+
+/// Applies a manifest with server-side apply when `kubectl diff` finds a difference.
+pub fn apply(tools: &Tools, manifest: &str, dry_run: bool, namespace: &str) -> Result<Outcome, CliError> {
+    let diff = tools.kubectl(
+        &["diff", "--server-side", FIELD_MANAGER, "--warnings-as-errors", "-f", "-"],
+        Some(manifest),
+    )?;
+    match diff.code {
+        0 => return Ok(Outcome::Unchanged),
+        1 => {}
+        _ if dry_run && namespace_missing(&diff, namespace) => {
+            return Ok(Outcome::WouldChange(format!(
+                "create (namespace {namespace} does not exist yet)"
+            )))
+        }
+        _ => return Err(failed("kubectl diff", &diff)),
+    }
+    let mut args = vec!["apply", "--server-side", FIELD_MANAGER, "--warnings-as-errors"];
+    if dry_run {
+        args.push("--dry-run=server");
+    }
+    args.extend(["-f", "-"]);
+    let out = tools.kubectl(&args, Some(manifest))?;
+    if !out.ok() {
+        return Err(failed("kubectl apply", &out));
+    }
+    let summary = summarize(&out.stdout);
+    Ok(if dry_run {
+        Outcome::WouldChange(summary)
+    } else {
+        Outcome::Changed(summary)
+    })
+}
+
+fn namespace_missing(out: &Output, namespace: &str) -> bool {
+    out.stderr.contains(&format!("namespaces \"{namespace}\" not found"))
+}
+
+/// `namespace/x serverside-applied` lines, shortened to the objects.
+fn summarize(stdout: &str) -> String {
+    let objects: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    objects.join(", ")
+}
+
+/// Deletes objects by kind/name; absent ones are fine.
+pub fn delete(
+    tools: &Tools,
+    namespace: Option<&str>,
+    objects: &[String],
+    wait: bool,
+    dry_run: bool,
+) -> Result<Outcome, CliError> {
+    let mut args: Vec<&str> = vec!["delete", "--ignore-not-found"];
+    if let Some(ns) = namespace {
+        args.extend(["-n", ns]);
+    }
+    if !wait {
+        args.push("--wait=false");
+    }
+    if dry_run {
+        args.push("--dry-run=server");
+    }
+    args.extend(objects.iter().map(String::as_str));
+    let out = tools.kubectl(&args, None)?;
+    if !out.ok() {
+        if out.stderr.contains("the server doesn't have a resource type") {
+            return Ok(Outcome::Unchanged);
+        }
+        return Err(failed("kubectl delete", &out));
+    }
+    let gone = summarize(&out.stdout);
+    Ok(match (gone.is_empty(), dry_run) {
+        (true, _) => Outcome::Unchanged,
+        (false, true) => Outcome::WouldChange(format!("delete {gone}")),
+        (false, false) => Outcome::Changed(format!("deleted {gone}")),
+    })
+}
+
+/// A failed tool run as an error (exit 1) with the tool's own first line.
+pub fn failed(what: &str, out: &Output) -> CliError {
+    let detail = if out.stderr.trim().is_empty() {
+        first_line(&out.stdout)
+    } else {
+        first_line(&out.stderr)
+    };
+    CliError::new(
+        Exit::StatementFailed,
+        format!("{what} failed (exit {}): {detail}", out.code),
+    )
+}
+
+/// `helm show crds` arguments for the operator chart.
+fn chart_args<'a>(op: &'a Operator, args: &mut Vec<&'a str>) {
+    args.push(&op.chart);
+    if let Some(repo) = &op.repo {
+        args.extend(["--repo", repo.as_str()]);
+    }
+    args.extend(["--version", op.version.as_str()]);
+}
+
+/// The operator chart's CRDs (helm never upgrades CRDs, so we apply them ourselves).
+pub fn operator_crds(tools: &Tools, op: &Operator) -> Result<String, CliError> {
+    let mut args = vec!["show", "crds"];
+    chart_args(op, &mut args);
+    let out = tools.helm(&args, None)?;
+    if !out.ok() || out.stdout.trim().is_empty() {
+        return Err(failed("helm show crds", &out).with_hint(format!(
+            "check OPERATOR_CHART ({}) and OPERATOR_CHART_REPO ({})",
+            op.chart,
+            op.repo.as_deref().unwrap_or("none")
+        )));
+    }
+    Ok(out.stdout)
+}
+
+/// The chart values we set: no webhook without cert-manager, a pinned image, our namespace only,
+/// and no job ServiceAccount or Role (ours come from deploy/10-identity.yaml).
+pub fn operator_values(config: &DeployConfig, webhook: bool) -> Value {
+    json!({
+        "image": {"tag": config.operator.version},
+        "webhook": {"create": webhook},
+        "watchNamespaces": [config.namespace],
+        "jobServiceAccount": {"create": false},
+        "rbac": {"jobRole": {"create": false}, "jobRoleBinding": {"create": false}},
+    })
+}
+
+/// Installs or upgrades the operator unless the release already has this chart version and
+/// exactly these values.
+pub fn install_operator(
+    tools: &Tools,
+    op: &Operator,
+    values: &Value,
+    dry_run: bool,
+) -> Result<Outcome, CliError> {
+    if release_matches(tools, op, values)? {
+        return Ok(Outcome::Unchanged);
+    }
+    let mut args = vec!["upgrade", "--install", op.release.as_str()];
+    chart_args(op, &mut args);
+    args.extend([
+        "--namespace",
+        op.namespace.as_str(),
+        "--create-namespace",
+        "--skip-crds",
+        "--values",
+        "-",
+    ]);
+    if dry_run {
+        args.push("--dry-run=server");
+    }
+    let out = tools.helm(&args, Some(&values.to_string()))?;
+    if !out.ok() {
+        return Err(failed("helm upgrade --install", &out));
+    }
+    let what = format!("release {} (chart {})", op.release, op.version);
+    Ok(if dry_run {
+        Outcome::WouldChange(what)
+    } else {
+        Outcome::Changed(what)
+    })
+}
+
+fn release_matches(tools: &Tools, op: &Operator, values: &Value) -> Result<bool, CliError> {
+    let filter = format!("^{}$", op.release);
+    let list = tools.helm(
+        &["list", "--namespace", &op.namespace, "--filter", &filter, "--output", "json"],
+        None,
+    )?;
+    if !list.ok() {
+        return Err(failed("helm list", &list));
+    }
+    let releases: Value = serde_json::from_str(&list.stdout).unwrap_or(Value::Null);
+    let current = releases.as_array().and_then(|r| r.first());
+    let same_chart = current.is_some_and(|r| {
+        r["status"] == "deployed"
+            && r["chart"]
+                .as_str()
+                .is_some_and(|c| c.ends_with(&format!("-{}", op.version)))
+    });
+    if !same_chart {
+        return Ok(false);
+    }
+    let got = tools.helm(
+        &["get", "values", &op.release, "--namespace", &op.namespace, "--output", "json"],
+        None,
+    )?;
+    let got: Value = serde_json::from_str(&got.stdout).unwrap_or(Value::Null);
+    Ok(&got == values)
+}
+
+/// Whether cert-manager is installed (then the operator's webhook can get its certificate).
+pub fn has_cert_manager(tools: &Tools) -> Result<bool, CliError> {
+    let out = tools.kubectl(
+        &["get", "crd", "certificates.cert-manager.io", "--ignore-not-found", "-o", "name"],
+        None,
+    )?;
+    if !out.ok() {
+        return Err(unreachable(&out));
+    }
+    Ok(!out.stdout.trim().is_empty())
+}
+
+/// The cluster did not answer: exit 3.
+pub fn unreachable(out: &Output) -> CliError {
+    CliError::new(
+        Exit::Connection,
+        format!("the cluster did not answer: {}", first_line(&out.stderr)),
+    )
+    .with_hint("check the context's credentials and network (kubectl cluster-info)")
+}
