@@ -101,8 +101,15 @@ class Report:
 
     def add(self, doc_label: str, stage: str, where: str, message: str) -> None:
         f = Finding(doc_label, stage, where, message)
-        if f not in self.findings:
-            self.findings.append(f)
+        if f in self.findings:
+            return
+        if message.startswith("unknown field"):
+            # The CRD's Pod schema and the Kubernetes Pod schema often both see the same typo: once is enough.
+            key = message.split(" (")[0]
+            if any(g.doc_label == doc_label and g.where == where and g.message.split(" (")[0] == key
+                   for g in self.findings):
+                return
+        self.findings.append(f)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -203,7 +210,8 @@ def type_name(v: Any) -> str:
 
 def value_text(v: Any, sensitive: bool) -> str:
     if sensitive:
-        return f"a {type_name(v)} (value not shown)"
+        t = type_name(v)
+        return f"{'an' if t[0] in 'aeiou' else 'a'} {t} (value not shown)"
     r = json.dumps(v, default=str)
     return r if len(r) <= 60 else r[:57] + "..."
 
@@ -711,6 +719,12 @@ def main() -> int:
     grouped: dict[str, list[Finding]] = {}
     for f in report.findings:
         grouped.setdefault(f.doc_label, []).append(f)
+    order = {d.label(): (i, 0) for i, d in enumerate(docs)}
+    def rank(label: str) -> tuple[int, int, str]:
+        base = label.split(" -> ")[0]
+        i, _ = order.get(base, (-1, 0))
+        return (i, 1 if " -> " in label else 0, label)
+    grouped = dict(sorted(grouped.items(), key=lambda kv: rank(kv[0])))
     for label, fs in grouped.items():
         print(f"FAIL {label}")
         for f in fs:
