@@ -438,12 +438,18 @@ def check_flink(doc: Doc, crds: Crds, operator_version: str, report: Report) -> 
 
 
 def merge_template(base: Any, override: Any) -> Any:
-    """The operator's default pod template merge: objects merge key by key, the role's template wins;
-    lists and scalars are replaced whole (kubernetes.operator.pod-template.merge-arrays-by-name=false)."""
+    """The operator's pod template merge (FlinkUtils.mergePodTemplates) with its default
+    kubernetes.operator.pod-template.merge-arrays-by-name=false: objects merge key by key, arrays merge
+    element by element by position (extra elements appended), the role's template wins on scalars."""
     if isinstance(base, dict) and isinstance(override, dict):
         out = dict(base)
         for k, v in override.items():
             out[k] = merge_template(base.get(k), v) if k in base else copy.deepcopy(v)
+        return out
+    if isinstance(base, list) and isinstance(override, list):
+        out = [merge_template(b, o) for b, o in zip(base, override)]
+        out.extend(copy.deepcopy(x) for x in base[len(override):])
+        out.extend(copy.deepcopy(x) for x in override[len(base):])
         return out
     return copy.deepcopy(override if override is not None else base)
 
@@ -710,7 +716,7 @@ def main() -> int:
           + ("checkov skipped (--no-checkov)" if a.no_checkov else "checkov offline"))
     for (cid, why), objs in sorted(report.skipped.items()):
         print(f"  skipped {cid} on {len(objs)} object(s), justified: {why}")
-        for o in objs:
+        for o in sorted(objs):
             print(f"      - {o}")
     if not report.findings:
         print("deploy-check: PASS")
