@@ -246,11 +246,19 @@ pub fn load(
         } else {
             value
         };
-        let value = value.replace("${OPERATOR_VERSION}", out.get("OPERATOR_VERSION").unwrap_or(""));
+        let value = value.replace(
+            "${OPERATOR_VERSION}",
+            out.get("OPERATOR_VERSION").unwrap_or(""),
+        );
         if let Err(expected) = check(key.check, &value) {
+            let at = match vars.origin(key.name) {
+                Some(Origin::Profile) => locator.at(key.name),
+                Some(Origin::CommandLine) => "--var ".to_owned(),
+                Some(Origin::Environment) => "environment: ".to_owned(),
+                None => String::new(),
+            };
             problems.push(format!(
-                "{}{}: expected {expected}, got '{value}'",
-                locator.at(key.name),
+                "{at}{}: expected {expected}, got '{value}'",
                 key.name
             ));
             continue;
@@ -315,7 +323,11 @@ fn derive(out: &mut Vars, cloud: Cloud, vars: &Vars) {
         .map(|p| format!("{{port: {p}, protocol: TCP}}"))
         .collect::<Vec<_>>()
         .join(", ");
-    out.insert("KAFKA_EGRESS_PORT_LIST", format!("[{list}]"), Origin::Profile);
+    out.insert(
+        "KAFKA_EGRESS_PORT_LIST",
+        format!("[{list}]"),
+        Origin::Profile,
+    );
 }
 
 /// The ports Flink must reach Kafka and the schema registry on: KAFKA_EGRESS_PORTS, else the
@@ -403,7 +415,13 @@ fn truststore_path(value: &str, profile_file: Option<&Path>, cwd: &Path) -> Path
     }
     let base = profile_file
         .and_then(Path::parent)
-        .map(|p| if p.is_absolute() { p.to_owned() } else { cwd.join(p) })
+        .map(|p| {
+            if p.is_absolute() {
+                p.to_owned()
+            } else {
+                cwd.join(p)
+            }
+        })
         .unwrap_or_else(|| cwd.to_owned());
     base.join(path)
 }
@@ -414,13 +432,26 @@ fn check(check: Check, value: &str) -> Result<(), String> {
         Count => value.parse::<u32>().is_ok(),
         Cpu => matches(r"^[0-9]+(\.[0-9]+)?$", value),
         Quantity => matches(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$", value),
-        FlinkMemory => matches(r"^[0-9]+(\.[0-9]+)?\s?(b|k|kb|m|mb|g|gb|t|tb)?$", &value.to_lowercase()),
+        FlinkMemory => matches(
+            r"^[0-9]+(\.[0-9]+)?\s?(b|k|kb|m|mb|g|gb|t|tb)?$",
+            &value.to_lowercase(),
+        ),
         Bool => matches("^(true|false)$", value),
         Cidr => value.is_empty() || is_cidr(value),
         OneOf(options) => options.contains(&value),
         Image => matches(r"^[a-z0-9][A-Za-z0-9._/:@-]*$", value) && !value.contains(".."),
-        Word => !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control() || "'\"#`{}[],&*!|>%".contains(c)),
-        Ports => value.is_empty() || value.split(',').all(|p| p.trim().parse::<u16>().is_ok_and(|n| n > 0)),
+        Word => {
+            !value.is_empty()
+                && !value
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || "'\"#`{}[],&*!|>%".contains(c))
+        }
+        Ports => {
+            value.is_empty()
+                || value
+                    .split(',')
+                    .all(|p| p.trim().parse::<u16>().is_ok_and(|n| n > 0))
+        }
         Duration => crate::cli::parse_duration(value).is_ok(),
     };
     if ok {

@@ -25,8 +25,10 @@ pub fn choose(
     if let Some(name) = named {
         let out = tools.kubectl(&["config", "get-contexts", name, "-o", "name"], None)?;
         if !out.ok() {
-            return Err(CliError::input(format!("kube context '{name}' is not in your kubeconfig"))
-                .with_hint("list contexts with: kubectl config get-contexts"));
+            return Err(CliError::input(format!(
+                "kube context '{name}' is not in your kubeconfig"
+            ))
+            .with_hint("list contexts with: kubectl config get-contexts"));
         }
         return Ok(name.to_owned());
     }

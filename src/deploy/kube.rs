@@ -89,8 +89,14 @@ impl Tools {
         }
         let output = Output {
             code: out.status.code().unwrap_or(-1),
-            stdout: self.redactor.redact(&String::from_utf8_lossy(&out.stdout)).into_owned(),
-            stderr: self.redactor.redact(&String::from_utf8_lossy(&out.stderr)).into_owned(),
+            stdout: self
+                .redactor
+                .redact(&String::from_utf8_lossy(&out.stdout))
+                .into_owned(),
+            stderr: self
+                .redactor
+                .redact(&String::from_utf8_lossy(&out.stderr))
+                .into_owned(),
         };
         if self.verbose > 1 {
             eprint!("{}", output.stderr);

@@ -51,7 +51,10 @@ fn render_one(template: Template, vars: &Vars) -> Result<Manifest, CliError> {
     templates::render(template, vars).map_err(|diagnostics| {
         let mut err = CliError::input(format!("cannot render deploy/{}", template.file));
         for d in diagnostics {
-            err = err.with_hint(format!("{}:{}:{}: {}", d.file, d.pos.line, d.pos.column, d.message));
+            err = err.with_hint(format!(
+                "{}:{}:{}: {}",
+                d.file, d.pos.line, d.pos.column, d.message
+            ));
         }
         err
     })
@@ -91,21 +94,15 @@ pub fn up(
     let total = 4 + manifests.len() + if wait.is_some() { 2 } else { 0 };
     let mut report = Report::new(out, total);
     report.step("check tools", || check_tools(&tools))?;
-    let context = context::choose(
-        &tools,
-        target.context.as_deref(),
-        "deploy",
-        target.confirm,
-    )?;
+    let context = context::choose(&tools, target.context.as_deref(), "deploy", target.confirm)?;
     tools.context = Some(context.clone());
     report.step("kube context", || server_version(&tools, &context))?;
-    let crds = steps::operator_crds(&tools, &config.operator)?;
     report.step("operator CRDs", || {
+        let crds = steps::operator_crds(&tools, &config.operator)?;
         steps::apply(&tools, &crds, target.dry_run, &config.namespace)
     })?;
-    let webhook = steps::has_cert_manager(&tools)?;
-    let values = steps::operator_values(config, webhook);
     report.step("operator (helm)", || {
+        let values = steps::operator_values(config, steps::has_cert_manager(&tools)?);
         steps::install_operator(&tools, &config.operator, &values, target.dry_run)
     })?;
     for manifest in &manifests {
@@ -151,7 +148,12 @@ pub fn down(
     let total = 2 + manifests.len() + usize::from(operator);
     let mut report = Report::new(out, total);
     report.step("check tools", || check_tools(&tools))?;
-    let context = context::choose(&tools, target.context.as_deref(), "tear down", target.confirm)?;
+    let context = context::choose(
+        &tools,
+        target.context.as_deref(),
+        "tear down",
+        target.confirm,
+    )?;
     tools.context = Some(context.clone());
     report.step("kube context", || server_version(&tools, &context))?;
     for manifest in manifests.iter().rev() {
@@ -164,7 +166,10 @@ pub fn down(
             uninstall_operator(&tools, config, target.dry_run)
         })?;
     }
-    report.line(&format!("down: {} step(s) removed something in context {context}", report.changed));
+    report.line(&format!(
+        "down: {} step(s) removed something in context {context}",
+        report.changed
+    ));
     Ok(Exit::Success)
 }
 
@@ -184,9 +189,20 @@ fn delete_manifest(
     steps::delete(tools, Some(&config.namespace), &objects, wait, dry_run)
 }
 
-fn delete_namespace(tools: &Tools, config: &DeployConfig, dry_run: bool) -> Result<Outcome, CliError> {
+fn delete_namespace(
+    tools: &Tools,
+    config: &DeployConfig,
+    dry_run: bool,
+) -> Result<Outcome, CliError> {
     let out = tools.kubectl(
-        &["get", "namespace", &config.namespace, "--ignore-not-found", "-o", "json"],
+        &[
+            "get",
+            "namespace",
+            &config.namespace,
+            "--ignore-not-found",
+            "-o",
+            "json",
+        ],
         None,
     )?;
     if !out.ok() {
@@ -206,9 +222,19 @@ fn delete_namespace(tools: &Tools, config: &DeployConfig, dry_run: bool) -> Resu
     steps::delete(tools, None, &objects, false, dry_run)
 }
 
-fn uninstall_operator(tools: &Tools, config: &DeployConfig, dry_run: bool) -> Result<Outcome, CliError> {
+fn uninstall_operator(
+    tools: &Tools,
+    config: &DeployConfig,
+    dry_run: bool,
+) -> Result<Outcome, CliError> {
     let op = &config.operator;
-    let mut args = vec!["uninstall", op.release.as_str(), "--namespace", op.namespace.as_str(), "--ignore-not-found"];
+    let mut args = vec![
+        "uninstall",
+        op.release.as_str(),
+        "--namespace",
+        op.namespace.as_str(),
+        "--ignore-not-found",
+    ];
     if dry_run {
         args.push("--dry-run");
     }
@@ -232,17 +258,28 @@ fn check_tools(tools: &Tools) -> Result<Outcome, CliError> {
         return Err(steps::failed("kubectl version", &kubectl));
     }
     let client: Value = serde_json::from_str(&kubectl.stdout).unwrap_or(Value::Null);
-    let kubectl_version = client["clientVersion"]["gitVersion"].as_str().unwrap_or("?").to_owned();
+    let kubectl_version = client["clientVersion"]["gitVersion"]
+        .as_str()
+        .unwrap_or("?")
+        .to_owned();
     let helm = tools.helm(&["version", "--template", "{{.Version}}"], None)?;
     if !helm.ok() {
         return Err(steps::failed("helm version", &helm));
     }
     let helm_version = helm.stdout.trim().to_owned();
-    let major = helm_version.trim_start_matches('v').split('.').next().unwrap_or("0");
+    let major = helm_version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .unwrap_or("0");
     if major.parse::<u32>().unwrap_or(0) < 3 {
-        return Err(CliError::input(format!("helm {helm_version} is too old: flink-sql needs helm 3 or newer")));
+        return Err(CliError::input(format!(
+            "helm {helm_version} is too old: flink-sql needs helm 3 or newer"
+        )));
     }
-    Ok(Outcome::Done(format!("kubectl {kubectl_version}, helm {helm_version}")))
+    Ok(Outcome::Done(format!(
+        "kubectl {kubectl_version}, helm {helm_version}"
+    )))
 }
 
 /// The server answers; its version is shown with the context.
@@ -292,10 +329,22 @@ pub fn status(
         &config.cluster_name,
         &config.operator.namespace,
     ));
-    line("session", format!("FlinkDeployment {}: {text}", config.cluster_name), ok);
+    line(
+        "session",
+        format!("FlinkDeployment {}: {text}", config.cluster_name),
+        ok,
+    );
     let (ok, text) = look(wait::gateway_now(&tools, &config.namespace));
-    line("gateway", format!("Deployment flink-sql-gateway: {text}"), ok);
-    Ok(if ready { Exit::Success } else { Exit::StatementFailed })
+    line(
+        "gateway",
+        format!("Deployment flink-sql-gateway: {text}"),
+        ok,
+    );
+    Ok(if ready {
+        Exit::Success
+    } else {
+        Exit::StatementFailed
+    })
 }
 
 fn look(result: Result<(bool, String), CliError>) -> (bool, String) {
@@ -305,7 +354,18 @@ fn look(result: Result<(bool, String), CliError>) -> (bool, String) {
 fn operator_status(tools: &Tools, config: &DeployConfig) -> Result<(bool, String), CliError> {
     let op = &config.operator;
     let filter = format!("^{}$", op.release);
-    let list = tools.helm(&["list", "--namespace", &op.namespace, "--filter", &filter, "--output", "json"], None)?;
+    let list = tools.helm(
+        &[
+            "list",
+            "--namespace",
+            &op.namespace,
+            "--filter",
+            &filter,
+            "--output",
+            "json",
+        ],
+        None,
+    )?;
     let releases: Value = serde_json::from_str(&list.stdout).unwrap_or(Value::Null);
     Ok(match releases.as_array().and_then(|r| r.first()) {
         Some(r) => (
@@ -318,7 +378,10 @@ fn operator_status(tools: &Tools, config: &DeployConfig) -> Result<(bool, String
                 op.namespace
             ),
         ),
-        None => (false, format!("release {} not installed in {}", op.release, op.namespace)),
+        None => (
+            false,
+            format!("release {} not installed in {}", op.release, op.namespace),
+        ),
     })
 }
 
@@ -345,9 +408,22 @@ pub fn plan(config: &DeployConfig, target: &Target, out: &mut dyn Write) -> Resu
         ),
     ];
     for m in &manifests {
-        let objects: Vec<String> = m.objects.iter().map(|o| format!("{}/{}", o.kind, o.name)).collect();
-        let via = if m.file == templates::KAFKA_SECRET.file { " (on stdin)" } else { "" };
-        lines.push(format!("{}: apply deploy/{}{via}: {}", step_label(m), m.file, objects.join(", ")));
+        let objects: Vec<String> = m
+            .objects
+            .iter()
+            .map(|o| format!("{}/{}", o.kind, o.name))
+            .collect();
+        let via = if m.file == templates::KAFKA_SECRET.file {
+            " (on stdin)"
+        } else {
+            ""
+        };
+        lines.push(format!(
+            "{}: apply deploy/{}{via}: {}",
+            step_label(m),
+            m.file,
+            objects.join(", ")
+        ));
     }
     lines.push(format!(
         "wait: FlinkDeployment {} READY and STABLE, then the SQL Gateway Available (timeout {})",

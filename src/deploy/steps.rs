@@ -82,9 +82,21 @@ impl<'w> Report<'w> {
 }
 
 /// Applies a manifest with server-side apply when `kubectl diff` finds a difference.
-pub fn apply(tools: &Tools, manifest: &str, dry_run: bool, namespace: &str) -> Result<Outcome, CliError> {
+pub fn apply(
+    tools: &Tools,
+    manifest: &str,
+    dry_run: bool,
+    namespace: &str,
+) -> Result<Outcome, CliError> {
     let diff = tools.kubectl(
-        &["diff", "--server-side", FIELD_MANAGER, "--warnings-as-errors", "-f", "-"],
+        &[
+            "diff",
+            "--server-side",
+            FIELD_MANAGER,
+            "--warnings-as-errors",
+            "-f",
+            "-",
+        ],
         Some(manifest),
     )?;
     match diff.code {
@@ -97,7 +109,12 @@ pub fn apply(tools: &Tools, manifest: &str, dry_run: bool, namespace: &str) -> R
         }
         _ => return Err(failed("kubectl diff", &diff)),
     }
-    let mut args = vec!["apply", "--server-side", FIELD_MANAGER, "--warnings-as-errors"];
+    let mut args = vec![
+        "apply",
+        "--server-side",
+        FIELD_MANAGER,
+        "--warnings-as-errors",
+    ];
     if dry_run {
         args.push("--dry-run=server");
     }
@@ -115,7 +132,8 @@ pub fn apply(tools: &Tools, manifest: &str, dry_run: bool, namespace: &str) -> R
 }
 
 fn namespace_missing(out: &Output, namespace: &str) -> bool {
-    out.stderr.contains(&format!("namespaces \"{namespace}\" not found"))
+    out.stderr
+        .contains(&format!("namespaces \"{namespace}\" not found"))
 }
 
 /// `namespace/x serverside-applied` lines, shortened to the objects.
@@ -148,7 +166,10 @@ pub fn delete(
     args.extend(objects.iter().map(String::as_str));
     let out = tools.kubectl(&args, None)?;
     if !out.ok() {
-        if out.stderr.contains("the server doesn't have a resource type") {
+        if out
+            .stderr
+            .contains("the server doesn't have a resource type")
+        {
             return Ok(Outcome::Unchanged);
         }
         return Err(failed("kubectl delete", &out));
@@ -249,7 +270,15 @@ pub fn install_operator(
 fn release_matches(tools: &Tools, op: &Operator, values: &Value) -> Result<bool, CliError> {
     let filter = format!("^{}$", op.release);
     let list = tools.helm(
-        &["list", "--namespace", &op.namespace, "--filter", &filter, "--output", "json"],
+        &[
+            "list",
+            "--namespace",
+            &op.namespace,
+            "--filter",
+            &filter,
+            "--output",
+            "json",
+        ],
         None,
     )?;
     if !list.ok() {
@@ -267,7 +296,15 @@ fn release_matches(tools: &Tools, op: &Operator, values: &Value) -> Result<bool,
         return Ok(false);
     }
     let got = tools.helm(
-        &["get", "values", &op.release, "--namespace", &op.namespace, "--output", "json"],
+        &[
+            "get",
+            "values",
+            &op.release,
+            "--namespace",
+            &op.namespace,
+            "--output",
+            "json",
+        ],
         None,
     )?;
     let got: Value = serde_json::from_str(&got.stdout).unwrap_or(Value::Null);
@@ -277,7 +314,14 @@ fn release_matches(tools: &Tools, op: &Operator, values: &Value) -> Result<bool,
 /// Whether cert-manager is installed (then the operator's webhook can get its certificate).
 pub fn has_cert_manager(tools: &Tools) -> Result<bool, CliError> {
     let out = tools.kubectl(
-        &["get", "crd", "certificates.cert-manager.io", "--ignore-not-found", "-o", "name"],
+        &[
+            "get",
+            "crd",
+            "certificates.cert-manager.io",
+            "--ignore-not-found",
+            "-o",
+            "name",
+        ],
         None,
     )?;
     if !out.ok() {

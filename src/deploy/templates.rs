@@ -102,7 +102,9 @@ pub fn select_lines(text: &str, vars: &Vars) -> String {
 fn holds(condition: &str, vars: &Vars) -> bool {
     match condition.split_once('=') {
         Some((key, expected)) => vars.get(key) == Some(expected),
-        None => vars.get(condition).is_some_and(|v| !v.is_empty() && v != "false"),
+        None => vars
+            .get(condition)
+            .is_some_and(|v| !v.is_empty() && v != "false"),
     }
 }
 
@@ -163,8 +165,14 @@ mod tests {
         assert_eq!(
             refs,
             vec![
-                ObjectRef { kind: "Namespace".into(), name: "ns".into() },
-                ObjectRef { kind: "Role".into(), name: "r".into() },
+                ObjectRef {
+                    kind: "Namespace".into(),
+                    name: "ns".into()
+                },
+                ObjectRef {
+                    kind: "Role".into(),
+                    name: "r".into()
+                },
             ]
         );
         assert_eq!(refs[1].arg(), "role/r");

@@ -74,12 +74,17 @@ pub fn gateway(tools: &Tools, namespace: &str, deadline: Instant) -> Result<Outc
 fn gateway_state(object: &Value, namespace: &str) -> Seen {
     let generation = object["metadata"]["generation"].as_i64().unwrap_or(0);
     let observed = object["status"]["observedGeneration"].as_i64().unwrap_or(0);
-    let conditions = object["status"]["conditions"].as_array().cloned().unwrap_or_default();
+    let conditions = object["status"]["conditions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let condition = |kind: &str| {
-        conditions
-            .iter()
-            .find(|c| c["type"] == kind)
-            .map(|c| (c["status"] == "True", c["message"].as_str().unwrap_or("").to_owned()))
+        conditions.iter().find(|c| c["type"] == kind).map(|c| {
+            (
+                c["status"] == "True",
+                c["message"].as_str().unwrap_or("").to_owned(),
+            )
+        })
     };
     let ready = object["status"]["readyReplicas"].as_i64().unwrap_or(0);
     let wanted = object["spec"]["replicas"].as_i64().unwrap_or(1);
@@ -91,7 +96,9 @@ fn gateway_state(object: &Value, namespace: &str) -> Seen {
          only when the JobManager REST Service answers: kubectl -n {namespace} logs deploy/flink-sql-gateway"
     )];
     if let Some((true, message)) = condition("ReplicaFailure") {
-        hints.push(format!("pods cannot be created: {message} (ResourceQuota? Pod Security?)"));
+        hints.push(format!(
+            "pods cannot be created: {message} (ResourceQuota? Pod Security?)"
+        ));
     }
     Seen::NotYet {
         state: format!("{ready}/{wanted} ready"),
@@ -100,13 +107,25 @@ fn gateway_state(object: &Value, namespace: &str) -> Seen {
 }
 
 /// One look, for `deploy status`: ready or not, and the state seen.
-pub fn flink_now(tools: &Tools, namespace: &str, name: &str, operator_ns: &str) -> Result<(bool, String), CliError> {
-    Ok(seen(flink_state(&get(tools, namespace, "flinkdeployment", name)?, namespace, operator_ns)))
+pub fn flink_now(
+    tools: &Tools,
+    namespace: &str,
+    name: &str,
+    operator_ns: &str,
+) -> Result<(bool, String), CliError> {
+    Ok(seen(flink_state(
+        &get(tools, namespace, "flinkdeployment", name)?,
+        namespace,
+        operator_ns,
+    )))
 }
 
 /// One look at the gateway, for `deploy status`.
 pub fn gateway_now(tools: &Tools, namespace: &str) -> Result<(bool, String), CliError> {
-    Ok(seen(gateway_state(&get(tools, namespace, "deployment", "flink-sql-gateway")?, namespace)))
+    Ok(seen(gateway_state(
+        &get(tools, namespace, "deployment", "flink-sql-gateway")?,
+        namespace,
+    )))
 }
 
 fn seen(s: Seen) -> (bool, String) {
@@ -147,7 +166,10 @@ fn get(tools: &Tools, namespace: &str, kind: &str, name: &str) -> Result<Value, 
         return Err(failed(&format!("kubectl get {kind} {name}"), &out));
     }
     serde_json::from_str(&out.stdout).map_err(|e| {
-        CliError::new(Exit::Connection, format!("kubectl get {kind} {name}: not JSON: {e}"))
+        CliError::new(
+            Exit::Connection,
+            format!("kubectl get {kind} {name}: not JSON: {e}"),
+        )
     })
 }
 
@@ -166,7 +188,8 @@ mod tests {
 
     #[test]
     fn flink_ready_only_when_ready_and_stable() {
-        let ready = json!({"status": {"jobManagerDeploymentStatus": "READY", "lifecycleState": "STABLE"}});
+        let ready =
+            json!({"status": {"jobManagerDeploymentStatus": "READY", "lifecycleState": "STABLE"}});
         assert!(matches!(flink_state(&ready, "ns", "op"), Seen::Ready(_)));
         let deploying = json!({"status": {"jobManagerDeploymentStatus": "DEPLOYING", "lifecycleState": "DEPLOYED", "error": "quota exceeded\nstack"}});
         match flink_state(&deploying, "ns", "op") {
