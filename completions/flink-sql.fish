@@ -29,6 +29,7 @@ complete -c flink-sql -n "__fish_flink_sql_needs_command" -s q -l quiet -d 'Only
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -s h -l help -d 'Print help'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -s V -l version -d 'Print version'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s f -l file -d 'A SQL file, a folder (its *.sql in name order) or - for stdin. Repeatable' -r -F
@@ -61,9 +62,82 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l timing -d '
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status down help" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status down help" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status down help" -s h -l help -d 'Print help'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status down help" -f -a "plan" -d 'Show the steps `up` would take; nothing runs'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status down help" -f -a "render" -d 'Write the rendered manifests to a folder (the Kafka Secret only with --include-secrets)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status down help" -f -a "up" -d 'Install or upgrade everything, in order, then wait until it is ready. Idempotent'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status down help" -f -a "status" -d 'Show whether the operator, the session cluster and the gateway are ready'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status down help" -f -a "down" -d 'Remove what `up` created, in reverse order. The operator stays unless --operator'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status down help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -l context -d 'Kube context to act on [profile: K8S_CONTEXT; default: the current one, once confirmed]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -s n -l namespace -d 'Namespace for the platform [profile: K8S_NAMESPACE; default flink-studio]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -l dry-run -d 'Check against the cluster (server-side dry run) but change nothing'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -s h -l help -d 'Print help'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -l context -d 'Kube context to act on [profile: K8S_CONTEXT; default: the current one, once confirmed]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -s n -l namespace -d 'Namespace for the platform [profile: K8S_NAMESPACE; default flink-studio]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -l out -d 'Folder to write the manifests to' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -l dry-run -d 'Check against the cluster (server-side dry run) but change nothing'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -l include-secrets -d 'Also write the Kafka credentials Secret (mode 0600). Never to stdout'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -s h -l help -d 'Print help'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -l context -d 'Kube context to act on [profile: K8S_CONTEXT; default: the current one, once confirmed]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -s n -l namespace -d 'Namespace for the platform [profile: K8S_NAMESPACE; default flink-studio]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -l timeout -d 'Give up waiting for readiness after this long [profile: DEPLOY_TIMEOUT; default 10m]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -l dry-run -d 'Check against the cluster (server-side dry run) but change nothing'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -s y -l yes -d 'Confirm the current kube context without a prompt (for CI)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -l no-wait -d 'Do not wait for the session cluster and gateway to become ready'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -l context -d 'Kube context to act on [profile: K8S_CONTEXT; default: the current one, once confirmed]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -s n -l namespace -d 'Namespace for the platform [profile: K8S_NAMESPACE; default flink-studio]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -l dry-run -d 'Check against the cluster (server-side dry run) but change nothing'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -l context -d 'Kube context to act on [profile: K8S_CONTEXT; default: the current one, once confirmed]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -s n -l namespace -d 'Namespace for the platform [profile: K8S_NAMESPACE; default flink-studio]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -l dry-run -d 'Check against the cluster (server-side dry run) but change nothing'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -s y -l yes -d 'Confirm the current kube context without a prompt (for CI)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -l operator -d 'Also uninstall the operator\'s helm release (its CRDs stay: deleting them would delete every FlinkDeployment in the cluster)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "plan" -d 'Show the steps `up` would take; nothing runs'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "render" -d 'Write the rendered manifests to a folder (the Kafka Secret only with --include-secrets)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "up" -d 'Install or upgrade everything, in order, then wait until it is ready. Idempotent'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show whether the operator, the session cluster and the gateway are ready'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "down" -d 'Remove what `up` created, in reverse order. The operator stays unless --operator'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec completions help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy completions help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy completions help" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "plan" -d 'Show the steps `up` would take; nothing runs'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "render" -d 'Write the rendered manifests to a folder (the Kafka Secret only with --include-secrets)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "up" -d 'Install or upgrade everything, in order, then wait until it is ready. Idempotent'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "status" -d 'Show whether the operator, the session cluster and the gateway are ready'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "down" -d 'Remove what `up` created, in reverse order. The operator stays unless --operator'

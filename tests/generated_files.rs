@@ -60,3 +60,30 @@ fn version_prints_the_crate_version() {
         format!("flink-sql {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn every_deploy_profile_key_is_documented_in_the_example_profile() {
+    let example = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("env/example.env"),
+    )
+    .unwrap();
+    for key in flink_sql::deploy::config::key_names() {
+        assert!(
+            example.contains(&format!("{key}=")),
+            "{key} is read by `deploy` but not documented in env/example.env"
+        );
+    }
+}
+
+#[test]
+fn deploy_help_documents_its_exit_codes() {
+    let out = Command::cargo_bin("flink-sql")
+        .unwrap()
+        .args(["deploy", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for code in ["0 ", "1 ", "2 ", "3 ", "4 "] {
+        assert!(help.contains(&format!("  {code}")), "exit code {code} missing");
+    }
+}
