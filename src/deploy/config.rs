@@ -89,7 +89,7 @@ const KEYS: &[Key] = &[
     key(
         "FLINK_IMAGE_PULL_POLICY",
         OneOf(&["Always", "IfNotPresent", "Never"]),
-        Value("IfNotPresent"),
+        Value("Always"),
     ),
     cloud_key("GCP_PROJECT_ID", Word, Cloud::Gcp),
     cloud_key("GCP_SERVICE_ACCOUNT", Word, Cloud::Gcp),
