@@ -22,7 +22,11 @@ fn render(cloud: &str, dir: &Path) {
         .arg(repo().join(format!("tests/fixtures/deploy/{cloud}.env")))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn validate(dir: &Path) -> (bool, String) {
@@ -46,7 +50,10 @@ fn rendered_manifests_pass_schemas_crd_and_security_scan() {
         render(cloud, dir.path());
         let (ok, report) = validate(dir.path());
         assert!(ok, "{cloud}:\n{report}");
-        assert!(report.contains("16 documents"), "{cloud}: not every object was checked:\n{report}");
+        assert!(
+            report.contains("16 documents"),
+            "{cloud}: not every object was checked:\n{report}"
+        );
         for secret in ["golden-Kafka-pass", "golden-Trust-pass"] {
             assert!(!report.contains(secret), "the report shows a secret");
         }
@@ -57,8 +64,18 @@ fn rendered_manifests_pass_schemas_crd_and_security_scan() {
 fn the_validator_catches_a_broken_manifest() {
     // A typo'd field, a non-string flinkConfiguration value, a privileged gateway: each must fail.
     let breakages: [(&str, &str, &str, &str); 3] = [
-        ("50-flink-session.yaml", "  serviceAccount: flink", "  serviceAcount: flink", "serviceAcount"),
-        ("50-flink-session.yaml", "web.history: \"50\"", "web.history: 50", "string"),
+        (
+            "50-flink-session.yaml",
+            "  serviceAccount: flink",
+            "  serviceAcount: flink",
+            "serviceAcount",
+        ),
+        (
+            "50-flink-session.yaml",
+            "web.history: \"50\"",
+            "web.history: 50",
+            "string",
+        ),
         (
             "60-sql-gateway.yaml",
             "allowPrivilegeEscalation: false",
@@ -75,6 +92,9 @@ fn the_validator_catches_a_broken_manifest() {
         std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
         let (ok, report) = validate(dir.path());
         assert!(!ok, "{to} was not caught:\n{report}");
-        assert!(report.contains(expect), "{to}: expected {expect} in:\n{report}");
+        assert!(
+            report.contains(expect),
+            "{to}: expected {expect} in:\n{report}"
+        );
     }
 }

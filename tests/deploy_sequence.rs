@@ -325,6 +325,25 @@ fn a_failure_at_any_step_stops_the_run_with_the_tools_message() {
 }
 
 #[test]
+fn a_server_warning_stops_up_before_anything_of_that_step_is_applied() {
+    let fake = Fake::new().set("FAKE_DIFF_WARN", "kind: Deployment");
+    let out = fake.run(&["up"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the API server warns: would violate PodSecurity"),
+        "{stderr}"
+    );
+    let calls = fake.calls();
+    let last = calls.last().unwrap();
+    assert_eq!(last.verb(), "kubectl diff");
+    assert!(last.stdin.contains("kind: Deployment"));
+    assert!(!calls
+        .iter()
+        .any(|c| c.verb() == "kubectl apply" && c.stdin.contains("kind: Deployment")));
+}
+
+#[test]
 fn the_context_guard_refuses_an_unnamed_unconfirmed_context() {
     let fake = Fake::new();
     let out = fake.run(&["up", "--var", "K8S_CONTEXT="]);

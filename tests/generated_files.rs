@@ -84,6 +84,9 @@ fn deploy_help_documents_its_exit_codes() {
         .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
     for code in ["0 ", "1 ", "2 ", "3 ", "4 "] {
-        assert!(help.contains(&format!("  {code}")), "exit code {code} missing");
+        assert!(
+            help.contains(&format!("  {code}")),
+            "exit code {code} missing"
+        );
     }
 }

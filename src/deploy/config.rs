@@ -38,6 +38,8 @@ enum Check {
     Image,
     /// Text without spaces, quotes, '#', or control characters (ids, paths, e-mail addresses).
     Word,
+    /// A `Word`, or empty to turn the feature off.
+    OptionalWord,
     /// A comma-separated list of TCP ports.
     Ports,
     Duration,
@@ -137,7 +139,7 @@ const KEYS: &[Key] = &[
     key("OPERATOR_CHART", Word, Value("flink-kubernetes-operator")),
     key(
         "OPERATOR_CHART_REPO",
-        Word,
+        OptionalWord,
         Value("https://downloads.apache.org/flink/flink-kubernetes-operator-${OPERATOR_VERSION}/"),
     ),
     key("DEPLOY_TIMEOUT", Duration, Value("10m")),
@@ -426,8 +428,8 @@ fn truststore_path(value: &str, profile_file: Option<&Path>, cwd: &Path) -> Path
     base.join(path)
 }
 
-fn check(check: Check, value: &str) -> Result<(), String> {
-    let ok = match check {
+fn check(kind: Check, value: &str) -> Result<(), String> {
+    let ok = match kind {
         Name => matches(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", value),
         Count => value.parse::<u32>().is_ok(),
         Cpu => matches(r"^[0-9]+(\.[0-9]+)?$", value),
@@ -440,6 +442,7 @@ fn check(check: Check, value: &str) -> Result<(), String> {
         Cidr => value.is_empty() || is_cidr(value),
         OneOf(options) => options.contains(&value),
         Image => matches(r"^[a-z0-9][A-Za-z0-9._/:@-]*$", value) && !value.contains(".."),
+        OptionalWord => value.is_empty() || check(Word, value).is_ok(),
         Word => {
             !value.is_empty()
                 && !value
@@ -457,7 +460,7 @@ fn check(check: Check, value: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(describe(check))
+        Err(describe(kind))
     }
 }
 
@@ -473,6 +476,7 @@ fn describe(check: Check) -> String {
         OneOf(options) => format!("one of {}", options.join(", ")),
         Image => "a container image such as registry.example/flink:2.0.0".into(),
         Word => "a value without spaces, quotes, '#' or brackets".into(),
+        OptionalWord => "nothing, or a value without spaces, quotes, '#' or brackets".into(),
         Ports => "a comma-separated list of ports".into(),
         Duration => "a duration such as 10m".into(),
     }

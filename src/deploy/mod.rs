@@ -99,7 +99,7 @@ pub fn up(
     report.step("kube context", || server_version(&tools, &context))?;
     report.step("operator CRDs", || {
         let crds = steps::operator_crds(&tools, &config.operator)?;
-        steps::apply(&tools, &crds, target.dry_run, &config.namespace)
+        steps::apply_crds(&tools, &crds, target.dry_run)
     })?;
     report.step("operator (helm)", || {
         let values = steps::operator_values(config, steps::has_cert_manager(&tools)?);

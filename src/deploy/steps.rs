@@ -66,8 +66,10 @@ impl<'w> Report<'w> {
         };
         let _ = writeln!(
             self.out,
-            "[{}/{}] {label:<28} {text} ({took:.1}s)",
-            self.done, self.total
+            "[{:>w$}/{}] {label:<26} {text} ({took:.1}s)",
+            self.done,
+            self.total,
+            w = self.total.to_string().len()
         );
         let _ = self.out.flush();
         if result.as_ref().is_ok_and(Outcome::changed) {
@@ -88,17 +90,45 @@ pub fn apply(
     dry_run: bool,
     namespace: &str,
 ) -> Result<Outcome, CliError> {
-    let diff = tools.kubectl(
+    apply_as(tools, manifest, dry_run, namespace, false)
+}
+
+/// Applies the operator's CRDs, taking over fields another manager (helm's first install, a
+/// manual `kubectl apply`) set: flink-sql owns them from now on, as `create or replace` would.
+pub fn apply_crds(tools: &Tools, manifest: &str, dry_run: bool) -> Result<Outcome, CliError> {
+    apply_as(tools, manifest, dry_run, "", true)
+}
+
+fn apply_as(
+    tools: &Tools,
+    manifest: &str,
+    dry_run: bool,
+    namespace: &str,
+    force: bool,
+) -> Result<Outcome, CliError> {
+    let ssa: &[&str] = if force {
         &[
-            "diff",
             "--server-side",
             FIELD_MANAGER,
+            "--force-conflicts",
             "--warnings-as-errors",
-            "-f",
-            "-",
-        ],
-        Some(manifest),
-    )?;
+        ]
+    } else {
+        &["--server-side", FIELD_MANAGER, "--warnings-as-errors"]
+    };
+    let diff = tools.kubectl(&[&["diff"], ssa, &["-f", "-"]].concat(), Some(manifest))?;
+    // kubectl diff prints the server's warnings (Pod Security, deprecations) but ignores
+    // --warnings-as-errors; a warning stops the step here, before anything is stored.
+    if let Some(warning) = diff.stderr.lines().find(|l| l.starts_with("Warning: ")) {
+        return Err(CliError::new(
+            Exit::StatementFailed,
+            format!(
+                "the API server warns: {}",
+                warning.trim_start_matches("Warning: ")
+            ),
+        )
+        .with_hint("nothing of this step was applied; fix the profile or the template"));
+    }
     match diff.code {
         0 => return Ok(Outcome::Unchanged),
         1 => {}
@@ -109,12 +139,7 @@ pub fn apply(
         }
         _ => return Err(failed("kubectl diff", &diff)),
     }
-    let mut args = vec![
-        "apply",
-        "--server-side",
-        FIELD_MANAGER,
-        "--warnings-as-errors",
-    ];
+    let mut args = [&["apply"], ssa].concat();
     if dry_run {
         args.push("--dry-run=server");
     }
@@ -138,9 +163,13 @@ fn namespace_missing(out: &Output, namespace: &str) -> bool {
 
 /// `namespace/x serverside-applied` lines, shortened to the objects.
 fn summarize(stdout: &str) -> String {
-    let objects: Vec<&str> = stdout
+    let objects: Vec<String> = stdout
         .lines()
         .filter_map(|l| l.split_whitespace().next())
+        .map(|object| match object.split_once('/') {
+            Some((kind, name)) => format!("{}/{name}", kind.split('.').next().unwrap_or(kind)),
+            None => object.to_owned(),
+        })
         .collect();
     objects.join(", ")
 }
