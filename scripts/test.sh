@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: every test, unit and live. Live tests need `scripts/stack.sh up` first;
+# The test command: every test, unit and live. Live tests need `scripts/stack.sh up` and
+# `scripts/kube-rig.sh up` first (.ci/run does both);
 # they fail (never skip) when the stack is not there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
