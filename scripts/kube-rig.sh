@@ -217,7 +217,7 @@ install_apiserver() {
   local bin
   bin="$(apiserver_bin)"
   if [ -x "$bin" ]; then log "kube-apiserver: cached ($bin)"; return 0; fi
-  log "building kube-apiserver $K8S_VERSION from scripts/kube-rig/apiserver (first time only: ~10-20 min on 2 cores,"
+  log "building kube-apiserver $K8S_VERSION from scripts/kube-rig/apiserver (first time only: ~6 min on 2 cores,"
   log "  ~3 GB of module + build cache in the normal Go locations; log: $LOGS/build-apiserver.log)"
   go_build "$APISERVER_MOD" . "$bin" "$LOGS/build-apiserver.log" || die "could not build kube-apiserver"
 }
