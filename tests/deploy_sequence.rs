@@ -564,3 +564,43 @@ fn compare_dirs(golden: &Path, rendered: &Path) {
         );
     }
 }
+
+#[test]
+fn at_a_terminal_the_prompt_confirms_or_refuses_the_current_context() {
+    use std::io::Write;
+    use std::process::{Command as StdCommand, Stdio};
+    for (answer, code) in [("n\n", 2), ("y\n", 0)] {
+        let fake = Fake::new();
+        // `script` gives the command a terminal; the answer is typed into it.
+        let line = format!(
+            "{} deploy up --no-wait --var K8S_CONTEXT= --env-file {}",
+            assert_cmd::cargo::cargo_bin("flink-sql").display(),
+            repo().join("tests/fixtures/deploy/gcp.env").display()
+        );
+        let mut child = StdCommand::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env_clear()
+            .envs(fake.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(fake.dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let shown = text(&out.stdout);
+        assert!(
+            shown.contains("deploy in kube context 'fake-current'? [y/N]"),
+            "{shown}"
+        );
+        assert_eq!(out.status.code(), Some(code), "answer {answer:?}: {shown}");
+        let applied = fake.calls().iter().any(|c| c.verb() == "kubectl apply");
+        assert_eq!(applied, code == 0, "answer {answer:?}");
+    }
+}

@@ -287,8 +287,28 @@ fn server_version(tools: &Tools, context: &str) -> Result<Outcome, CliError> {
     let out = tools.kubectl(&["version", "-o", "json"], None)?;
     let version: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
     match version["serverVersion"]["gitVersion"].as_str() {
-        Some(v) if out.ok() => Ok(Outcome::Done(format!("{context} (server {v})"))),
+        Some(v) if out.ok() => Ok(Outcome::Done(format!(
+            "{context} (server {v}){}",
+            skew_warning(&version)
+        ))),
         _ => Err(steps::unreachable(&out)),
+    }
+}
+
+/// kubectl supports servers one minor version older or newer; say so when it is further off.
+fn skew_warning(version: &Value) -> String {
+    let minor = |side: &str| {
+        version[side]["minor"]
+            .as_str()
+            .and_then(|m| m.trim_end_matches('+').parse::<i64>().ok())
+    };
+    match (minor("clientVersion"), minor("serverVersion")) {
+        (Some(c), Some(s)) if (c - s).abs() > 1 => {
+            format!(
+                "; warning: kubectl 1.{c} is more than one minor version from the server (1.{s})"
+            )
+        }
+        _ => String::new(),
     }
 }
 
@@ -493,4 +513,17 @@ fn write_file(path: &std::path::Path, text: &str, secret: bool) -> std::io::Resu
         file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
     file.write_all(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubectl_skew_beyond_one_minor_is_pointed_out() {
+        let v = |c: &str, s: &str| serde_json::json!({"clientVersion": {"minor": c}, "serverVersion": {"minor": s}});
+        assert_eq!(skew_warning(&v("33", "34+")), "");
+        assert!(skew_warning(&v("30", "33")).contains("kubectl 1.30 is more than one minor"));
+        assert_eq!(skew_warning(&serde_json::json!({})), "");
+    }
 }
