@@ -129,7 +129,8 @@ install_helm_go() {
   go="$(go_bin)"
   log "building helm $HELM_GO_VERSION with go install (fallback, a few minutes)"
   mkdir -p "$dir"
-  if ! CGO_ENABLED=0 GOBIN="$dir" nice -n 10 "$go" install -trimpath -ldflags='-s -w' \
+  if ! CGO_ENABLED=0 GOBIN="$dir" nice -n 10 "$go" install -trimpath \
+      -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_GO_VERSION" \
       "helm.sh/helm/v3/cmd/helm@$HELM_GO_VERSION" >"$LOGS/build-helm.log" 2>&1; then
     tail -30 "$LOGS/build-helm.log" >&2; return 1
   fi
