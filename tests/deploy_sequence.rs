@@ -406,6 +406,11 @@ fn down_deletes_in_reverse_order_and_keeps_the_operator_unless_asked() {
         .calls()
         .iter()
         .any(|c| c.tool == "helm" && c.has("uninstall")));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("delete flink session       changed: flinkdeployment/flink-session"),
+        "{stdout}"
+    );
 
     // The FlinkDeployment is waited for (the operator's finalizer needs the RBAC), others not.
     let calls = fake.calls();

@@ -174,6 +174,19 @@ fn summarize(stdout: &str) -> String {
     objects.join(", ")
 }
 
+/// `deployment.apps "x" deleted` lines, as `deployment/x`.
+fn deleted(stdout: &str) -> String {
+    let objects: Vec<String> = stdout
+        .lines()
+        .filter_map(|l| {
+            let (kind, rest) = l.split_once(' ')?;
+            let name = rest.split('"').nth(1)?;
+            Some(format!("{}/{name}", kind.split('.').next().unwrap_or(kind)))
+        })
+        .collect();
+    objects.join(", ")
+}
+
 /// Deletes objects by kind/name; absent ones are fine.
 pub fn delete(
     tools: &Tools,
@@ -203,11 +216,11 @@ pub fn delete(
         }
         return Err(failed("kubectl delete", &out));
     }
-    let gone = summarize(&out.stdout);
+    let gone = deleted(&out.stdout);
     Ok(match (gone.is_empty(), dry_run) {
         (true, _) => Outcome::Unchanged,
         (false, true) => Outcome::WouldChange(format!("delete {gone}")),
-        (false, false) => Outcome::Changed(format!("deleted {gone}")),
+        (false, false) => Outcome::Changed(gone),
     })
 }
 
@@ -366,4 +379,22 @@ pub fn unreachable(out: &Output) -> CliError {
         format!("the cluster did not answer: {}", first_line(&out.stderr)),
     )
     .with_hint("check the context's credentials and network (kubectl cluster-info)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_output_is_shortened_to_kind_and_name() {
+        let applied =
+            "networkpolicy.networking.k8s.io/a serverside-applied\nsecret/s serverside-applied\n";
+        assert_eq!(summarize(applied), "networkpolicy/a, secret/s");
+        let gone = "deployment.apps \"flink-sql-gateway\" deleted\nservice \"flink-sql-gateway\" deleted from ns\n";
+        assert_eq!(
+            deleted(gone),
+            "deployment/flink-sql-gateway, service/flink-sql-gateway"
+        );
+        assert_eq!(deleted(""), "");
+    }
 }
