@@ -140,10 +140,17 @@ fn poll(
     what: &str,
     mut look: impl FnMut() -> Result<Seen, CliError>,
 ) -> Result<Outcome, CliError> {
+    let started = Instant::now();
+    let mut last = String::new();
     loop {
         match look()? {
             Seen::Ready(state) => return Ok(Outcome::Done(state)),
             Seen::NotYet { state, hints } => {
+                // A long wait shows each new state on stderr, so CI logs are not silent for minutes.
+                if state != last {
+                    eprintln!("      {what}: {state} ({}s)", started.elapsed().as_secs());
+                    last.clone_from(&state);
+                }
                 if Instant::now() >= deadline {
                     let mut err = CliError::new(
                         Exit::Timeout,
