@@ -12,7 +12,7 @@
 //! PAUSE says how long to wait before re-asking after a NOT_READY or empty page:
 //!   a number of µs (default 0: a busy poll, the lowest latency, but on a small machine its
 //!   requests compete with the gateway for CPU), or `backoff`: flink-sql's own schedule
-//!   (`flink_sql::runner::BACKOFF_MS`, reset by any row), so that the difference to flink-sql
+//!   (`flink_sql::runner::pause_after` the time since the submit or the last rows), so that the difference to flink-sql
 //!   is only the calls and the client-side work. bench/run.sh runs all three and takes the
 //!   fastest as the baseline.
 //!
@@ -22,7 +22,7 @@
 
 use std::time::{Duration, Instant};
 
-use flink_sql::runner::BACKOFF_MS;
+use flink_sql::runner::pause_after;
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -122,11 +122,11 @@ enum Pause {
 }
 
 impl Pause {
-    /// Waits before the `step`th re-ask (0-based) of a page that brought nothing.
-    async fn wait(self, step: usize) {
+    /// Waits before re-asking for a page that brought nothing, `quiet` after the last rows.
+    async fn wait(self, quiet: Duration) {
         let d = match self {
             Pause::Fixed(d) => d,
-            Pause::Backoff => Duration::from_millis(BACKOFF_MS[step.min(BACKOFF_MS.len() - 1)]),
+            Pause::Backoff => pause_after(quiet),
         };
         if !d.is_zero() {
             tokio::time::sleep(d).await;
@@ -160,14 +160,13 @@ async fn run(base: &str, file: &str, pause: Pause) -> Result<(usize, u64, u64)> 
             .await?;
         let op = serde_json::from_slice::<OperationHandle>(&body)?.operation_handle;
         let mut path = format!("/v4/sessions/{session}/operations/{op}/result/0?rowFormat=JSON");
-        let mut empty = 0;
+        let mut quiet_since = Instant::now();
         loop {
             let body = c.send(c.http.get(format!("{}{path}", c.base))).await?;
             let page: Page = serde_json::from_slice(&body)?;
             match page.result_type.as_str() {
                 "NOT_READY" => {
-                    pause.wait(empty).await;
-                    empty += 1;
+                    pause.wait(quiet_since.elapsed()).await;
                     continue;
                 }
                 "EOS" => break,
@@ -184,10 +183,9 @@ async fn run(base: &str, file: &str, pause: Pause) -> Result<(usize, u64, u64)> 
             }
             rows += brought;
             if brought == 0 {
-                pause.wait(empty).await;
-                empty += 1;
+                pause.wait(quiet_since.elapsed()).await;
             } else {
-                empty = 0;
+                quiet_since = Instant::now();
             }
             match page.next_result_uri {
                 Some(next) => path = next,

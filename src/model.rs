@@ -1,6 +1,12 @@
 //! What a run produces: columns, rows, statement outcomes and the run summary. Plain data.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 use crate::script::Pos;
 
@@ -42,11 +48,68 @@ impl RowKind {
     }
 }
 
-/// One row; `fields` keep the gateway's JSON values (numbers keep their exact text).
+/// One row; `fields` keep the gateway's JSON text (numbers keep their exact text).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub kind: RowKind,
-    pub fields: Vec<serde_json::Value>,
+    pub fields: Vec<Field>,
+}
+
+/// One field value as the gateway's JSON text, undecoded: renderers read most values straight
+/// from the text (decoding every value into a `serde_json::Value` was most of the CPU time spent
+/// per row), and parse only the rare nested or escaped ones.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Field(Box<RawValue>);
+
+impl Field {
+    /// A field from JSON text; fails when the text is not one JSON value.
+    pub fn from_json(text: &str) -> serde_json::Result<Field> {
+        RawValue::from_string(text.trim().to_owned()).map(Field)
+    }
+
+    /// A field holding `value` (numbers keep their exact text).
+    pub fn from_value(value: &Value) -> Field {
+        Field(RawValue::from_string(value.to_string()).expect("a Value is valid JSON"))
+    }
+
+    /// The JSON text.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The value decoded.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.json()).unwrap_or(Value::Null)
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.json() == "null"
+    }
+
+    /// A string field's text, borrowed unless it holds escapes; `None` for any other value.
+    pub fn as_str(&self) -> Option<Cow<'_, str>> {
+        let inner = self.json().strip_prefix('"')?.strip_suffix('"')?;
+        if !inner.contains('\\') {
+            return Some(Cow::Borrowed(inner));
+        }
+        serde_json::from_str::<String>(self.json())
+            .ok()
+            .map(Cow::Owned)
+    }
+}
+
+impl PartialEq for Field {
+    fn eq(&self, other: &Field) -> bool {
+        self.json() == other.json()
+    }
+}
+
+/// The JSON text, as `Display` of a `serde_json::Value` would write it.
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.json())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,4 +187,27 @@ pub struct Summary {
     /// (statement index, job id) for every job started.
     pub jobs: Vec<(usize, String)>,
     pub elapsed: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fields_keep_the_exact_json_text() {
+        let fields: Vec<Field> = serde_json::from_str(r#"[1.10, "x", null, 1E+1]"#).unwrap();
+        let texts: Vec<&str> = fields.iter().map(Field::json).collect();
+        assert_eq!(texts, ["1.10", r#""x""#, "null", "1E+1"]);
+        assert!(fields[2].is_null());
+    }
+
+    #[test]
+    fn strings_are_borrowed_unless_escaped() {
+        let plain = Field::from_json(r#""a b""#).unwrap();
+        assert!(matches!(plain.as_str(), Some(Cow::Borrowed("a b"))));
+        let escaped = Field::from_json(r#""a\"b\n""#).unwrap();
+        assert_eq!(escaped.as_str().as_deref(), Some("a\"b\n"));
+        assert_eq!(Field::from_value(&json!(7)).as_str(), None);
+    }
 }

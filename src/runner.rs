@@ -20,15 +20,24 @@ use crate::script::Statement;
 use crate::secrets::Redactor;
 use crate::settings;
 
-/// Pauses between fetches that brought no rows, in ms; reset by any row. A DDL statement is
-/// ready a few ms after its submit, so the first retries go out at once (the round trip is the
-/// pause: measured on the local stack, 300 DDL statements took 1.0 s this way and 2.0 s when
-/// starting at 1 ms), then the pauses grow slowly to a 100 ms cap: a streaming query's next batch
-/// is usually tens of ms away, and a 250 ms cap cost a quarter of the gateway's delivery rate on
-/// 1,000,000 rows (bench/RESULTS.md).
-pub const BACKOFF_MS: [u64; 19] = [
-    0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 5, 5, 10, 10, 20, 20, 50, 50, 100,
-];
+/// How long to pause before asking again for a page, given how long the result has been quiet
+/// (since the submit, or since rows last arrived). Set by elapsed time rather than by a count of
+/// empty answers: a DDL statement is ready a few ms after its submit, so it is asked at once for
+/// the first 10 ms (the round trip is the pause), then every ms; a streaming query's next batch
+/// is usually tens of ms away, so 5 ms pauses follow, and only a result quiet for seconds is
+/// polled slowly. Measured on the local stack (bench/RESULTS.md).
+pub fn pause_after(quiet: Duration) -> Duration {
+    const STEPS: [(u64, u64); 4] = [(10, 0), (100, 1), (1_000, 5), (5_000, 50)];
+    let quiet_ms = quiet.as_millis();
+    let ms = STEPS
+        .iter()
+        .find(|&&(upto, _)| quiet_ms <= u128::from(upto))
+        .map_or(250, |&(_, pause)| pause);
+    Duration::from_millis(ms)
+}
+
+/// Rows handed to the sink between two yields while the next page is fetched ahead.
+const EMIT_CHUNK: usize = 256;
 
 /// Pauses between JobManager polls while waiting for a job: first 50 ms, doubling to 500 ms.
 const JOB_POLL_FIRST: Duration = Duration::from_millis(50);
@@ -335,6 +344,32 @@ fn failure(stmt: &Statement, e: ServerError) -> Failure {
     }
 }
 
+/// The next result page, fetched in a task of its own while the current one is rendered.
+/// Dropping it (a stop, a cancellation, a timeout) aborts the fetch; the operation is then
+/// cancelled and closed as always (`StatementRun::release`).
+struct Ahead(tokio::task::JoinHandle<Result<Page, Error>>);
+
+impl Ahead {
+    fn start(session: &Session, path: String) -> Ahead {
+        let client = session.client().clone();
+        Ahead(tokio::spawn(async move { client.fetch(&path).await }))
+    }
+
+    async fn page(mut self) -> Result<Page, Error> {
+        match (&mut self.0).await {
+            Ok(page) => page,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => unreachable!("a fetch ahead is only aborted when dropped: {e}"),
+        }
+    }
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// One statement in flight.
 struct StatementRun<'a> {
     session: &'a Session,
@@ -392,11 +427,18 @@ impl<'a> StatementRun<'a> {
     }
 
     /// Follows the result from page 0 to its end, streaming rows into the sink page by page.
+    /// While a page's rows go into the sink, the next page is already being fetched (one page
+    /// ahead at most, so memory stays bounded); a stop drops that fetch.
     async fn fetch_all(&mut self, sink: &mut dyn Sink) -> anyhow::Result<End> {
         let mut path = self.session.first_page(&self.op);
-        let mut backoff = 0;
+        let mut ahead: Option<Ahead> = None;
+        let mut quiet_since = self.clock;
         loop {
-            let page = match self.session.fetch(&path).await {
+            let page = match ahead.take() {
+                Some(ahead) => ahead.page().await,
+                None => self.session.fetch(&path).await,
+            };
+            let page = match page {
                 Ok(page) => page,
                 Err(Error::Server(e)) if !e.is_session_lost() => {
                     return Ok(End::Failed(failure(self.stmt, e)))
@@ -404,7 +446,14 @@ impl<'a> StatementRun<'a> {
                 Err(e) => return Err(session_error(e).into()),
             };
             let (result_type, next) = (page.result_type, page.next.clone());
-            let brought = self.on_page(page, sink)?;
+            if self.mode == Mode::Unknown && result_type != ResultType::NotReady {
+                self.mode = self.decide(&page, sink)?;
+            }
+            if let Some(next) = next.as_ref().filter(|_| self.worth_fetching_ahead(&page)) {
+                ahead = Some(Ahead::start(self.session, next.clone()));
+            }
+            let brought = page.rows.len();
+            self.emit(page.rows, sink, ahead.is_some()).await?;
             if let Some(reason) = self.stop_reason() {
                 return Ok(End::Stopped(reason));
             }
@@ -420,39 +469,34 @@ impl<'a> StatementRun<'a> {
                 (ResultType::NotReady, _) => {}
             }
             if brought > 0 {
-                backoff = 0;
+                quiet_since = Instant::now();
             } else {
-                self.pause(backoff).await;
-                backoff += 1;
+                self.pause(pause_after(quiet_since.elapsed())).await;
             }
         }
     }
 
-    /// Sleeps the `step`th back-off, but never past `--max-wait`.
-    async fn pause(&self, step: usize) {
-        let ms = BACKOFF_MS[step.min(BACKOFF_MS.len() - 1)];
-        let mut pause = Duration::from_millis(ms);
+    /// A page that brought rows is likely followed by more at once; an empty one is followed
+    /// by a pause instead. Nothing is fetched past `--max-rows`.
+    fn worth_fetching_ahead(&self, page: &Page) -> bool {
+        let below_max = match (self.opts.max_rows, self.mode) {
+            (Some(max), Mode::Rows { query: true }) => self.rows + (page.rows.len() as u64) < max,
+            _ => true,
+        };
+        page.result_type == ResultType::Payload
+            && matches!(self.mode, Mode::Rows { .. })
+            && !page.rows.is_empty()
+            && below_max
+    }
+
+    /// Sleeps `pause`, but never past `--max-wait`.
+    async fn pause(&self, mut pause: Duration) {
         if let (Some(max), Mode::Rows { query: true }) = (self.opts.max_wait, self.mode) {
             pause = pause.min(max.saturating_sub(self.clock.elapsed()));
         }
         if !pause.is_zero() {
             sleep(pause).await;
         }
-    }
-
-    /// Hands one page to the sink; returns how many rows it brought.
-    fn on_page(&mut self, page: Page, sink: &mut dyn Sink) -> std::io::Result<usize> {
-        if page.result_type == ResultType::NotReady {
-            return Ok(0);
-        }
-        if self.mode == Mode::Unknown {
-            self.mode = self.decide(&page, sink)?;
-        }
-        let brought = page.rows.len();
-        if let Mode::Rows { .. } = self.mode {
-            self.emit(page.rows, sink)?;
-        }
-        Ok(brought)
     }
 
     fn decide(&mut self, page: &Page, sink: &mut dyn Sink) -> std::io::Result<Mode> {
@@ -473,13 +517,28 @@ impl<'a> StatementRun<'a> {
         }
     }
 
-    fn emit(&mut self, mut rows: Vec<Row>, sink: &mut dyn Sink) -> std::io::Result<()> {
-        if let (Some(max), Mode::Rows { query: true }) = (self.opts.max_rows, self.mode) {
+    /// Hands a page's rows to the sink (up to `--max-rows`). With a fetch ahead in flight they
+    /// go in chunks, yielding between them, so that the fetch makes progress meanwhile (the
+    /// runtime has one thread).
+    async fn emit(
+        &mut self,
+        mut rows: Vec<Row>,
+        sink: &mut dyn Sink,
+        ahead: bool,
+    ) -> std::io::Result<()> {
+        let Mode::Rows { query } = self.mode else {
+            return Ok(());
+        };
+        if let (Some(max), true) = (self.opts.max_rows, query) {
             rows.truncate(usize::try_from(max.saturating_sub(self.rows)).unwrap_or(usize::MAX));
         }
-        if !rows.is_empty() {
-            sink.rows(self.stmt, &rows)?;
-            self.rows += rows.len() as u64;
+        let chunk = if ahead { EMIT_CHUNK } else { rows.len().max(1) };
+        for part in rows.chunks(chunk) {
+            sink.rows(self.stmt, part)?;
+            self.rows += part.len() as u64;
+            if ahead {
+                tokio::task::yield_now().await;
+            }
         }
         Ok(())
     }
@@ -638,10 +697,29 @@ mod tests {
         assert!(waited.is_err());
     }
 
+    fn pause_ms(quiet_ms: u64) -> u128 {
+        pause_after(Duration::from_millis(quiet_ms)).as_millis()
+    }
+
     #[test]
-    fn backoff_starts_at_once_grows_and_caps_low() {
-        assert_eq!(BACKOFF_MS[0], 0);
-        assert!(*BACKOFF_MS.last().unwrap() <= 300);
-        assert!(BACKOFF_MS.windows(2).all(|w| w[0] <= w[1]));
+    fn a_result_quiet_for_10_ms_is_asked_again_at_once() {
+        assert_eq!(pause_ms(0), 0);
+        assert_eq!(pause_ms(10), 0);
+    }
+
+    #[test]
+    fn pauses_grow_with_the_quiet_time() {
+        assert_eq!(pause_ms(11), 1);
+        assert_eq!(pause_ms(100), 1);
+        assert_eq!(pause_ms(101), 5);
+        assert_eq!(pause_ms(1_000), 5);
+        assert_eq!(pause_ms(1_001), 50);
+        assert_eq!(pause_ms(5_000), 50);
+    }
+
+    #[test]
+    fn a_long_quiet_result_is_polled_every_250_ms() {
+        assert_eq!(pause_ms(5_001), 250);
+        assert_eq!(pause_ms(3_600_000), 250);
     }
 }

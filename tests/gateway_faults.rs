@@ -351,3 +351,188 @@ async fn secrets_in_server_errors_are_masked() {
     assert_eq!(e.message, "Unable to create table with 'password'='***'");
     assert!(!e.detail.contains("hunter22"));
 }
+
+// ---------------------------------------------------------------- fetching one page ahead
+
+const OP: &str = "99999999-8888-7777-6666-555555555555";
+/// Rows per stub page: several of the runner's chunks, so that it yields while rendering one.
+const PAGE_ROWS: usize = 2560;
+
+fn op_path() -> String {
+    format!("/v4/sessions/{SESSION}/operations/{OP}")
+}
+
+/// The request line of result page `n` of the stub's one operation.
+fn result_line(n: usize) -> String {
+    format!("GET {}/result/{n}?rowFormat=JSON", op_path())
+}
+
+/// An endless streaming query: every result page brings `PAGE_ROWS` rows and points to the next.
+fn endless_query(line: &str, _: usize) -> Reply {
+    let page = format!("GET {}/result/", op_path());
+    let n = line
+        .strip_prefix(&page)
+        .and_then(|rest| rest.split('?').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    match (line, n) {
+        ("POST /v4/sessions", _) => Reply::Json(200, format!(r#"{{"sessionHandle":"{SESSION}"}}"#)),
+        (STATEMENTS, _) => Reply::Json(200, format!(r#"{{"operationHandle":"{OP}"}}"#)),
+        (_, Some(n)) => Reply::Json(200, endless_page(n)),
+        _ => Reply::Json(200, r#"{"status":"CLOSED"}"#.to_owned()),
+    }
+}
+
+fn endless_page(n: usize) -> String {
+    let rows: Vec<String> = (n * PAGE_ROWS..(n + 1) * PAGE_ROWS)
+        .map(|v| format!(r#"{{"kind":"INSERT","fields":[{v}]}}"#))
+        .collect();
+    format!(
+        r#"{{"resultType":"PAYLOAD","isQueryResult":true,"resultKind":"SUCCESS_WITH_CONTENT",
+            "results":{{"columns":[{{"name":"n","logicalType":{{"type":"BIGINT","nullable":true}}}}],
+            "data":[{}]}},"nextResultUri":"{}/result/{}?rowFormat=JSON"}}"#,
+        rows.join(","),
+        op_path(),
+        n + 1
+    )
+}
+
+fn one_query() -> Vec<flink_sql::script::Statement> {
+    let source = flink_sql::script::Source {
+        name: "stub.sql".into(),
+        text: "SELECT n FROM endless;".to_owned(),
+    };
+    flink_sql::script::prepare(&[source], &Default::default(), false).unwrap()
+}
+
+fn run_opts(max_rows: Option<u64>) -> flink_sql::runner::RunOptions {
+    let run = settings::Run {
+        dry_run: false,
+        continue_on_error: false,
+        max_rows,
+        max_wait: None,
+        wait: flink_sql::cli::WaitFor::Submitted,
+        timeout: Duration::from_secs(60),
+    };
+    let gateway = gateway("http://127.0.0.1:1");
+    flink_sql::runner::RunOptions::new(&run, &gateway, &Redactor::default(), None).unwrap()
+}
+
+/// Records the rows. When the last rows of page 0 arrive it waits (blocking the runtime's one
+/// thread) until the stub has been asked for page 1: only a request already sent, while page 0
+/// was being rendered, can reach the stub meanwhile.
+struct WaitsForFetchAhead {
+    stub: Arc<Mutex<Vec<String>>>,
+    values: Vec<u64>,
+    ahead_seen: Option<bool>,
+}
+
+impl flink_sql::render::Sink for WaitsForFetchAhead {
+    fn rows(
+        &mut self,
+        _: &flink_sql::script::Statement,
+        rows: &[flink_sql::model::Row],
+    ) -> std::io::Result<()> {
+        let values = rows
+            .iter()
+            .map(|r| r.fields[0].json().parse::<u64>().unwrap());
+        self.values.extend(values);
+        if self.ahead_seen.is_none() && self.values.len() >= PAGE_ROWS {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let asked = || self.stub.lock().unwrap().contains(&result_line(1));
+            while !asked() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            self.ahead_seen = Some(asked());
+        }
+        Ok(())
+    }
+}
+
+async fn run_endless(
+    stub: &Stub,
+    max_rows: Option<u64>,
+    cancel: &flink_sql::runner::Cancel,
+) -> (WaitsForFetchAhead, Exit, flink_sql::model::Summary) {
+    let session = Session::open(client(&stub.url), &[]).await.unwrap();
+    let mut sink = WaitsForFetchAhead {
+        stub: stub.seen.clone(),
+        values: Vec::new(),
+        ahead_seen: None,
+    };
+    let (summary, exit) = flink_sql::runner::run(
+        &session,
+        &one_query(),
+        &run_opts(max_rows),
+        &mut sink,
+        cancel,
+    )
+    .await
+    .unwrap();
+    session.close().await.unwrap();
+    (sink, exit, summary)
+}
+
+#[tokio::test]
+async fn the_next_page_is_fetched_while_rows_are_rendered_and_a_stop_still_cancels_and_closes() {
+    let stub = Stub::start(endless_query);
+    let max = PAGE_ROWS as u64 + 2;
+    let never = flink_sql::runner::Cancel::never();
+    let (sink, exit, summary) = run_endless(&stub, Some(max), &never).await;
+    let seen = stub.seen();
+    assert_eq!(
+        sink.ahead_seen,
+        Some(true),
+        "page 1 asked for while page 0 was rendered: {seen:?}"
+    );
+    assert_eq!((exit, summary.ok), (Exit::Success, 1));
+    let expected: Vec<u64> = (0..max).collect();
+    assert!(
+        sink.values == expected,
+        "rows in order, none past --max-rows"
+    );
+    assert_eq!(
+        stub.count(&format!("POST {}/cancel", op_path())),
+        1,
+        "{seen:?}"
+    );
+    assert_eq!(
+        stub.count(&format!("DELETE {}/close", op_path())),
+        1,
+        "{seen:?}"
+    );
+    // Page 1 reaches --max-rows: nothing is fetched ahead of it.
+    assert_eq!(stub.count(&result_line(2)), 0, "{seen:?}");
+}
+
+#[tokio::test]
+async fn a_cancelled_run_with_a_fetch_ahead_in_flight_cancels_and_closes_its_operation() {
+    let stub = Stub::start(endless_query);
+    let (canceller, cancel) = flink_sql::runner::cancellation();
+    let stop = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        canceller.cancel(Exit::Interrupted);
+    });
+    let (sink, exit, summary) = run_endless(&stub, None, &cancel).await;
+    stop.await.unwrap();
+    assert_eq!((exit, summary.failed), (Exit::Interrupted, 1));
+    assert_eq!(
+        sink.ahead_seen,
+        Some(true),
+        "rows flowed, a page ahead with them"
+    );
+    let seen = stub.seen();
+    assert_eq!(
+        stub.count(&format!("POST {}/cancel", op_path())),
+        1,
+        "{seen:?}"
+    );
+    let close = format!("DELETE {}/close", op_path());
+    let closed_at = seen.iter().position(|l| *l == close);
+    assert!(closed_at.is_some(), "{seen:?}");
+    assert!(
+        !seen[closed_at.unwrap()..]
+            .iter()
+            .any(|l| l.contains("/result/")),
+        "no page is asked for once the operation is closed: {seen:?}"
+    );
+}

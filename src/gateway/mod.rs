@@ -130,7 +130,7 @@ fn restore_decimals(columns: &[Column], rows: &mut [Row]) {
         .filter(|(_, c)| wire::has_decimal(&c.data_type.raw))
     {
         for field in rows.iter_mut().filter_map(|r| r.fields.get_mut(i)) {
-            wire::restore_decimals(field, &column.data_type.raw);
+            wire::restore_field_decimals(field, &column.data_type.raw);
         }
     }
 }

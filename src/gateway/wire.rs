@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::model::{Column, DataType, Row, RowKind};
+use crate::model::{Column, DataType, Field, Row, RowKind};
 
 /// `GET /api_versions`.
 #[derive(Debug, Deserialize)]
@@ -111,17 +111,32 @@ pub struct WireColumn {
     pub logical_type: Value,
 }
 
-/// One row in the JSON row format.
+/// One row in the JSON row format; fields stay undecoded JSON text.
 #[derive(Debug, Deserialize)]
 pub struct WireRow {
-    #[serde(default = "insert")]
-    pub kind: String,
+    #[serde(default = "insert", deserialize_with = "row_kind")]
+    pub kind: RowKind,
     #[serde(default)]
-    pub fields: Vec<Value>,
+    pub fields: Vec<Field>,
 }
 
-fn insert() -> String {
-    "INSERT".to_owned()
+fn insert() -> RowKind {
+    RowKind::Insert
+}
+
+/// Reads the kind without allocating a string per row.
+fn row_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<RowKind, D::Error> {
+    struct Kind;
+    impl serde::de::Visitor<'_> for Kind {
+        type Value = RowKind;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a row kind")
+        }
+        fn visit_str<E: serde::de::Error>(self, kind: &str) -> Result<RowKind, E> {
+            Ok(kind_named(kind))
+        }
+    }
+    d.deserialize_str(Kind)
 }
 
 /// An error answer: `{"errors": ["Internal server error.", "<trace>"]}`.
@@ -142,17 +157,17 @@ impl WireColumn {
 }
 
 impl WireRow {
-    /// The model row; fields stay JSON values with their exact number text.
+    /// The model row; fields stay JSON text (numbers keep their exact text).
     pub fn into_row(self) -> Row {
         Row {
-            kind: row_kind(&self.kind),
+            kind: self.kind,
             fields: self.fields,
         }
     }
 }
 
 /// An unknown kind is shown as an insert rather than failing the whole result.
-fn row_kind(kind: &str) -> RowKind {
+fn kind_named(kind: &str) -> RowKind {
     match kind {
         "UPDATE_BEFORE" => RowKind::UpdateBefore,
         "UPDATE_AFTER" => RowKind::UpdateAfter,
@@ -288,6 +303,16 @@ fn row_fields(t: &Value) -> &[Value] {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default()
+}
+
+/// Gives the DECIMAL values in a field back their scale (see `restore_decimals`).
+pub fn restore_field_decimals(field: &mut Field, t: &Value) {
+    if field.is_null() {
+        return;
+    }
+    let mut value = field.value();
+    restore_decimals(&mut value, t);
+    *field = Field::from_value(&value);
 }
 
 /// Gives DECIMAL values back their scale. The gateway's JSON row format strips trailing zeros
@@ -470,5 +495,25 @@ mod tests {
         let r = w.into_row();
         assert_eq!(r.kind, RowKind::UpdateAfter);
         assert_eq!(r.fields[0].to_string(), "1.10");
+        assert_eq!(r.fields[1].json(), r#""x""#);
+    }
+
+    #[test]
+    fn a_missing_or_unknown_kind_is_an_insert() {
+        let w: WireRow = serde_json::from_str(r#"{"fields":[1]}"#).unwrap();
+        assert_eq!(w.kind, RowKind::Insert);
+        let w: WireRow = serde_json::from_str(r#"{"kind":"MERGE","fields":[1]}"#).unwrap();
+        assert_eq!(w.kind, RowKind::Insert);
+    }
+
+    #[test]
+    fn decimal_fields_are_restored_in_their_text() {
+        let t = json!({"type":"DECIMAL","precision":10,"scale":2});
+        let mut f = Field::from_json("1E+1").unwrap();
+        restore_field_decimals(&mut f, &t);
+        assert_eq!(f.json(), "10.00");
+        let mut null = Field::from_json("null").unwrap();
+        restore_field_decimals(&mut null, &t);
+        assert_eq!(null.json(), "null");
     }
 }

@@ -227,7 +227,7 @@ pub(super) fn write_row(
 pub(super) fn write_values(
     w: &mut impl Write,
     classes: &[Class],
-    fields: &[serde_json::Value],
+    fields: &[crate::model::Field],
     scratch: &mut String,
 ) -> io::Result<()> {
     w.write_all(b"[")?;

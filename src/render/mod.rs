@@ -159,7 +159,7 @@ pub(crate) mod testing {
 
     use serde_json::{json, Value};
 
-    use crate::model::{Column, DataType, Failure, Outcome, Row, RowKind, Status, Summary};
+    use crate::model::{Column, DataType, Failure, Field, Outcome, Row, RowKind, Status, Summary};
     use crate::script::{Kind, Pos, Statement};
 
     pub fn stmt(index: usize, kind: Kind, sql: &str) -> Statement {
@@ -236,7 +236,12 @@ pub(crate) mod testing {
     pub fn row(kind: RowKind, fields: Value) -> Row {
         Row {
             kind,
-            fields: fields.as_array().unwrap().clone(),
+            fields: fields
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(Field::from_value)
+                .collect(),
         }
     }
 

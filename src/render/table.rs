@@ -218,7 +218,7 @@ fn measure(grid: &Grid, op: bool) -> Layout {
 
 /// The table text of a value: `<NULL>`, or its text (`push_escaped` then makes control characters
 /// other than line breaks visible).
-fn cell_text<'a>(class: Class, value: &'a serde_json::Value, scratch: &'a mut String) -> &'a str {
+fn cell_text<'a>(class: Class, value: &'a crate::model::Field, scratch: &'a mut String) -> &'a str {
     value::text(class, value, scratch).unwrap_or(NULL_TEXT)
 }
 

@@ -9,9 +9,11 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
-use crate::model::DataType;
+use crate::model::{DataType, Field};
 
 /// What the text form of a NULL is in table and plain output (Flink's own client spells it so).
 pub const NULL_TEXT: &str = "<NULL>";
@@ -114,57 +116,102 @@ fn scale(data_type: &DataType) -> u32 {
         .unwrap_or(0)
 }
 
+/// A field's JSON text, read without decoding numbers or unescaped strings.
+enum Json<'a> {
+    Null,
+    Bool(bool),
+    /// The number's exact text.
+    Number(&'a str),
+    /// A string's content; owned only when the JSON text holds escapes.
+    Str(Cow<'a, str>),
+    /// Objects and arrays (ROW, ARRAY, MAP, MULTISET): rare, decoded.
+    Nested(Value),
+}
+
+impl<'a> Json<'a> {
+    fn read(field: &'a Field) -> Json<'a> {
+        let text = field.json();
+        match text.as_bytes().first() {
+            Some(b'n') => Json::Null,
+            Some(b't') => Json::Bool(true),
+            Some(b'f') => Json::Bool(false),
+            Some(b'"') => Json::Str(field.as_str().unwrap_or(Cow::Borrowed(text))),
+            Some(b'{' | b'[') => Json::Nested(field.value()),
+            _ => Json::Number(text),
+        }
+    }
+}
+
 /// The text form of a value, `None` for NULL. Borrows from the value when it can, else builds the
 /// text in `scratch` (cleared first), so rendering a row allocates nothing once `scratch` has grown.
-pub fn text<'a>(class: Class, value: &'a Value, scratch: &'a mut String) -> Option<&'a str> {
+pub fn text<'a>(class: Class, field: &'a Field, scratch: &'a mut String) -> Option<&'a str> {
     scratch.clear();
-    let text = match (class, value) {
-        (_, Value::Null) => return None,
-        (_, Value::Bool(true)) => "TRUE",
-        (_, Value::Bool(false)) => "FALSE",
-        (Class::Decimal(scale), Value::Number(n)) => decimal(n.as_str(), scale, scratch),
-        (Class::Decimal(scale), Value::String(s)) => decimal(s, scale, scratch),
-        (Class::IntervalDayTime, Value::Number(n)) => interval_day_time(n.as_str(), scratch),
-        (Class::IntervalYearMonth, Value::Number(n)) => interval_year_month(n.as_str(), scratch),
-        (_, Value::Number(n)) => n.as_str(),
-        (Class::Binary, Value::String(s)) => binary_text(s, scratch),
-        (Class::Timestamp(p), Value::String(s)) => timestamp(s, p, ' ', scratch),
-        (Class::Time(p), Value::String(s)) => time(s, p, scratch),
-        (_, Value::String(s)) => s,
-        (_, nested) => {
-            compact_json(nested, scratch);
+    let text = match (class, Json::read(field)) {
+        (_, Json::Null) => return None,
+        (_, Json::Bool(true)) => "TRUE",
+        (_, Json::Bool(false)) => "FALSE",
+        (Class::Decimal(scale), Json::Number(n)) => decimal(n, scale, scratch),
+        (Class::IntervalDayTime, Json::Number(n)) => interval_day_time(n, scratch),
+        (Class::IntervalYearMonth, Json::Number(n)) => interval_year_month(n, scratch),
+        (_, Json::Number(n)) => n,
+        (_, Json::Str(Cow::Borrowed(s))) => string_text(class, s, scratch),
+        (_, Json::Str(Cow::Owned(s))) => {
+            let mut own = String::new();
+            let text = string_text(class, &s, &mut own).to_owned();
+            scratch.push_str(&text);
+            scratch
+        }
+        (_, Json::Nested(nested)) => {
+            compact_json(&nested, scratch);
             scratch
         }
     };
     Some(text)
 }
 
+/// The text form of a string value of a column of `class`.
+fn string_text<'a>(class: Class, s: &'a str, scratch: &'a mut String) -> &'a str {
+    match class {
+        Class::Decimal(scale) => decimal(s, scale, scratch),
+        Class::Binary => binary_text(s, scratch),
+        Class::Timestamp(p) => timestamp(s, p, ' ', scratch),
+        Class::Time(p) => time(s, p, scratch),
+        _ => s,
+    }
+}
+
 /// Writes a value as JSON: the gateway's value, with DECIMAL written in plain notation at its
-/// scale and timestamps/times with their fraction padded to the type's precision.
+/// scale and timestamps/times with their fraction padded to the type's precision. Numbers,
+/// booleans, NULL and strings without escapes are copied from the gateway's text.
 pub fn write_json(
     w: &mut impl Write,
     class: Class,
-    value: &Value,
+    field: &Field,
     scratch: &mut String,
 ) -> io::Result<()> {
     scratch.clear();
-    match (class, value) {
-        (Class::Decimal(scale), Value::Number(n)) => {
-            w.write_all(decimal(n.as_str(), scale, scratch).as_bytes())
+    match (class, Json::read(field)) {
+        (Class::Decimal(scale), Json::Number(n)) => {
+            w.write_all(decimal(n, scale, scratch).as_bytes())
         }
-        (Class::Timestamp(p), Value::String(s)) => write_json_str(w, timestamp(s, p, 'T', scratch)),
-        (Class::Time(p), Value::String(s)) => write_json_str(w, time(s, p, scratch)),
-        (_, Value::String(s)) => write_json_str(w, s),
-        (_, Value::Number(n)) => w.write_all(n.as_str().as_bytes()),
-        (_, Value::Null) => w.write_all(b"null"),
-        (_, Value::Bool(b)) => w.write_all(if *b { b"true" } else { b"false" }),
-        (_, nested) => serde_json::to_writer(w, nested).map_err(io::Error::from),
+        (Class::Timestamp(p), Json::Str(s)) => write_json_str(w, timestamp(&s, p, 'T', scratch)),
+        (Class::Time(p), Json::Str(s)) => write_json_str(w, time(&s, p, scratch)),
+        (_, Json::Str(Cow::Owned(s))) => write_json_str(w, &s),
+        (_, Json::Nested(nested)) => serde_json::to_writer(w, &nested).map_err(io::Error::from),
+        // Numbers, booleans, NULL, strings without escapes: the text is already what we would write.
+        _ => w.write_all(field.json().as_bytes()),
     }
 }
 
 /// Writes a JSON string literal.
 pub fn write_json_str(w: &mut impl Write, s: &str) -> io::Result<()> {
-    serde_json::to_writer(w, s).map_err(io::Error::from)
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        return serde_json::to_writer(w, s).map_err(io::Error::from);
+    }
+    // Nothing to escape (the common case): serde_json would write exactly this.
+    w.write_all(b"\"")?;
+    w.write_all(s.as_bytes())?;
+    w.write_all(b"\"")
 }
 
 fn compact_json(value: &Value, scratch: &mut String) {
@@ -284,6 +331,10 @@ pub fn timestamp<'a>(
         None => (time_part, ""),
     };
     if !date.bytes().all(|b| b.is_ascii_digit() || b == b'-') || !is_clock(clock) {
+        return text;
+    }
+    let as_sent = text.as_bytes()[date.len()] == separator as u8;
+    if as_sent && fraction_len(clock) >= precision as usize {
         return text;
     }
     scratch.clear();
@@ -432,12 +483,18 @@ mod tests {
 
     fn show(class: Class, value: Value) -> Option<String> {
         let mut scratch = String::new();
-        text(class, &value, &mut scratch).map(str::to_owned)
+        text(class, &Field::from_value(&value), &mut scratch).map(str::to_owned)
     }
 
     fn as_json(class: Class, value: Value) -> String {
         let mut out = Vec::new();
-        write_json(&mut out, class, &value, &mut String::new()).unwrap();
+        write_json(
+            &mut out,
+            class,
+            &Field::from_value(&value),
+            &mut String::new(),
+        )
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -538,6 +595,14 @@ mod tests {
             "not a time"
         );
         assert_eq!(show(Class::Time(3), json!("noon")).unwrap(), "noon");
+    }
+
+    #[test]
+    fn strings_with_escapes_are_escaped_again_in_json() {
+        let escaped = json!("a\tb\"c\\");
+        assert_eq!(show(Class::Text, escaped.clone()).unwrap(), "a\tb\"c\\");
+        assert_eq!(as_json(Class::Text, escaped), r#""a\tb\"c\\""#);
+        assert_eq!(as_json(Class::Text, json!("日本")), r#""日本""#);
     }
 
     #[test]
