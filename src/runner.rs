@@ -124,12 +124,22 @@ impl Canceller {
         });
     }
 
-    /// Wires SIGINT (→ 130) and SIGTERM (→ 143) to this canceller. Needs a running tokio runtime.
+    /// Wires SIGINT (→ 130) and SIGTERM (→ 143) to this canceller; a second SIGINT quits at once.
+    /// Needs a running tokio runtime.
     pub fn on_signals(&self) -> std::io::Result<()> {
         let sigint = self.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 sigint.cancel(Exit::Interrupted);
+                // A second Ctrl-C while cancelling and closing (a gateway that does not answer)
+                // quits at once; the session then expires on the gateway by its idle timeout.
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!(
+                        "interrupted again: quitting without waiting for the cancel and close \
+                         (the gateway expires the session after its idle timeout)"
+                    );
+                    std::process::exit(i32::from(Exit::Interrupted.code()));
+                }
             }
         });
         #[cfg(unix)]

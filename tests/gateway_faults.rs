@@ -1,6 +1,6 @@
 //! Faults the real gateway cannot produce on demand, against a tiny local HTTP stub (SPEC §11):
 //! refused connections, a dropped connection after a statement POST, a 500 on submit, malformed
-//! JSON. Everything else is tested against the real gateway in `live_runner.rs`.
+//! JSON, a cancel that never answers. Everything else is tested against the real gateway in `live_runner.rs`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -17,6 +17,8 @@ enum Reply {
     Json(u16, String),
     /// Read the request, then close the connection without a word.
     Hangup,
+    /// Read the request and never answer (the stub serves nothing else meanwhile).
+    Hang,
 }
 
 /// A one-thread HTTP/1.1 server that records every request line it reads.
@@ -97,6 +99,10 @@ fn answer(mut stream: TcpStream, reply: Reply) {
         }
         Reply::Hangup => {
             let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+        Reply::Hang => {
+            std::thread::sleep(Duration::from_secs(120));
+            drop(stream);
         }
     }
 }
@@ -535,4 +541,81 @@ async fn a_cancelled_run_with_a_fetch_ahead_in_flight_cancels_and_closes_its_ope
             .any(|l| l.contains("/result/")),
         "no page is asked for once the operation is closed: {seen:?}"
     );
+}
+
+// ---------------------------------------------------------------- a second Ctrl-C
+
+/// An endless query whose cancel never answers: the first Ctrl-C's clean-up hangs.
+fn cancel_hangs(line: &str, n: usize) -> Reply {
+    match line {
+        "GET /v1/api_versions" => {
+            Reply::Json(200, r#"{"versions":["V1","V2","V3","V4"]}"#.to_owned())
+        }
+        l if l.ends_with("/cancel") => Reply::Hang,
+        _ => endless_query(line, n),
+    }
+}
+
+#[test]
+fn a_second_ctrl_c_quits_when_the_first_ones_clean_up_hangs() {
+    let stub = Stub::start(cancel_hangs);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("flink-sql"))
+        .args([
+            "exec",
+            "--gateway",
+            &stub.url,
+            "--format",
+            "ndjson",
+            "-c",
+            "SELECT n FROM endless",
+        ])
+        .env_clear()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let wait_for = |what: &dyn Fn(&[String]) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !what(&stub.seen()) {
+            assert!(
+                Instant::now() < deadline,
+                "the stub never saw it: {:?}",
+                stub.seen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let sigint = |pid: u32| {
+        let ok = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    wait_for(&|seen| seen.contains(&result_line(1)));
+    sigint(child.id());
+    wait_for(&|seen| seen.iter().any(|l| l.ends_with("/cancel")));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "exited before the second Ctrl-C"
+    );
+    sigint(child.id());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "a second Ctrl-C did not quit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted again"), "{stderr}");
 }
