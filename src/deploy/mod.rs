@@ -341,7 +341,7 @@ pub fn status(
     if let Outcome::Done(text) = server {
         line("context", text, true);
     }
-    let (ok, text) = operator_status(&tools, config)?;
+    let (ok, text) = look(operator_status(&tools, config));
     line("operator", text, ok);
     let (ok, text) = look(wait::flink_now(
         &tools,
@@ -373,22 +373,8 @@ fn look(result: Result<(bool, String), CliError>) -> (bool, String) {
 
 fn operator_status(tools: &Tools, config: &DeployConfig) -> Result<(bool, String), CliError> {
     let op = &config.operator;
-    let filter = format!("^{}$", op.release);
-    let list = tools.helm(
-        &[
-            "list",
-            "--namespace",
-            &op.namespace,
-            "--filter",
-            &filter,
-            "--output",
-            "json",
-        ],
-        None,
-    )?;
-    let releases: Value = serde_json::from_str(&list.stdout).unwrap_or(Value::Null);
-    Ok(match releases.as_array().and_then(|r| r.first()) {
-        Some(r) => (
+    Ok(match steps::current_release(tools, op)? {
+        Some(ref r) => (
             r["status"] == "deployed",
             format!(
                 "release {} {} {} (namespace {})",

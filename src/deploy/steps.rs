@@ -309,26 +309,28 @@ pub fn install_operator(
     })
 }
 
-fn release_matches(tools: &Tools, op: &Operator, values: &Value) -> Result<bool, CliError> {
+/// The operator's helm release as `helm list` shows it (name, status, chart), if installed.
+pub fn current_release(tools: &Tools, op: &Operator) -> Result<Option<Value>, CliError> {
     let filter = format!("^{}$", op.release);
-    let list = tools.helm(
-        &[
-            "list",
-            "--namespace",
-            &op.namespace,
-            "--filter",
-            &filter,
-            "--output",
-            "json",
-        ],
-        None,
-    )?;
+    let args = [
+        "list",
+        "--namespace",
+        &op.namespace,
+        "--filter",
+        &filter,
+        "--output",
+        "json",
+    ];
+    let list = tools.helm(&args, None)?;
     if !list.ok() {
         return Err(failed("helm list", &list));
     }
     let releases: Value = serde_json::from_str(&list.stdout).unwrap_or(Value::Null);
-    let current = releases.as_array().and_then(|r| r.first());
-    let same_chart = current.is_some_and(|r| {
+    Ok(releases.as_array().and_then(|r| r.first()).cloned())
+}
+
+fn release_matches(tools: &Tools, op: &Operator, values: &Value) -> Result<bool, CliError> {
+    let same_chart = current_release(tools, op)?.is_some_and(|r| {
         r["status"] == "deployed"
             && r["chart"]
                 .as_str()
