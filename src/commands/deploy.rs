@@ -2,7 +2,7 @@
 //! action prints passes through a redactor that knows the profile's secrets and their base64
 //! spellings (the Secret manifest carries them base64-encoded).
 
-use std::io::{self, IsTerminal};
+use std::io;
 
 use base64::Engine;
 
@@ -55,7 +55,6 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
             deploy::down(&config, tools, &target(yes), operator, &mut out)?
         }
     };
-    let _ = io::stderr().is_terminal();
     Ok(exit)
 }
 

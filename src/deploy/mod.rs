@@ -32,8 +32,7 @@ pub struct Target {
     pub dry_run: bool,
 }
 
-/// Renders every template in apply order. Without the Secret's values the Kafka Secret is left
-/// out (`None` in its place is not useful to callers, so it is simply absent).
+/// Renders every template in apply order; without `with_secret` the Kafka Secret is left out.
 pub fn render_all(config: &DeployConfig, with_secret: bool) -> Result<Vec<Manifest>, CliError> {
     let vars = if with_secret {
         config.vars_with_secret()?
