@@ -454,7 +454,9 @@ fn dry_run_writes_nothing() {
     assert!(!calls
         .iter()
         .any(|c| c.verb() == "kubectl get" && c.has("flinkdeployment")));
-    assert!(text(&out.stdout).contains("dry run: nothing written"));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("dry run: nothing written"), "{stdout}");
+    assert!(stdout.contains("[11/11] sql gateway"), "{stdout}");
 }
 
 #[test]

@@ -90,6 +90,7 @@ pub fn up(
     out: &mut dyn Write,
 ) -> Result<Exit, CliError> {
     let manifests = render_all(config, true)?;
+    let wait = wait.filter(|_| !target.dry_run);
     let total = 4 + manifests.len() + if wait.is_some() { 2 } else { 0 };
     let mut report = Report::new(out, total);
     report.step("check tools", || check_tools(&tools))?;
@@ -109,7 +110,7 @@ pub fn up(
             steps::apply(&tools, &manifest.text, target.dry_run, &config.namespace)
         })?;
     }
-    if let (Some(timeout), false) = (wait, target.dry_run) {
+    if let Some(timeout) = wait {
         let deadline = Instant::now() + timeout;
         report.step("wait: session cluster", || {
             wait::flink(
