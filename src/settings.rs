@@ -134,12 +134,16 @@ pub fn load_profile(opts: &ProfileOpts, world: &World) -> Result<Profile, CliErr
     })
 }
 
-fn secret_masks(vars: &Vars) -> (Redactor, Vec<String>) {
+/// The variables that are secrets: by name, or listed in FLINK_SQL_SECRETS.
+pub fn secret_vars(vars: &Vars) -> Vec<(&str, &str)> {
     let listed = secrets::listed_names(vars.get("FLINK_SQL_SECRETS"));
-    let secret: Vec<(&str, &str)> = vars
-        .iter()
+    vars.iter()
         .filter(|(k, _)| secrets::is_secret_name(k, &listed))
-        .collect();
+        .collect()
+}
+
+fn secret_masks(vars: &Vars) -> (Redactor, Vec<String>) {
+    let secret = secret_vars(vars);
     let (redactor, short) = Redactor::new(secret.iter().map(|(_, v)| *v));
     let unmaskable = secret
         .iter()

@@ -9,7 +9,7 @@ use base64::Engine;
 use crate::cli::{DeployAction, DeployArgs, DeployOpts};
 use crate::deploy::{self, config, context::Confirm, kube::Tools, Target};
 use crate::error::Exit;
-use crate::secrets::{self, RedactWriter, Redactor};
+use crate::secrets::{RedactWriter, Redactor};
 use crate::settings::{self, World};
 
 pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
@@ -69,13 +69,11 @@ fn options(action: &DeployAction) -> &DeployOpts {
 
 /// Masks every secret of the profile as written and base64-encoded.
 fn redactor(vars: &crate::profile::Vars) -> Redactor {
-    let listed = secrets::listed_names(vars.get("FLINK_SQL_SECRETS"));
-    let mut values: Vec<String> = Vec::new();
-    for (k, v) in vars.iter() {
-        if secrets::is_secret_name(k, &listed) && !v.is_empty() {
-            values.push(v.to_owned());
-            values.push(base64::engine::general_purpose::STANDARD.encode(v.as_bytes()));
-        }
-    }
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let values: Vec<String> = settings::secret_vars(vars)
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .flat_map(|(_, v)| [v.to_owned(), b64.encode(v.as_bytes())])
+        .collect();
     Redactor::new(values.iter().map(String::as_str)).0
 }

@@ -211,14 +211,13 @@ pub fn load(
     cwd: &Path,
     namespace: Option<&str>,
 ) -> Result<DeployConfig, CliError> {
-    let locator = Locator::new(profile_file);
     let cloud = match vars.get("DEPLOY_CLOUD").map(str::trim) {
         Some("gcp") => Cloud::Gcp,
         Some("azure") => Cloud::Azure,
         Some(other) => {
             return Err(CliError::input(format!(
                 "{}DEPLOY_CLOUD: expected gcp or azure, got '{other}'",
-                locator.at("DEPLOY_CLOUD")
+                located(profile_file, "DEPLOY_CLOUD")
             )))
         }
         None => {
@@ -254,7 +253,7 @@ pub fn load(
         );
         if let Err(expected) = check(key.check, &value) {
             let at = match vars.origin(key.name) {
-                Some(Origin::Profile) => locator.at(key.name),
+                Some(Origin::Profile) => located(profile_file, key.name),
                 Some(Origin::CommandLine) => "--var ".to_owned(),
                 Some(Origin::Environment) => "environment: ".to_owned(),
                 None => String::new(),
@@ -493,36 +492,22 @@ fn is_cidr(value: &str) -> bool {
     ip.parse::<std::net::Ipv4Addr>().is_ok() && bits.parse::<u8>().is_ok_and(|b| b <= 32)
 }
 
-/// Finds the line of a key in the profile file, for `file:line: ` prefixes.
-struct Locator {
-    file: Option<PathBuf>,
-    text: String,
-}
-
-impl Locator {
-    fn new(file: Option<&Path>) -> Self {
-        Locator {
-            file: file.map(Path::to_owned),
-            text: file
-                .and_then(|f| std::fs::read_to_string(f).ok())
-                .unwrap_or_default(),
-        }
-    }
-
-    fn at(&self, key: &str) -> String {
-        let Some(file) = &self.file else {
-            return String::new();
-        };
-        let line = self.text.lines().position(|l| {
-            let l = l.trim_start();
-            let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
-            l.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        });
-        match line {
-            Some(n) => format!("{}:{}: ", file.display(), n + 1),
-            None => String::new(),
-        }
+/// `file:line: ` of a key in the profile file. Read only when a value is wrong, so a good
+/// profile is read once (by `profile::read_file`).
+fn located(file: Option<&Path>, key: &str) -> String {
+    let Some(file) = file else {
+        return String::new();
+    };
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let line = text.lines().position(|l| {
+        let l = l.trim_start();
+        let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    });
+    match line {
+        Some(n) => format!("{}:{}: ", file.display(), n + 1),
+        None => String::new(),
     }
 }
 
