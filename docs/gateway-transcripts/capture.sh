@@ -5,6 +5,8 @@
 # Usage (against the local stack, scripts/stack.sh up):
 #   docs/gateway-transcripts/capture.sh basic    # info, versions, session, SELECT 1, errors, SET, DDL, INSERT, ...
 #   docs/gateway-transcripts/capture.sh kafka    # Kafka SASL_SSL/SCRAM + avro-confluent round trip (needs env/local.env)
+#   docs/gateway-transcripts/capture.sh errors   # the users' common mistakes: missing truststore, bad enum value,
+#                                                # unknown topic (needs env/local.env; the error-chain tests read them)
 # Secret values from env/local.env are replaced by *** in everything written.
 set -euo pipefail
 
@@ -280,6 +282,68 @@ kafka() {
   call k90-session-delete DELETE "/$V/sessions/$s"
 }
 
+# kafka_source NAME TOPIC TRUSTSTORE STARTUP_MODE: a source table in the users' shape (SASL_SSL, SCRAM JAAS line,
+# avro-confluent behind basic auth).
+kafka_source() {
+  local jaas="org.apache.kafka.common.security.scram.ScramLoginModule required username=\"$KAFKA_USERNAME\" password=\"$KAFKA_PASSWORD\";"
+  local user_info="${SCHEMA_REGISTRY_USER_INFO:-$KAFKA_USERNAME:$KAFKA_PASSWORD}"
+  printf '%s' "CREATE TEMPORARY TABLE $1 (order_id BIGINT, customer STRING) WITH (
+  'connector' = 'kafka',
+  'topic' = '$2',
+  'properties.bootstrap.servers' = '$KAFKA_BOOTSTRAP_SERVERS',
+  'properties.security.protocol' = 'SASL_SSL',
+  'properties.sasl.mechanism' = 'SCRAM-SHA-512',
+  'properties.sasl.jaas.config' = '${jaas//\'/\'\'}',
+  'properties.ssl.truststore.location' = '$3',
+  'properties.ssl.truststore.password' = '${TRUSTSTORE_PASSWORD//\'/\'\'}',
+  'properties.ssl.endpoint.identification.algorithm' = 'https',
+  'properties.group.id' = 'capture-errors',
+  'scan.startup.mode' = '$4',
+  'value.format' = 'avro-confluent',
+  'value.avro-confluent.url' = '$SCHEMA_REGISTRY_URL',
+  'value.avro-confluent.basic-auth.credentials-source' = 'USER_INFO',
+  'value.avro-confluent.basic-auth.user-info' = '${user_info//\'/\'\'}'
+)"
+}
+
+# failing_job NAME SESSION: INSERTs from `orders` into a blackhole, waits for the job to end and records
+# its /jobs/{id}/exceptions (the job fails in the JobManager, after the stack's 3 restarts).
+failing_job() {
+  local name="$1" s="$2" job
+  statement "$name-sink" "$s" "CREATE TEMPORARY TABLE sink (order_id BIGINT, customer STRING) WITH ('connector' = 'blackhole')"
+  statement "$name-insert" "$s" "INSERT INTO sink SELECT * FROM orders"
+  job_exceptions "$name"
+}
+
+# job_exceptions NAME: waits for the job NAME-insert started to end, records its /jobs/{id}/exceptions.
+job_exceptions() {
+  local name="$1" job _
+  job="$(jq -r '.response.jobID // empty' "$OUT/$name"-insert-result-*.json | head -1)"
+  [ -n "$job" ] || { echo "capture.sh: $name: the INSERT started no job" >&2; return 1; }
+  for _ in $(seq 1 120); do
+    curl -s "$FLINK_REST/jobs/$job" | jq -e '.state | IN("FINISHED","FAILED","CANCELED")' >/dev/null && break
+    sleep 0.5
+  done
+  jm "$name-job-exceptions" "/jobs/$job/exceptions"
+}
+
+errors() {
+  local s stamp
+  stamp="$(date +%s)"
+  s="$(open_session e01-session-open '{"sessionName":"capture-errors"}')"
+  # a) the users' hard-coded truststore path, where no file is: the job fails in the JobManager.
+  statement e01-missing-truststore-create "$s" "$(kafka_source orders "local.capture.public.orders_$stamp" /etc/kafka/secrets/missing.truststore.jks earliest-offset)"
+  failing_job e01-missing-truststore "$s"
+  # b) an enum option with a value Flink does not know: the INSERT is refused while planning.
+  statement e02-bad-enum-create "$s" "$(kafka_source orders_enum "local.capture.public.orders_$stamp" "$TRUSTSTORE_PATH" earliest)"
+  statement e02-bad-enum-insert "$s" "INSERT INTO sink SELECT * FROM orders_enum"
+  # c) a topic that does not exist: the job RUNS for a while, then its source's partition discovery fails it.
+  statement e03-unknown-topic-create "$s" "$(kafka_source orders_nowhere "local.capture.public.no_such_topic_$stamp" "$TRUSTSTORE_PATH" earliest-offset)"
+  statement e03-unknown-topic-insert "$s" "INSERT INTO sink SELECT * FROM orders_nowhere"
+  job_exceptions e03-unknown-topic
+  call e90-session-delete DELETE "/$V/sessions/$s"
+}
+
 # Waits (up to 60 s) until no job on the JobManager is in a non-terminal state.
 wait_for_jobs() {
   local _
@@ -298,7 +362,8 @@ main() {
   case "${1:-}" in
     basic) rm -f "$OUT"/[0-9]*.json; basic ;;
     kafka) load_env; collect_secrets; rm -f "$OUT"/k[0-9]*.json; kafka ;;
-    *) echo "usage: $0 basic|kafka" >&2; exit 2 ;;
+    errors) load_env; collect_secrets; rm -f "$OUT"/e[0-9]*.json; errors ;;
+    *) echo "usage: $0 basic|kafka|errors" >&2; exit 2 ;;
   esac
   mask_all
 }
