@@ -2,7 +2,9 @@
 # shellcheck source-path=SCRIPTDIR
 # The local test stack on 127.0.0.1: Kafka (SASL_SSL, SCRAM-SHA-512), a schema registry behind basic auth, and a
 # Flink 2.0 session cluster with its SQL Gateway. Downloads are cached in ~/.cache/flink-sql, state (pids, logs,
-# data) lives in ~/.local/state/flink-sql/stack, and `up` writes the connection facts to env/local.env.
+# data) lives in ~/.local/state/flink-sql/stack, and `up` writes the connection facts to env/local.env. `up` and `env`
+# also link the stack's truststore at /etc/kafka/secrets/kafka.truststore.jks, the path the users' SQL hard-codes
+# (FLINK_SQL_STACK_TRUSTSTORE=<path> picks another), and TRUSTSTORE_PATH in env/local.env names that path.
 #
 #   scripts/stack.sh up [SERVICE...]       start (idempotent) and wait until ready; SERVICE: kafka registry flink
 #   scripts/stack.sh down [SERVICE...]     stop what this stack started, in reverse order
@@ -19,7 +21,7 @@ STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/stack" && pwd)"
 ALL_SERVICES=(kafka registry flink)   # start order; stop order is the reverse
 ENV_FILE="$REPO_ROOT/env/local.env"
 
-usage() { sed -n '7,12s/^#   //p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '/^#   scripts\/stack.sh /s/^#   //p' "${BASH_SOURCE[0]}"; }
 
 # Sources the service's script; a missing script is an error naming the file.
 load_service() {
@@ -72,6 +74,14 @@ write_env_file() {
       log "warning: $STACK_STATE/$f.env not found: env/local.env has no $f settings"
     fi
   done
+  if [ -f "$STACK_STATE/kafka.env" ]; then
+    # shellcheck source=stack/kafka.sh
+    [ "$(type -t kafka_link_truststore)" = function ] || . "$STACK_DIR/kafka.sh"
+    # The path the users' SQL hard-codes, so `${TRUSTSTORE_PATH}` and the literal path name one file.
+    local truststore
+    truststore="$(kafka_link_truststore)" || exit 1
+    env_merge <<<"TRUSTSTORE_PATH=$(_stack_dotenv_quote "$truststore")"
+  fi
   mkdir -p "$(dirname "$ENV_FILE")"
   tmp="$(mktemp "$ENV_FILE.XXXXXX")"
   {

@@ -30,6 +30,10 @@ KAFKA_HOME="$FLINK_SQL_CACHE/kafka-$KAFKA_VERSION"   # libs/ + compiled helper (
 KAFKA_STATE="$STACK_STATE/kafka"                     # config, data, tls, secrets, log
 KAFKA_SRC="$REPO_ROOT/scripts/stack/kafka"           # KafkaStackTool.java, tricky-password
 KAFKA_LOG="$STACK_STATE/logs/kafka.log"
+# Where the users' pipelines read the truststore: their platform mounted the Kafka Secret's
+# kafka.truststore.jks there and their SQL hard-codes the path. The stack links its own truststore
+# there (kafka_link_truststore) so such files run unchanged; env/local.env's TRUSTSTORE_PATH names it too.
+KAFKA_TRUSTSTORE_LINK="${FLINK_SQL_STACK_TRUSTSTORE:-/etc/kafka/secrets/kafka.truststore.jks}"
 
 # shellcheck source=scripts/stack/kafka/shared.sh
 . "$KAFKA_SRC/shared.sh"
@@ -296,6 +300,33 @@ kafka_up() {
   _kafka_write_env
   _stack_unlock
   log "kafka ready on SASL_SSL $(_kafka_sasl_bootstrap) in $(( ($(date +%s%N) - t0) / 1000000 )) ms; facts in $STACK_STATE/kafka.env"
+}
+
+# kafka_link_truststore: make $KAFKA_TRUSTSTORE_LINK a symlink to the stack's truststore and print the path.
+# Idempotent, needs no restart (Flink reads the file when a job's Kafka client starts). A link left by an earlier
+# stack (another state dir) is repointed; anything else at that path is never replaced. When the folder is not
+# writable it fails with the one command to run.
+kafka_link_truststore() {
+  local target="$KAFKA_STATE/tls/truststore.jks" link="$KAFKA_TRUSTSTORE_LINK" fix old
+  [ -f "$target" ] || die "no truststore at $target yet (scripts/stack.sh up kafka makes it)"
+  fix="mkdir -p '$(dirname "$link")' && ln -sfn '$target' '$link'"
+  old="$(readlink "$link" 2>/dev/null || true)"
+  if [ "$old" = "$target" ]; then
+    :
+  elif [ -L "$link" ] && [[ "$old" == */kafka/tls/truststore.jks ]]; then
+    ln -sfn "$target" "$link" 2>/dev/null || die "cannot repoint $link (was $old). Run once: sudo sh -c \"$fix\""
+    log "truststore: $link -> $target (was $old)"
+  elif [ -e "$link" ] || [ -L "$link" ]; then
+    cmp -s "$link" "$target" || die "$link exists and is not the stack's truststore; the users' pipelines" \
+      "hard-code this path. Move it aside and run: $fix" \
+      "(or start the stack with FLINK_SQL_STACK_TRUSTSTORE=<other path>: then only \${TRUSTSTORE_PATH} pipelines run)"
+  elif { mkdir -p "$(dirname "$link")" && ln -sn "$target" "$link"; } 2>/dev/null; then
+    log "truststore: $link -> $target"
+  else
+    die "cannot create $link, where the users' pipelines read the truststore. Run once: sudo sh -c \"$fix\"" \
+      "(or start the stack with FLINK_SQL_STACK_TRUSTSTORE=<other path>: then only \${TRUSTSTORE_PATH} pipelines run)"
+  fi
+  printf '%s' "$link"
 }
 
 # kafka_topics NAME...: create the topics that do not exist yet (1 partition), as a platform team would
