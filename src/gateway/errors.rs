@@ -255,15 +255,20 @@ fn name_spans(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
 fn shorten_classes(text: &str) -> String {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        Regex::new(r"\b(?:org|java|javax|jdk|com|io)(?:\.[a-z_][a-z0-9_]*)+\.(?:[A-Z]\w*\$)*([A-Z][\w$]*)")
-            .expect("valid regex")
+        Regex::new(
+            r"\b(?:org|java|javax|jdk|com|io)(?:\.[a-z_][a-z0-9_]*)+\.(?:[A-Z]\w*\$)*([A-Z][\w$]*)",
+        )
+        .expect("valid regex")
     });
     let spans: Vec<_> = name_spans(text).collect();
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for c in re.captures_iter(text) {
         let (whole, short) = (c.get(0).expect("match"), c.get(1).expect("group"));
-        if spans.iter().any(|s| s.start < whole.end() && whole.start() < s.end) {
+        if spans
+            .iter()
+            .any(|s| s.start < whole.end() && whole.start() < s.end)
+        {
             continue;
         }
         out.push_str(&text[last..whole.start()]);
@@ -484,7 +489,8 @@ Caused by: org.apache.calcite.sql.validate.SqlValidatorException: Object 'missin
             from_trace(t).message,
             "ClassNotFoundException: org.apache.kafka.common.security.scram.ScramLoginModule"
         );
-        let wrapped = "java.lang.RuntimeException: x.Boom\n\tat a\nCaused by: x.Boom: it broke\n\tat b\n";
+        let wrapped =
+            "java.lang.RuntimeException: x.Boom\n\tat a\nCaused by: x.Boom: it broke\n\tat b\n";
         assert_eq!(from_trace(wrapped).message, "it broke");
     }
 

@@ -1,0 +1,541 @@
+//! The users' existing pipelines against the REAL local stack (`scripts/stack.sh up`), with the
+//! BUILT binary: a file in their shape (hard-coded truststore path, SCRAM JAAS line, Avro through
+//! the schema registry, `SET 'pipeline.name'`) runs unchanged with `--env local`, and the three
+//! mistakes they meet most (a missing truststore, a bad enum option, an unknown topic) each end in
+//! one line that says what, where and which value. Fails (never skips) without the stack.
+//!
+//! Every run gets a clean environment (PATH and HOME) and the repository as its working directory.
+//! Topics carry a unique `KAFKA_ENV`, so runs never see each other's data; every job a test starts
+//! is cancelled at the end, also when the test fails.
+//!
+//! Run: `cargo test --features live --test live_migration -- --test-threads=2`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+
+const STACK_UP: &str = "run scripts/stack.sh up";
+
+/// Where the users' SQL reads the truststore, and where `scripts/stack.sh up` links the stack's.
+const USERS_TRUSTSTORE: &str = "/etc/kafka/secrets/kafka.truststore.jks";
+
+const PIPELINE: &str = "tests/fixtures/migration/orders-enrichment.sql";
+
+/// Longest any one CLI run may take before the test calls it hung.
+const RUN_TIMEOUT: Duration = Duration::from_secs(180);
+
+// ---------------------------------------------------------------------------------------------
+// The stack and its profile
+// ---------------------------------------------------------------------------------------------
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `env/local.env` as dotenvy reads it (the file `scripts/stack.sh up` writes).
+fn local_env() -> &'static HashMap<String, String> {
+    static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let path = repo().join("env/local.env");
+        let iter = dotenvy::from_path_iter(&path)
+            .unwrap_or_else(|e| panic!("{} unreadable ({e}): {STACK_UP}", path.display()));
+        iter.map(|kv| kv.expect("a valid env/local.env line"))
+            .collect()
+    })
+}
+
+fn var(name: &str) -> &'static str {
+    local_env()
+        .get(name)
+        .unwrap_or_else(|| panic!("env/local.env has no {name}: {STACK_UP}"))
+}
+
+fn jobmanager_url() -> &'static str {
+    var("FLINK_REST_URL")
+}
+
+/// One blocking HTTP call (a fresh current-thread runtime, so it also works in `Drop`).
+fn http(method: reqwest::Method, url: &str) -> Result<(u16, String), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let resp = reqwest::Client::new()
+            .request(method, url)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        let status = resp.status().as_u16();
+        let body = resp.text().await.map_err(|e| e.to_string())?;
+        Ok((status, body))
+    })
+}
+
+/// Fails (never skips) when the gateway or the JobManager is not there.
+fn require_stack() {
+    for url in [
+        format!("{}/v1/info", var("SQL_GATEWAY_URL")),
+        format!("{}/overview", jobmanager_url()),
+    ] {
+        match http(reqwest::Method::GET, &url) {
+            Ok((status, _)) if status < 300 => {}
+            Ok((status, body)) => panic!("GET {url} -> {status} ({body}): {STACK_UP}"),
+            Err(e) => panic!("the local stack is unreachable ({e}): {STACK_UP}"),
+        }
+    }
+}
+
+/// A stamp no other run uses, for `KAFKA_ENV` (so for topics, group ids and registry subjects).
+fn unique(tag: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{tag}{millis}x{n}")
+}
+
+/// Topics exist before pipelines, as on Aiven: a source that starts before its topic fails.
+fn create_topics(names: &[&str]) {
+    let mut cmd = StdCommand::new(repo().join("scripts/stack.sh"));
+    let out = clean(cmd.env_clear())
+        .current_dir(repo())
+        .arg("topics")
+        .args(names)
+        .output()
+        .expect("run scripts/stack.sh topics");
+    assert!(
+        out.status.success(),
+        "scripts/stack.sh topics failed ({STACK_UP}?): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the CLI
+// ---------------------------------------------------------------------------------------------
+
+/// The built binary with a clean environment, run from the repository.
+fn flink_sql() -> Command {
+    let mut cmd = Command::cargo_bin("flink-sql").expect("the flink-sql binary is built");
+    cmd.env_clear();
+    cmd.env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "HOME",
+            std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
+        )
+        .current_dir(repo())
+        .timeout(RUN_TIMEOUT);
+    cmd
+}
+
+fn clean(cmd: &mut StdCommand) -> &mut StdCommand {
+    cmd.env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "HOME",
+            std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
+        )
+}
+
+/// What one run left behind.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn of(cmd: &mut Command) -> Run {
+        let out = cmd.output().expect("flink-sql runs");
+        Run {
+            code: out
+                .status
+                .code()
+                .unwrap_or_else(|| panic!("flink-sql died by a signal: {:?}", out.status)),
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    fn dump(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code,
+            tail(&self.stdout, 6000),
+            tail(&self.stderr, 6000)
+        )
+    }
+
+    fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "unexpected exit code\n{}", self.dump());
+        self
+    }
+
+    /// stdout as ndjson events (each line must parse).
+    fn events(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| {
+                    panic!("stdout line is not JSON ({e}): {l}\n{}", self.dump())
+                })
+            })
+            .collect()
+    }
+
+    /// The one `error:` line of stderr (the statement's one-line message, without `-v`).
+    fn error_line(&self) -> &str {
+        let errors: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| l.contains(": error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "one error line\n{}", self.dump());
+        errors[0]
+    }
+}
+
+fn tail(s: &str, max: usize) -> &str {
+    let mut start = s.len().saturating_sub(max);
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+fn events_of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["event"] == kind).collect()
+}
+
+fn finished(events: &[Value], statement: u64) -> &Value {
+    events
+        .iter()
+        .find(|e| e["event"] == "statement_finished" && e["statement"] == statement)
+        .unwrap_or_else(|| panic!("no statement_finished for {statement}: {events:?}"))
+}
+
+fn job_ids(events: &[Value]) -> Vec<String> {
+    events_of(events, "job_submitted")
+        .iter()
+        .map(|e| e["job_id"].as_str().expect("job_id").to_owned())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs: cancelled at the end whatever happens
+// ---------------------------------------------------------------------------------------------
+
+const TERMINAL: [&str; 3] = ["FINISHED", "CANCELED", "FAILED"];
+
+fn job_state(jid: &str) -> Option<String> {
+    let url = format!("{}/jobs/{jid}", jobmanager_url());
+    let (_, body) = http(reqwest::Method::GET, &url).ok()?;
+    let job: Value = serde_json::from_str(&body).ok()?;
+    job["state"].as_str().map(str::to_owned)
+}
+
+/// Polls until the job is in one of `states`; the state it reached, or the last one seen.
+fn poll_state(jid: &str, states: &[&str], within: Duration) -> Result<String, Option<String>> {
+    let deadline = Instant::now() + within;
+    loop {
+        let state = job_state(jid);
+        match state {
+            Some(s) if states.contains(&s.as_str()) => return Ok(s),
+            _ if Instant::now() >= deadline => return Err(state),
+            _ => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+}
+
+/// The jobs a test started. On drop (also when the test panics) every one that still runs is
+/// cancelled with `PATCH /jobs/{id}?mode=cancel`.
+#[derive(Default)]
+struct Jobs(Vec<String>);
+
+impl Jobs {
+    fn track(&mut self, ids: impl IntoIterator<Item = String>) {
+        self.0.extend(ids);
+    }
+
+    /// Cancels what still runs and waits (up to 30 s each) until it has stopped. Never panics.
+    fn cancel_all(&self) {
+        for jid in &self.0 {
+            if job_state(jid).is_some_and(|s| !TERMINAL.contains(&s.as_str())) {
+                let url = format!("{}/jobs/{jid}?mode=cancel", jobmanager_url());
+                let _ = http(reqwest::Method::PATCH, &url);
+                let _ = poll_state(jid, &TERMINAL, Duration::from_secs(30));
+            }
+        }
+    }
+}
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        self.cancel_all();
+    }
+}
+
+/// Runs `cmd` (which must ask for `--format ndjson`), tracking every job it submits.
+fn run_tracking(cmd: &mut Command, jobs: &mut Jobs) -> (Run, Vec<Value>) {
+    let run = Run::of(cmd);
+    let events = if run.stdout.is_empty() {
+        Vec::new()
+    } else {
+        run.events()
+    };
+    jobs.track(job_ids(&events));
+    (run, events)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. A pipeline in the users' shape runs unchanged
+// ---------------------------------------------------------------------------------------------
+
+/// The fixture is in the users' shape, not ours: the literal truststore path, no `${TRUSTSTORE_PATH}`.
+#[test]
+fn the_fixture_hard_codes_what_the_users_files_hard_code() {
+    let sql = std::fs::read_to_string(repo().join(PIPELINE)).unwrap();
+    let location = format!("'properties.ssl.truststore.location' = '{USERS_TRUSTSTORE}'");
+    assert_eq!(sql.matches(&location).count(), 2, "{sql}");
+    assert!(!sql.contains("${TRUSTSTORE_PATH}"));
+    let jaas = "'properties.sasl.jaas.config' = 'org.apache.kafka.common.security.scram.ScramLoginModule required username=\"${KAFKA_USERNAME}\" password=\"${KAFKA_PASSWORD}\";'";
+    assert_eq!(sql.matches(jaas).count(), 2);
+    assert_eq!(
+        sql.matches("'value.avro-confluent.basic-auth.credentials-source' = 'USER_INFO'")
+            .count(),
+        2
+    );
+    assert!(sql.contains("SET 'pipeline.name' = 'Migration Orders Enrichment';"));
+}
+
+/// `scripts/stack.sh up` put the stack's truststore where the users' SQL reads it, and the
+/// profile's `TRUSTSTORE_PATH` names the same file, so `${TRUSTSTORE_PATH}` and the literal agree.
+#[test]
+fn the_stack_serves_its_truststore_at_the_users_path() {
+    require_stack();
+    assert_eq!(var("TRUSTSTORE_PATH"), USERS_TRUSTSTORE);
+    let bytes = std::fs::read(USERS_TRUSTSTORE)
+        .unwrap_or_else(|e| panic!("{USERS_TRUSTSTORE}: {e}: {STACK_UP}"));
+    // A JKS file starts with the magic 0xFEEDFEED.
+    assert_eq!(bytes.get(..4), Some(&[0xFE, 0xED, 0xFE, 0xED][..]));
+}
+
+/// The users' pipeline file, unchanged, with `--env local`: its job reaches RUNNING, then orders
+/// written through the same tables (Avro through the registry, SASL_SSL with the hard-coded
+/// truststore) come out of it as per-customer totals, read back from its upsert topic.
+#[test]
+fn a_pipeline_in_the_users_shape_runs_unchanged_and_its_job_reaches_running() {
+    require_stack();
+    let kafka_env = unique("mig");
+    create_topics(&[
+        &format!("{kafka_env}.migration.public.orders"),
+        &format!("{kafka_env}.migration.analytics.customer_totals"),
+    ]);
+    let mut jobs = Jobs::default();
+    let (run, events) = run_tracking(
+        flink_sql()
+            .args(["exec", "--env", "local", "--var"])
+            .arg(format!("KAFKA_ENV={kafka_env}"))
+            .args(["--wait", "running", "--format", "ndjson", "-f", PIPELINE])
+            .args([
+                "-c",
+                "SET 'pipeline.name' = 'Migration Seed'",
+                "-c",
+                "INSERT INTO orders VALUES \
+                   (1, 'ada', 10.50, TIMESTAMP '2024-01-01 10:00:00.000'), \
+                   (2, 'grace', 20.00, TIMESTAMP '2024-01-01 10:01:00.000'), \
+                   (3, 'ada', 1.25, TIMESTAMP '2024-01-01 10:02:00.000')",
+                "-c",
+                "SELECT customer_id, orders, total FROM customer_totals",
+                // ada +I, grace +I, ada -U/+U: the fourth row completes the final state.
+                "--max-rows",
+                "4",
+                "--max-wait",
+                "120s",
+            ]),
+        &mut jobs,
+    );
+    run.expect_code(0);
+
+    // Statement 4 is the pipeline's INSERT, waited for until every vertex ran; 7 the read-back.
+    let pipeline = &job_ids(&events)[0];
+    let insert = finished(&events, 4);
+    assert_eq!(insert["status"], "ok", "{}", run.dump());
+    assert_eq!(insert["job_id"], pipeline.as_str());
+    assert_eq!(insert["job_state"], "RUNNING", "{}", run.dump());
+    let preview = finished(&events, 7);
+    assert_eq!(
+        preview["stopped"],
+        json!({"reason": "max_rows", "limit": 4}),
+        "{}",
+        run.dump()
+    );
+    let mut totals = BTreeMap::new();
+    for row in events_of(&events, "row") {
+        let values = row["values"].as_array().unwrap().clone();
+        let key = values[0].as_str().unwrap().to_owned();
+        match row["op"].as_str() {
+            Some("+I" | "+U") => totals.insert(key, values),
+            Some("-U" | "-D") => totals.remove(&key),
+            other => panic!("unknown op {other:?}"),
+        };
+    }
+    assert_eq!(
+        totals
+            .values()
+            .map(|v| json!(v).to_string())
+            .collect::<Vec<_>>(),
+        [r#"["ada",2,11.75]"#, r#"["grace",1,20.00]"#],
+        "{}",
+        run.dump()
+    );
+
+    // The pipeline never ends by itself: cancel it and see it stop.
+    jobs.cancel_all();
+    assert_eq!(job_state(pipeline).as_deref(), Some("CANCELED"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The error line names what happened, and where
+// ---------------------------------------------------------------------------------------------
+
+/// A source table in the users' shape; `truststore`, `topic` and the startup mode vary.
+fn users_source(topic: &str, truststore: &str, startup_mode: &str) -> String {
+    format!(
+        "CREATE TEMPORARY TABLE orders (order_id BIGINT, customer STRING) WITH (
+  'connector' = 'kafka',
+  'topic' = '{topic}',
+  'properties.bootstrap.servers' = '${{KAFKA_BOOTSTRAP_SERVERS}}',
+  'properties.security.protocol' = 'SASL_SSL',
+  'properties.sasl.mechanism' = 'SCRAM-SHA-512',
+  'properties.sasl.jaas.config' = 'org.apache.kafka.common.security.scram.ScramLoginModule required username=\"${{KAFKA_USERNAME}}\" password=\"${{KAFKA_PASSWORD}}\";',
+  'properties.ssl.truststore.location' = '{truststore}',
+  'properties.ssl.truststore.password' = '${{TRUSTSTORE_PASSWORD}}',
+  'properties.ssl.endpoint.identification.algorithm' = 'https',
+  'properties.group.id' = 'live-migration',
+  'scan.startup.mode' = '{startup_mode}',
+  'value.format' = 'avro-confluent',
+  'value.avro-confluent.url' = '${{SCHEMA_REGISTRY_URL}}',
+  'value.avro-confluent.basic-auth.credentials-source' = 'USER_INFO',
+  'value.avro-confluent.basic-auth.user-info' = '${{KAFKA_USERNAME}}:${{KAFKA_PASSWORD}}'
+);
+CREATE TEMPORARY TABLE sink (order_id BIGINT, customer STRING) WITH ('connector' = 'blackhole');
+INSERT INTO sink SELECT * FROM orders;
+"
+    )
+}
+
+/// Runs `sql` (as file `pipeline.sql`) with `--wait <wait>`; returns the run, its events and
+/// the file's path. Every job it starts is tracked in `jobs`.
+fn run_failing(
+    dir: &tempfile::TempDir,
+    sql: &str,
+    wait: &str,
+    extra: &[&str],
+    jobs: &mut Jobs,
+) -> (Run, Vec<Value>, PathBuf) {
+    let path = dir.path().join("pipeline.sql");
+    std::fs::write(&path, sql).unwrap();
+    let (run, events) = run_tracking(
+        flink_sql()
+            .args([
+                "exec", "--env", "local", "--wait", wait, "--format", "ndjson",
+            ])
+            .args(extra)
+            .arg("-f")
+            .arg(&path),
+        jobs,
+    );
+    run.expect_code(1);
+    (run, events, path)
+}
+
+/// A truststore file that is not there: the job fails in the JobManager, and the line says
+/// `NoSuchFileException`, not just the path. `-v` still shows the whole chain.
+#[test]
+fn a_missing_truststore_fails_the_job_with_the_exception_and_the_path() {
+    require_stack();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("secrets/kafka.truststore.jks");
+    let missing = missing.to_str().unwrap();
+    let topic = format!("{}.migration.public.orders", unique("mig"));
+    create_topics(&[&topic]);
+    let mut jobs = Jobs::default();
+    let sql = users_source(&topic, missing, "earliest-offset");
+    let (run, events, path) = run_failing(&dir, &sql, "running", &["-v"], &mut jobs);
+
+    let job = &job_ids(&events)[0];
+    assert_eq!(finished(&events, 3)["job_state"], "FAILED");
+    assert_eq!(
+        run.error_line(),
+        format!(
+            "{}:19:1: error: job {job} FAILED: NoSuchFileException: {missing}",
+            path.display()
+        )
+    );
+    assert!(run.stderr.contains("full trace:"), "{}", run.dump());
+    assert!(
+        run.stderr.contains(&format!(
+            "Failed to load SSL keystore {missing} of type JKS"
+        )),
+        "{}",
+        run.dump()
+    );
+}
+
+/// `'scan.startup.mode' = 'earliest'`: Flink refuses the INSERT while planning; the line names
+/// the table, the option, the value and the values it would take.
+#[test]
+fn a_bad_enum_value_names_the_table_the_option_and_the_value() {
+    require_stack();
+    let dir = tempfile::tempdir().unwrap();
+    let topic = format!("{}.migration.public.orders", unique("mig"));
+    let mut jobs = Jobs::default();
+    let sql = users_source(&topic, USERS_TRUSTSTORE, "earliest");
+    let (run, events, path) = run_failing(&dir, &sql, "running", &[], &mut jobs);
+
+    assert!(job_ids(&events).is_empty(), "no job starts");
+    assert_eq!(
+        run.error_line(),
+        format!(
+            "{}:19:1: error: Unable to create a source for reading table \
+             'default_catalog.default_database.orders': \
+             Could not parse value 'earliest' for key 'scan.startup.mode': \
+             Could not parse value for enum class ScanStartupMode. Expected one of: \
+             [[earliest-offset, latest-offset, group-offsets, timestamp, specific-offsets]]",
+            path.display()
+        )
+    );
+}
+
+/// A topic that does not exist: the job runs until its source's partition discovery fails it,
+/// and the line names the topic. (`--wait finished`: the job does run for a few seconds first.)
+#[test]
+fn an_unknown_topic_fails_the_job_and_names_the_topic() {
+    require_stack();
+    let dir = tempfile::tempdir().unwrap();
+    let topic = format!("{}.migration.public.no_such_topic", unique("mig"));
+    let mut jobs = Jobs::default();
+    let sql = users_source(&topic, USERS_TRUSTSTORE, "earliest-offset");
+    let (run, events, path) = run_failing(&dir, &sql, "finished", &[], &mut jobs);
+
+    let job = &job_ids(&events)[0];
+    assert_eq!(finished(&events, 3)["job_state"], "FAILED");
+    assert_eq!(
+        run.error_line(),
+        format!(
+            "{}:19:1: error: job {job} FAILED: Failed to get metadata for topics [{topic}]: \
+             This server does not host this topic-partition.",
+            path.display()
+        )
+    );
+}
