@@ -329,6 +329,59 @@ fn the_stack_serves_its_truststore_at_the_users_path() {
     assert_eq!(bytes.get(..4), Some(&[0xFE, 0xED, 0xFE, 0xED][..]));
 }
 
+/// `kafka_link_truststore` (what `scripts/stack.sh up` and `env` run), pointed at a scratch path
+/// so env/local.env and the real link stay untouched: it links, a second run changes nothing, and
+/// it never replaces a file that is not the stack's truststore, nor fails quietly.
+#[test]
+fn the_truststore_link_is_idempotent_and_never_replaces_a_foreign_file() {
+    require_stack();
+    let dir = tempfile::tempdir().unwrap();
+    let link_at = |path: &Path| -> (bool, String, String) {
+        let mut cmd = StdCommand::new("bash");
+        let out = clean(cmd.env_clear())
+            .env("FLINK_SQL_STACK_TRUSTSTORE", path)
+            .current_dir(repo())
+            .args([
+                "-c",
+                "set -euo pipefail; . scripts/stack/common.sh; . scripts/stack/kafka.sh; kafka_link_truststore",
+            ])
+            .output()
+            .expect("bash runs");
+        let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+        (out.status.success(), text(out.stdout), text(out.stderr))
+    };
+    let link = dir.path().join("secrets/kafka.truststore.jks");
+    let (ok, stdout, stderr) = link_at(&link);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, link.to_str().unwrap());
+    assert_eq!(
+        std::fs::read(&link).unwrap(),
+        std::fs::read(USERS_TRUSTSTORE).unwrap()
+    );
+    let (ok, _, stderr) = link_at(&link);
+    assert!(ok && stderr.is_empty(), "a second run is silent: {stderr}");
+
+    let foreign = dir.path().join("theirs.jks");
+    std::fs::write(&foreign, "not ours").unwrap();
+    let (ok, _, stderr) = link_at(&foreign);
+    assert!(!ok);
+    assert!(
+        stderr.contains("exists and is not the stack's truststore"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&foreign).unwrap(), "not ours");
+
+    // A folder that cannot be made (a file stands in its way) fails with the command to run.
+    let blocked = dir.path().join("theirs.jks/kafka.truststore.jks");
+    let (ok, _, stderr) = link_at(&blocked);
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!("cannot create {}", blocked.display()))
+            && stderr.contains("Run once: sudo sh -c"),
+        "{stderr}"
+    );
+}
+
 /// The users' pipeline file, unchanged, with `--env local`: its job reaches RUNNING, then orders
 /// written through the same tables (Avro through the registry, SASL_SSL with the hard-coded
 /// truststore) come out of it as per-customer totals, read back from its upsert topic.
