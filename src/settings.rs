@@ -32,6 +32,11 @@ pub struct Profile {
     pub redactor: Redactor,
     /// Names of secrets whose values are too short to mask.
     pub unmaskable: Vec<String>,
+    /// Lines for stderr about how the profile was read (`-e` given a file, an environment
+    /// variable that is not UTF-8).
+    pub notes: Vec<String>,
+    /// Process environment variables that are not valid UTF-8: ignored (lossy names).
+    pub not_unicode: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +89,9 @@ pub struct ExecSettings {
 pub struct World<'a> {
     pub cwd: &'a Path,
     pub environment: Vec<(String, String)>,
+    /// Names (lossy) of environment variables whose name or value is not UTF-8: they cannot be
+    /// SQL variables or settings, so they are left out rather than crash the run.
+    pub not_unicode: Vec<String>,
     pub stdin_is_terminal: bool,
     pub stdout_is_terminal: bool,
     pub stderr_is_terminal: bool,
@@ -91,9 +99,11 @@ pub struct World<'a> {
 
 impl World<'_> {
     pub fn current(cwd: &Path) -> World<'_> {
+        let (environment, not_unicode) = split_unicode(std::env::vars_os());
         World {
             cwd,
-            environment: std::env::vars().collect(),
+            environment,
+            not_unicode,
             stdin_is_terminal: std::io::stdin().is_terminal(),
             stdout_is_terminal: std::io::stdout().is_terminal(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
@@ -108,39 +118,98 @@ impl World<'_> {
     }
 }
 
+/// Splits the process environment into UTF-8 pairs and the names of the others.
+fn split_unicode(
+    vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> (Vec<(String, String)>, Vec<String>) {
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for (k, v) in vars {
+        match (k.into_string(), v.into_string()) {
+            (Ok(k), Ok(v)) => good.push((k, v)),
+            (Ok(k), Err(_)) => bad.push(k),
+            (Err(k), _) => bad.push(k.to_string_lossy().into_owned()),
+        }
+    }
+    (good, bad)
+}
+
 /// Loads the profile and merges it with the environment and `--var`.
 pub fn load_profile(opts: &ProfileOpts, world: &World) -> Result<Profile, CliError> {
-    let profile_ref = match (&opts.env_file, &opts.env) {
-        (Some(path), _) => Some(ProfileRef::File(path.clone())),
-        (None, Some(name)) => Some(ProfileRef::Name(name.clone())),
-        (None, None) => None,
+    let mut notes = Vec::new();
+    let file = profile_file(opts, world, &mut notes)?;
+    let outside = |name: &str| {
+        let cli = opts.vars.iter().rev().find(|(k, _)| k == name);
+        cli.map(|(_, v)| v.as_str())
+            .or_else(|| world.env(name))
+            .map(str::to_owned)
     };
-    let env_dir = world.env("FLINK_SQL_ENV_DIR").map(PathBuf::from);
-    let file = profile_ref
-        .map(|r| profile::locate(&r, world.cwd, env_dir.as_deref()))
-        .transpose()?;
-    let pairs = file
+    let entries = file
         .as_deref()
-        .map(profile::read_file)
+        .map(|f| profile::read_file(f, &outside))
         .transpose()?
         .unwrap_or_default();
-    let vars = profile::merge(pairs, world.environment.clone(), &opts.vars);
+    for name in &world.not_unicode {
+        if entries.iter().any(|e| &e.key == name) {
+            notes.push(format!(
+                "warning: the environment variable {name} is not valid UTF-8 and is ignored; \
+                 the profile's value is used"
+            ));
+        }
+    }
+    let vars = profile::merge_entries(entries, world.environment.clone(), &opts.vars);
     let (redactor, unmaskable) = secret_masks(&vars);
     Ok(Profile {
         file,
         vars,
         redactor,
         unmaskable,
+        notes,
+        not_unicode: world.not_unicode.clone(),
     })
 }
 
+/// The profile file to read: `--env-file`, or `--env NAME`. The old executor's `-e` took a path,
+/// so a NAME that finds no profile but is a file is read as `--env-file`, with a note.
+fn profile_file(
+    opts: &ProfileOpts,
+    world: &World,
+    notes: &mut Vec<String>,
+) -> Result<Option<PathBuf>, CliError> {
+    let env_dir = world.env("FLINK_SQL_ENV_DIR").map(PathBuf::from);
+    let locate = |r: &ProfileRef| profile::locate(r, world.cwd, env_dir.as_deref());
+    let name = match (&opts.env_file, &opts.env) {
+        (Some(path), _) => return locate(&ProfileRef::File(path.clone())).map(Some),
+        (None, Some(name)) => name,
+        (None, None) => return Ok(None),
+    };
+    match locate(&ProfileRef::Name(name.clone())) {
+        Ok(path) => Ok(Some(path)),
+        Err(err) => {
+            let path = world.cwd.join(name);
+            if !path.is_file() {
+                return Err(err);
+            }
+            notes.push(format!(
+                "note: --env {name} names a file, not a profile: reading it as --env-file {name}"
+            ));
+            Ok(Some(path))
+        }
+    }
+}
+
 /// The variables that are secrets: by name, or listed in FLINK_SQL_SECRETS.
+/// `FLINK_SQL_SECRETS` itself is not one, though its name says SECRET: its value is a list of
+/// names, and masking it would mask those names in every message.
 pub fn secret_vars(vars: &Vars) -> Vec<(&str, &str)> {
-    let listed = secrets::listed_names(vars.get("FLINK_SQL_SECRETS"));
+    let listed = secrets::listed_names(vars.get(SECRETS_LIST));
     vars.iter()
-        .filter(|(k, _)| secrets::is_secret_name(k, &listed))
+        .filter(|(k, _)| *k != SECRETS_LIST && secrets::is_secret_name(k, &listed))
         .collect()
 }
+
+/// The setting that lists more secret variable names.
+const SECRETS_LIST: &str = "FLINK_SQL_SECRETS";
 
 fn secret_masks(vars: &Vars) -> (Redactor, Vec<String>) {
     let secret = secret_vars(vars);
@@ -345,5 +414,119 @@ fn or_setting<T>(
     match cli {
         Some(v) => Ok(Some(v)),
         None => setting(vars, name, parse),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn world<'a>(cwd: &'a Path, environment: &[(&str, &str)]) -> World<'a> {
+        World {
+            cwd,
+            environment: environment
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            not_unicode: Vec::new(),
+            stdin_is_terminal: false,
+            stdout_is_terminal: false,
+            stderr_is_terminal: false,
+        }
+    }
+
+    fn opts(env: Option<&str>, vars: &[(&str, &str)]) -> ProfileOpts {
+        ProfileOpts {
+            env: env.map(str::to_owned),
+            env_file: None,
+            vars: vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_secrets_list_is_not_itself_a_secret() {
+        let vars = profile::merge(
+            vec![
+                ("FLINK_SQL_SECRETS".into(), "ORDERS_TOPIC".into()),
+                ("ORDERS_TOPIC".into(), "orders-v1".into()),
+                ("KAFKA_PASSWORD".into(), "pw-123".into()),
+            ],
+            Vec::new(),
+            &[],
+        );
+        let mut names: Vec<&str> = secret_vars(&vars).iter().map(|(k, _)| *k).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["KAFKA_PASSWORD", "ORDERS_TOPIC"]);
+        let (redactor, _) = secret_masks(&vars);
+        assert_eq!(
+            redactor.redact("FLINK_SQL_SECRETS lists ORDERS_TOPIC = orders-v1"),
+            "FLINK_SQL_SECRETS lists ORDERS_TOPIC = ***"
+        );
+    }
+
+    #[test]
+    fn env_given_a_file_path_reads_it_as_env_file_with_one_note() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".sbx-uat.env"), "KAFKA_ENV=uat\n").unwrap();
+        let profile = load_profile(&opts(Some(".sbx-uat.env"), &[]), &world(dir.path(), &[])).unwrap();
+        assert_eq!(profile.vars.get("KAFKA_ENV"), Some("uat"));
+        assert_eq!(profile.notes.len(), 1, "{:?}", profile.notes);
+        assert!(profile.notes[0].contains("--env-file .sbx-uat.env"), "{:?}", profile.notes);
+    }
+
+    #[test]
+    fn env_given_a_profile_name_finds_the_profile_without_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".uat.env"), "KAFKA_ENV=uat\n").unwrap();
+        let profile = load_profile(&opts(Some("uat"), &[]), &world(dir.path(), &[])).unwrap();
+        assert_eq!(profile.vars.get("KAFKA_ENV"), Some("uat"));
+        assert!(profile.notes.is_empty());
+        let err = load_profile(&opts(Some("nope"), &[]), &world(dir.path(), &[])).unwrap_err();
+        assert!(err.message.contains("profile 'nope' not found"), "{}", err.message);
+    }
+
+    #[test]
+    fn profile_references_see_var_then_environment_then_earlier_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(".p.env"),
+            "A=file\nB=file\nC=file\nREF=${A}/${B}/${C}\nPW=ab$cdef\n",
+        )
+        .unwrap();
+        let profile = load_profile(
+            &opts(Some("p"), &[("A", "cli")]),
+            &world(dir.path(), &[("A", "env"), ("B", "env")]),
+        )
+        .unwrap();
+        assert_eq!(profile.vars.get("REF"), Some("cli/env/file"));
+        assert_eq!(profile.vars.get("PW"), Some("ab$cdef"));
+    }
+
+    #[test]
+    fn environment_variables_that_are_not_utf8_are_left_out() {
+        use std::os::unix::ffi::OsStringExt;
+        let vars = vec![
+            (OsString::from("GOOD"), OsString::from("yes")),
+            (OsString::from("BAD"), OsString::from_vec(vec![b'a', 0xff])),
+            (OsString::from_vec(vec![0xfe]), OsString::from("x")),
+        ];
+        let (good, bad) = split_unicode(vars.into_iter());
+        assert_eq!(good, [("GOOD".to_owned(), "yes".to_owned())]);
+        assert_eq!(bad, ["BAD".to_owned(), "\u{fffd}".to_owned()]);
+    }
+
+    #[test]
+    fn a_profile_key_whose_environment_value_is_not_utf8_gets_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".p.env"), "TOPIC=orders\n").unwrap();
+        let mut w = world(dir.path(), &[]);
+        w.not_unicode = vec!["TOPIC".into()];
+        let profile = load_profile(&opts(Some("p"), &[]), &w).unwrap();
+        assert_eq!(profile.vars.get("TOPIC"), Some("orders"));
+        assert!(profile.notes[0].contains("TOPIC is not valid UTF-8"), "{:?}", profile.notes);
     }
 }

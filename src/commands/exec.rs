@@ -19,6 +19,7 @@ pub fn run(args: ExecArgs, verbose: u8, quiet: bool) -> anyhow::Result<Exit> {
     let redactor = settings.profile.redactor.clone();
     let mut stderr = RedactWriter::new(io::stderr(), redactor.clone());
     warn_unmaskable(&settings, &mut stderr)?;
+    super::env::warn_profile(&settings.profile, &mut stderr)?;
     let statements = match read_and_prepare(&settings) {
         Ok(statements) => statements,
         Err((diagnostics, sources)) => {
