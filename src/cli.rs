@@ -42,6 +42,8 @@ pub enum Command {
     /// Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway).
     #[command(after_help = DEPLOY_EXIT_CODES)]
     Deploy(DeployArgs),
+    /// Profiles: show the variables a run would see and where each one comes from.
+    Env(EnvArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to generate for.
@@ -128,11 +130,32 @@ pub struct DeployOpts {
     pub dry_run: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    #[command(subcommand)]
+    pub action: EnvAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvAction {
+    /// List every variable with its source (--var, the process environment, or the profile
+    /// file and line) and its value, secrets masked. Shows what each value overrides.
+    Show {
+        #[command(flatten)]
+        profile: ProfileOpts,
+        /// Also list the process environment variables that neither the profile, --var nor the
+        /// tool's own settings name.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
 /// Which profile supplies variables and settings.
 #[derive(Debug, Clone, Args)]
 pub struct ProfileOpts {
     /// Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR).
-    /// Default: $FLINK_SQL_ENV.
+    /// Default: $FLINK_SQL_ENV. A path to an existing file (the old executor's -e) is read as
+    /// --env-file, with a note.
     #[arg(short = 'e', long = "env", value_name = "NAME", env = "FLINK_SQL_ENV")]
     pub env: Option<String>,
 
@@ -232,6 +255,11 @@ pub struct ExecArgs {
     /// Run the remaining statements after a failure; the exit code still reports it.
     #[arg(long)]
     pub continue_on_error: bool,
+
+    /// Run each file (and each -c, and stdin) in a session of its own, so files that reuse table
+    /// names or SETs do not see each other's. Without it, all inputs share one session.
+    #[arg(long)]
+    pub session_per_file: bool,
 
     /// Stop a query after this many rows, cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS].
     #[arg(long, value_name = "N")]

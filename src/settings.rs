@@ -79,6 +79,8 @@ pub struct Run {
 pub struct ExecSettings {
     pub inputs: Vec<Input>,
     pub single_statement: bool,
+    /// Each input file in a session of its own (`--session-per-file`).
+    pub session_per_file: bool,
     pub profile: Profile,
     pub gateway: Gateway,
     pub output: Output,
@@ -208,6 +210,14 @@ pub fn secret_vars(vars: &Vars) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// Whether the tool itself reads this variable (so `env show` lists it from the environment).
+pub fn is_setting(name: &str) -> bool {
+    matches!(
+        name,
+        "SQL_GATEWAY_URL" | "SQL_GATEWAY_TOKEN" | "SQL_GATEWAY_HEADERS" | "FLINK_REST_URL"
+    ) || name.starts_with("FLINK_SQL_")
+}
+
 /// The setting that lists more secret variable names.
 const SECRETS_LIST: &str = "FLINK_SQL_SECRETS";
 
@@ -278,6 +288,7 @@ pub fn exec(
     Ok(ExecSettings {
         inputs,
         single_statement: args.single_statement,
+        session_per_file: args.session_per_file,
         profile,
         gateway,
         output,

@@ -17,6 +17,9 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
     let world = World::current(&cwd);
     let opts = options(&args.action).clone();
     let profile = settings::load_profile(&opts.profile, &world)?;
+    for note in &profile.notes {
+        eprintln!("{note}");
+    }
     let redactor = redactor(&profile.vars);
     let config = config::load(
         &profile.vars,

@@ -2,6 +2,7 @@
 
 mod completions;
 mod deploy;
+mod env;
 mod exec;
 
 use crate::cli::{Cli, Command};
@@ -11,6 +12,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Exec(args) => exec::run(*args, cli.verbose, cli.quiet),
         Command::Deploy(args) => deploy::run(args, cli.verbose),
+        Command::Env(args) => env::run(args),
         Command::Completions { shell } => completions::run(shell),
     }
 }
