@@ -483,10 +483,15 @@ mod tests {
     fn env_given_a_file_path_reads_it_as_env_file_with_one_note() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".sbx-uat.env"), "KAFKA_ENV=uat\n").unwrap();
-        let profile = load_profile(&opts(Some(".sbx-uat.env"), &[]), &world(dir.path(), &[])).unwrap();
+        let profile =
+            load_profile(&opts(Some(".sbx-uat.env"), &[]), &world(dir.path(), &[])).unwrap();
         assert_eq!(profile.vars.get("KAFKA_ENV"), Some("uat"));
         assert_eq!(profile.notes.len(), 1, "{:?}", profile.notes);
-        assert!(profile.notes[0].contains("--env-file .sbx-uat.env"), "{:?}", profile.notes);
+        assert!(
+            profile.notes[0].contains("--env-file .sbx-uat.env"),
+            "{:?}",
+            profile.notes
+        );
     }
 
     #[test]
@@ -497,7 +502,11 @@ mod tests {
         assert_eq!(profile.vars.get("KAFKA_ENV"), Some("uat"));
         assert!(profile.notes.is_empty());
         let err = load_profile(&opts(Some("nope"), &[]), &world(dir.path(), &[])).unwrap_err();
-        assert!(err.message.contains("profile 'nope' not found"), "{}", err.message);
+        assert!(
+            err.message.contains("profile 'nope' not found"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
@@ -538,6 +547,10 @@ mod tests {
         w.not_unicode = vec!["TOPIC".into()];
         let profile = load_profile(&opts(Some("p"), &[]), &w).unwrap();
         assert_eq!(profile.vars.get("TOPIC"), Some("orders"));
-        assert!(profile.notes[0].contains("TOPIC is not valid UTF-8"), "{:?}", profile.notes);
+        assert!(
+            profile.notes[0].contains("TOPIC is not valid UTF-8"),
+            "{:?}",
+            profile.notes
+        );
     }
 }

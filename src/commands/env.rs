@@ -27,7 +27,11 @@ pub fn run(args: EnvArgs) -> anyhow::Result<Exit> {
 /// What a run says about its profile on stderr, once: how it was found, the old executor's keys
 /// it sets, and the names whose profile value the process environment overrides.
 pub fn warn_profile(profile: &Profile, err: &mut impl Write) -> io::Result<()> {
-    for line in profile.notes.iter().chain(&retired::warnings(&profile.vars)) {
+    for line in profile
+        .notes
+        .iter()
+        .chain(&retired::warnings(&profile.vars))
+    {
         writeln!(err, "{line}")?;
     }
     let overridden: Vec<&str> = profile.vars.environment_overrides().collect();
@@ -68,15 +72,19 @@ fn write_listing(
             } else {
                 quoted(value)
             };
-            [name.to_owned(), source(&profile.vars, name, file_name), shown]
+            [
+                name.to_owned(),
+                source(&profile.vars, name, file_name),
+                shown,
+            ]
         })
-        .chain(
-            profile
-                .not_unicode
-                .iter()
-                .filter(|_| all)
-                .map(|n| [n.clone(), "environment, not UTF-8: ignored".into(), "-".into()]),
-        )
+        .chain(profile.not_unicode.iter().filter(|_| all).map(|n| {
+            [
+                n.clone(),
+                "environment, not UTF-8: ignored".into(),
+                "-".into(),
+            ]
+        }))
         .collect();
     write_columns(&rows, out)
 }
@@ -146,7 +154,11 @@ mod tests {
     use crate::profile::{merge_entries, Entry};
     use crate::secrets::Redactor;
 
-    fn profile(entries: &[(&str, &str, usize)], env: &[(&str, &str)], cli: &[(&str, &str)]) -> Profile {
+    fn profile(
+        entries: &[(&str, &str, usize)],
+        env: &[(&str, &str)],
+        cli: &[(&str, &str)],
+    ) -> Profile {
         let entries = entries
             .iter()
             .map(|(k, v, line)| Entry {
@@ -156,7 +168,10 @@ mod tests {
             })
             .collect();
         let own = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-            pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect()
         };
         Profile {
             file: None,
@@ -177,8 +192,16 @@ mod tests {
     #[test]
     fn each_variable_shows_its_source_and_what_it_overrides() {
         let p = profile(
-            &[("KAFKA_ENV", "uat", 3), ("TOPIC", "orders", 4), ("KAFKA_PASSWORD", "pw$1", 5)],
-            &[("KAFKA_ENV", "prod"), ("HOME", "/root"), ("SQL_GATEWAY_URL", "http://gw")],
+            &[
+                ("KAFKA_ENV", "uat", 3),
+                ("TOPIC", "orders", 4),
+                ("KAFKA_PASSWORD", "pw$1", 5),
+            ],
+            &[
+                ("KAFKA_ENV", "prod"),
+                ("HOME", "/root"),
+                ("SQL_GATEWAY_URL", "http://gw"),
+            ],
             &[("TOPIC", "cli-topic"), ("EXTRA", "x y ")],
         );
         let expected = "\
@@ -199,8 +222,14 @@ TOPIC            --var (overrides env/uat.env:4)        cli-topic
         let text = listing(&p, true);
         let words = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
         let lines: Vec<String> = text.lines().map(words).collect();
-        assert!(lines.contains(&"HOME environment /root".to_owned()), "{text}");
-        assert!(lines.contains(&"WEIRD environment, not UTF-8: ignored -".to_owned()), "{text}");
+        assert!(
+            lines.contains(&"HOME environment /root".to_owned()),
+            "{text}"
+        );
+        assert!(
+            lines.contains(&"WEIRD environment, not UTF-8: ignored -".to_owned()),
+            "{text}"
+        );
         assert!(!listing(&p, false).contains("HOME"));
     }
 
@@ -215,7 +244,10 @@ TOPIC            --var (overrides env/uat.env:4)        cli-topic
         warn_profile(&p, &mut err).unwrap();
         let text = String::from_utf8(err).unwrap();
         assert_eq!(text.lines().count(), 1, "{text}");
-        assert!(text.starts_with("note: the process environment overrides the profile for A, B ("), "{text}");
+        assert!(
+            text.starts_with("note: the process environment overrides the profile for A, B ("),
+            "{text}"
+        );
     }
 
     #[test]

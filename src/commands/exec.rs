@@ -115,16 +115,18 @@ fn execute(settings: &ExecSettings, statements: &[Statement]) -> anyhow::Result<
     let (_summary, exit) = runtime.block_on(async {
         let (canceller, cancel) = runner::cancellation();
         canceller.on_signals()?;
-        runner::exec(
-            &settings.gateway,
-            redactor.clone(),
-            log,
-            statements,
-            &opts,
-            &mut sinks,
-            &cancel,
-        )
-        .await
+        let gateway = &settings.gateway;
+        if settings.session_per_file {
+            let run = super::per_file::exec(
+                gateway, redactor, log, statements, &opts, &mut sinks, &cancel,
+            );
+            run.await
+        } else {
+            runner::exec(
+                gateway, redactor, log, statements, &opts, &mut sinks, &cancel,
+            )
+            .await
+        }
     })?;
     Ok(exit)
 }

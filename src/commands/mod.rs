@@ -4,6 +4,7 @@ mod completions;
 mod deploy;
 mod env;
 mod exec;
+mod per_file;
 
 use crate::cli::{Cli, Command};
 use crate::error::Exit;

@@ -486,7 +486,11 @@ mod tests {
     fn an_undefined_reference_is_an_error_at_its_line_and_column() {
         let e = error("A=1\nB=x${UNDEFINED}");
         assert_eq!((e.line, e.column), (2, 4));
-        assert!(e.message.contains("${UNDEFINED} is not defined"), "{}", e.message);
+        assert!(
+            e.message.contains("${UNDEFINED} is not defined"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -507,7 +511,11 @@ mod tests {
     fn a_brace_that_is_not_a_reference_is_an_error_not_kept_or_dropped() {
         let e = error("P=ab${c-d}e");
         assert_eq!((e.line, e.column), (1, 5));
-        assert!(!e.message.contains("c-d"), "the value is not quoted: {}", e.message);
+        assert!(
+            !e.message.contains("c-d"),
+            "the value is not quoted: {}",
+            e.message
+        );
         let e = error("P=\"ab${cd\"");
         assert!(e.message.contains("closing }"), "{}", e.message);
     }
@@ -567,7 +575,12 @@ mod tests {
 
     #[test]
     fn errors_never_quote_the_value() {
-        for text in ["P='s3cr3t", "P=\"s3cr3t", "P=\"s3cr3t\"x", "P=s3cr3t${bad name}"] {
+        for text in [
+            "P='s3cr3t",
+            "P=\"s3cr3t",
+            "P=\"s3cr3t\"x",
+            "P=s3cr3t${bad name}",
+        ] {
             let e = error(text);
             assert!(!e.message.contains("s3cr3t"), "{text}: {}", e.message);
         }

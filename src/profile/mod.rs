@@ -178,8 +178,9 @@ pub fn read_file(
     path: &Path,
     outside: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<Entry>, CliError> {
-    let read_error =
-        |e: std::io::Error| CliError::input(format!("{}: cannot read profile: {e}", path.display()));
+    let read_error = |e: std::io::Error| {
+        CliError::input(format!("{}: cannot read profile: {e}", path.display()))
+    };
     let bytes = std::fs::read(path).map_err(read_error)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -328,18 +329,32 @@ mod tests {
         let path = dir.path().join("p.env");
         std::fs::write(&path, b"A=1\nB=\xff\n").unwrap();
         let err = read_file(&path, &no_outside).unwrap_err();
-        assert!(err.message.contains("p.env:2: the profile is not valid UTF-8"), "{}", err.message);
+        assert!(
+            err.message
+                .contains("p.env:2: the profile is not valid UTF-8"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
     fn a_profile_path_that_is_a_directory_is_not_reported_as_missing() {
         let dir = tempfile::tempdir().unwrap();
-        let err = locate(&ProfileRef::File(dir.path().to_path_buf()), dir.path(), None).unwrap_err();
+        let err = locate(
+            &ProfileRef::File(dir.path().to_path_buf()),
+            dir.path(),
+            None,
+        )
+        .unwrap_err();
         assert!(err.message.contains("is a directory"), "{}", err.message);
         assert!(!err.message.contains("not found"), "{}", err.message);
         std::fs::create_dir_all(dir.path().join("env/uat.env")).unwrap();
         let err = locate(&ProfileRef::Name("uat".into()), dir.path(), None).unwrap_err();
-        assert!(err.message.contains("uat.env (a directory)"), "{}", err.message);
+        assert!(
+            err.message.contains("uat.env (a directory)"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
@@ -351,7 +366,10 @@ mod tests {
         }];
         let vars = merge_entries(
             profile,
-            vec![("A".to_owned(), "env".to_owned()), ("B".to_owned(), "env".to_owned())],
+            vec![
+                ("A".to_owned(), "env".to_owned()),
+                ("B".to_owned(), "env".to_owned()),
+            ],
             &[("B".into(), "cli".into())],
         );
         let at = |origin, line| Definition { origin, line };
@@ -364,8 +382,16 @@ mod tests {
     #[test]
     fn a_later_profile_line_wins_over_an_earlier_one() {
         let entries = vec![
-            Entry { key: "A".into(), value: "1".into(), line: 1 },
-            Entry { key: "A".into(), value: "2".into(), line: 2 },
+            Entry {
+                key: "A".into(),
+                value: "1".into(),
+                line: 1,
+            },
+            Entry {
+                key: "A".into(),
+                value: "2".into(),
+                line: 2,
+            },
         ];
         let vars = merge_entries(entries, Vec::new(), &[]);
         assert_eq!(vars.get("A"), Some("2"));

@@ -82,7 +82,10 @@ pub fn warnings(vars: &Vars) -> Vec<String> {
 
 fn set_in_profile(vars: &Vars, name: &str) -> bool {
     vars.origin(name) == Some(Origin::Profile)
-        || vars.shadowed(name).iter().any(|d| d.origin == Origin::Profile)
+        || vars
+            .shadowed(name)
+            .iter()
+            .any(|d| d.origin == Origin::Profile)
 }
 
 #[cfg(test)]
@@ -91,7 +94,9 @@ mod tests {
     use crate::profile::merge;
 
     fn pairs(keys: &[&str]) -> Vec<(String, String)> {
-        keys.iter().map(|k| ((*k).to_owned(), "x".to_owned())).collect()
+        keys.iter()
+            .map(|k| ((*k).to_owned(), "x".to_owned()))
+            .collect()
     }
 
     #[test]
@@ -121,8 +126,16 @@ mod tests {
                 "SQL_GATEWAY_MAX_WAIT_TIME"
             ]
         );
-        assert!(warnings[1].contains("stops at the first failure"), "{}", warnings[1]);
-        assert!(warnings[1].contains("--continue-on-error"), "{}", warnings[1]);
+        assert!(
+            warnings[1].contains("stops at the first failure"),
+            "{}",
+            warnings[1]
+        );
+        assert!(
+            warnings[1].contains("--continue-on-error"),
+            "{}",
+            warnings[1]
+        );
         assert!(warnings[4].contains("--timeout"), "{}", warnings[4]);
     }
 
