@@ -27,6 +27,7 @@ pub fn run(args: ExecArgs, verbose: u8, quiet: bool) -> anyhow::Result<Exit> {
             return Ok(Exit::Input);
         }
     };
+    warn_duplicates(&settings, &statements, &mut stderr)?;
     if settings.run.dry_run {
         let out = RedactWriter::new(io::stdout().lock(), redactor.clone());
         render::plan(
@@ -51,6 +52,21 @@ fn warn_unmaskable(settings: &ExecSettings, err: &mut impl Write) -> io::Result<
         )?;
     }
     Ok(())
+}
+
+/// Names one session would create twice: each file's session with --session-per-file, else the
+/// one session of the run.
+fn warn_duplicates(
+    settings: &ExecSettings,
+    statements: &[Statement],
+    err: &mut impl Write,
+) -> io::Result<()> {
+    let sessions = if settings.session_per_file {
+        super::per_file::by_file(statements)
+    } else {
+        vec![statements]
+    };
+    render::warn_duplicates(&sessions, !settings.session_per_file, err)
 }
 
 type Prepared = Result<Vec<Statement>, (Vec<Diagnostic>, Vec<Source>)>;

@@ -139,6 +139,19 @@ pub fn plan(
     plan::write(format, statements, redactor, &mut out)
 }
 
+/// Warns about every name a session would create twice (each slice is one session's statements);
+/// `shared` says several files share a session, so the warning can suggest --session-per-file.
+pub fn warn_duplicates(
+    sessions: &[&[Statement]],
+    shared: bool,
+    err: &mut dyn Write,
+) -> io::Result<()> {
+    for session in sessions {
+        plan::write_duplicates(&plan::duplicates(session), shared, err)?;
+    }
+    Ok(())
+}
+
 /// A caret excerpt for an input error (splitting, substitution): the source line, then `^` under
 /// `column` (1-based, in characters; tabs kept so the caret lines up).
 pub fn write_excerpt(w: &mut impl Write, line: &str, column: usize) -> io::Result<()> {
