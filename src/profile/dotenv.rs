@@ -10,6 +10,8 @@
 //! - `'…'`: fully literal, may span lines, ends at the next `'`;
 //! - `"…"`: may span lines; `\n \r \t \\ \" \' \$ \a \b \f \v` are escapes (as python-dotenv),
 //!   any other `\x` is kept as written;
+//! - quoted parts written next to each other join, as in a shell (`'it'\''s'` is `it's`, the
+//!   form `scripts/stack.sh` writes); after the last one only a comment may follow;
 //! - in unquoted and double-quoted values, `${NAME}` and `${NAME:-default}` (default when unset
 //!   or empty) refer to another variable; a `${` that is not one of these is an error, never
 //!   kept or dropped silently. A `$` anywhere else is literal.
@@ -166,8 +168,7 @@ fn entry(c: &mut Cursor) -> Result<Raw, ProfileError> {
     c.bump();
     c.skip_blank();
     let parts = match c.peek() {
-        Some('\'') => single_quoted(c)?,
-        Some('"') => double_quoted(c)?,
+        Some('\'' | '"') => quoted(c)?,
         _ => unquoted(c)?,
     };
     Ok(Raw { key, parts, line })
@@ -214,34 +215,63 @@ fn unquoted(c: &mut Cursor) -> Result<Vec<Part>, ProfileError> {
     parts(&chars)
 }
 
-fn single_quoted(c: &mut Cursor) -> Result<Vec<Part>, ProfileError> {
+/// A value that starts with a quote. Parts written next to each other join, as in a shell, so
+/// `'it'\''s'` is `it's`: after a closing quote another quoted part, a `\x` escape or plain
+/// characters may follow, up to whitespace.
+fn quoted(c: &mut Cursor) -> Result<Vec<Part>, ProfileError> {
+    let mut chars: Chars = Vec::new();
+    loop {
+        match c.peek() {
+            Some('\'') => single_quoted(c, &mut chars)?,
+            Some('"') => double_quoted(c, &mut chars)?,
+            Some('\\') => {
+                let at = c.pos;
+                c.bump();
+                match c.peek().filter(|&ch| ch != '\n') {
+                    Some(ch) => {
+                        c.bump();
+                        chars.push((ch, at, true));
+                    }
+                    None => chars.push(('\\', at, true)),
+                }
+            }
+            None | Some(' ' | '\t' | '\n' | '#') => break,
+            Some(ch) => {
+                chars.push((ch, c.pos, false));
+                c.bump();
+            }
+        }
+    }
+    after_quote(c)?;
+    parts(&chars)
+}
+
+/// `'…'`: every character literal, never part of a reference.
+fn single_quoted(c: &mut Cursor, chars: &mut Chars) -> Result<(), ProfileError> {
     let open = c.pos;
     c.bump();
-    let mut value = String::new();
     loop {
+        let at = c.pos;
         match c.bump() {
             None => {
                 return Err(open.error("unterminated single-quoted value (no closing ')"));
             }
-            Some('\'') => break,
-            Some(ch) => value.push(ch),
+            Some('\'') => return Ok(()),
+            Some(ch) => chars.push((ch, at, true)),
         }
     }
-    after_quote(c)?;
-    Ok(vec![Part::Text(value)])
 }
 
-fn double_quoted(c: &mut Cursor) -> Result<Vec<Part>, ProfileError> {
+fn double_quoted(c: &mut Cursor, chars: &mut Chars) -> Result<(), ProfileError> {
     let open = c.pos;
     c.bump();
-    let mut chars: Chars = Vec::new();
     loop {
         let at = c.pos;
         match c.bump() {
             None => {
                 return Err(open.error("unterminated double-quoted value (no closing \")"));
             }
-            Some('"') => break,
+            Some('"') => return Ok(()),
             Some('\\') => match c.peek().and_then(escape) {
                 Some(ch) => {
                     c.bump();
@@ -252,8 +282,6 @@ fn double_quoted(c: &mut Cursor) -> Result<Vec<Part>, ProfileError> {
             Some(ch) => chars.push((ch, at, false)),
         }
     }
-    after_quote(c)?;
-    parts(&chars)
 }
 
 /// The character a `\x` escape in a double-quoted value stands for.
@@ -457,6 +485,17 @@ mod tests {
     }
 
     #[test]
+    fn quoted_parts_next_to_each_other_join_as_in_a_shell() {
+        assert_eq!(value(r"P='it'\''s'"), "it's");
+        assert_eq!(
+            value(r#"P='Tr1ck'\''y"pa;ss--w\rd${HOME}' # c"#),
+            r#"Tr1ck'y"pa;ss--w\rd${HOME}"#
+        );
+        assert_eq!(value(r#"P='a'"b${HOME}"c"#), "ab/home/uc");
+        assert_eq!(error("P='a' b").column, 7);
+    }
+
+    #[test]
     fn braces_refer_to_another_variable() {
         let v = values("A=one\nB=${A}-two\nC=\"${B}/${HOME}\"\nD=${UNSET:-dflt}\nE=${A:-x}");
         assert_eq!(
@@ -578,7 +617,7 @@ mod tests {
         for text in [
             "P='s3cr3t",
             "P=\"s3cr3t",
-            "P=\"s3cr3t\"x",
+            "P=\"s3cr3t\" x",
             "P=s3cr3t${bad name}",
         ] {
             let e = error(text);
