@@ -22,6 +22,9 @@ _flink__sql() {
             flink__sql,deploy)
                 cmd="flink__sql__subcmd__deploy"
                 ;;
+            flink__sql,env)
+                cmd="flink__sql__subcmd__env"
+                ;;
             flink__sql,exec)
                 cmd="flink__sql__subcmd__exec"
                 ;;
@@ -64,11 +67,26 @@ _flink__sql() {
             flink__sql__subcmd__deploy__subcmd__help,up)
                 cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__up"
                 ;;
+            flink__sql__subcmd__env,help)
+                cmd="flink__sql__subcmd__env__subcmd__help"
+                ;;
+            flink__sql__subcmd__env,show)
+                cmd="flink__sql__subcmd__env__subcmd__show"
+                ;;
+            flink__sql__subcmd__env__subcmd__help,help)
+                cmd="flink__sql__subcmd__env__subcmd__help__subcmd__help"
+                ;;
+            flink__sql__subcmd__env__subcmd__help,show)
+                cmd="flink__sql__subcmd__env__subcmd__help__subcmd__show"
+                ;;
             flink__sql__subcmd__help,completions)
                 cmd="flink__sql__subcmd__help__subcmd__completions"
                 ;;
             flink__sql__subcmd__help,deploy)
                 cmd="flink__sql__subcmd__help__subcmd__deploy"
+                ;;
+            flink__sql__subcmd__help,env)
+                cmd="flink__sql__subcmd__help__subcmd__env"
                 ;;
             flink__sql__subcmd__help,exec)
                 cmd="flink__sql__subcmd__help__subcmd__exec"
@@ -91,6 +109,9 @@ _flink__sql() {
             flink__sql__subcmd__help__subcmd__deploy,up)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__up"
                 ;;
+            flink__sql__subcmd__help__subcmd__env,show)
+                cmd="flink__sql__subcmd__help__subcmd__env__subcmd__show"
+                ;;
             *)
                 ;;
         esac
@@ -98,7 +119,7 @@ _flink__sql() {
 
     case "${cmd}" in
         flink__sql)
-            opts="-v -q -h -V --verbose --quiet --help --version exec deploy completions help"
+            opts="-v -q -h -V --verbose --quiet --help --version exec deploy env completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -455,8 +476,94 @@ _flink__sql() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flink__subcmd__sql__subcmd__env)
+            opts="-v -q -h --verbose --quiet --help show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__env__subcmd__help)
+            opts="show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__env__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__env__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__env__subcmd__show)
+            opts="-e -v -q -h --env --env-file --var --all --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flink__subcmd__sql__subcmd__exec)
-            opts="-f -c -e -v -q -h --file --command --single-statement --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --dry-run --continue-on-error --max-rows --max-wait --wait --timeout --echo --timing --report --verbose --quiet --help"
+            opts="-f -c -e -v -q -h --file --command --single-statement --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --dry-run --continue-on-error --session-per-file --max-rows --max-wait --wait --timeout --echo --timing --report --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,7 +653,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help)
-            opts="exec deploy completions help"
+            opts="exec deploy env completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -644,6 +751,34 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help__subcmd__deploy__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__help__subcmd__env)
+            opts="show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__help__subcmd__env__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

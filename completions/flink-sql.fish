@@ -30,11 +30,12 @@ complete -c flink-sql -n "__fish_flink_sql_needs_command" -s h -l help -d 'Print
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -s V -l version -d 'Print version'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s f -l file -d 'A SQL file, a folder (its *.sql in name order) or - for stdin. Repeatable' -r -F
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s c -l command -d 'SQL given inline. Repeatable; runs after the files' -r
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l env-file -d 'Read the profile from this file instead' -r -F
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l gateway -d 'SQL Gateway URL, path prefix allowed [profile: SQL_GATEWAY_URL; default http://localhost:8083]' -r
@@ -57,6 +58,7 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l report -d '
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l single-statement -d 'Send each input whole as one statement instead of splitting at \';\''
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l dry-run -d 'Print the plan (statements, kinds, locations, redacted SQL) and exit; needs no gateway'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l continue-on-error -d 'Run the remaining statements after a failure; the exit code still reports it'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l session-per-file -d 'Run each file (and each -c, and stdin) in a session of its own, so files that reuse table names or SETs do not see each other\'s. Without it, all inputs share one session'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l echo -d 'Print each statement (secrets masked) to stderr before running it'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l timing -d 'Add per-statement times to the summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
@@ -71,7 +73,7 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fi
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status down help" -f -a "status" -d 'Show whether the operator, the session cluster and the gateway are ready'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status down help" -f -a "down" -d 'Remove what `up` created, in reverse order. The operator stays unless --operator'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status down help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -l env-file -d 'Read the profile from this file instead' -r -F
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -l context -d 'Kube context to act on [profile: K8S_CONTEXT; default: the current one, once confirmed]' -r
@@ -80,7 +82,7 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_s
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from plan" -s h -l help -d 'Print help'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -l env-file -d 'Read the profile from this file instead' -r -F
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -l context -d 'Kube context to act on [profile: K8S_CONTEXT; default: the current one, once confirmed]' -r
@@ -91,7 +93,7 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_s
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from render" -s h -l help -d 'Print help'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -l env-file -d 'Read the profile from this file instead' -r -F
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -l context -d 'Kube context to act on [profile: K8S_CONTEXT; default: the current one, once confirmed]' -r
@@ -103,7 +105,7 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_s
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -l env-file -d 'Read the profile from this file instead' -r -F
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -l context -d 'Kube context to act on [profile: K8S_CONTEXT; default: the current one, once confirmed]' -r
@@ -112,7 +114,7 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_s
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -l env-file -d 'Read the profile from this file instead' -r -F
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from down" -l context -d 'Kube context to act on [profile: K8S_CONTEXT; default: the current one, once confirmed]' -r
@@ -129,15 +131,31 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_s
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show whether the operator, the session cluster and the gateway are ready'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "down" -d 'Remove what `up` created, in reverse order. The operator stays unless --operator'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and not __fish_seen_subcommand_from show help" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and not __fish_seen_subcommand_from show help" -f -a "show" -d 'List every variable with its source (--var, the process environment, or the profile file and line) and its value, secrets masked. Shows what each value overrides'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and not __fish_seen_subcommand_from show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen_subcommand_from show" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen_subcommand_from show" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen_subcommand_from show" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen_subcommand_from show" -l all -d 'Also list the process environment variables that neither the profile, --var nor the tool\'s own settings name'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen_subcommand_from help" -f -a "show" -d 'List every variable with its source (--var, the process environment, or the profile file and line) and its value, secrets masked. Shows what each value overrides'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy completions help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy completions help" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env completions help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env completions help" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env completions help" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "plan" -d 'Show the steps `up` would take; nothing runs'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "render" -d 'Write the rendered manifests to a folder (the Kafka Secret only with --include-secrets)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "up" -d 'Install or upgrade everything, in order, then wait until it is ready. Idempotent'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "status" -d 'Show whether the operator, the session cluster and the gateway are ready'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "down" -d 'Remove what `up` created, in reverse order. The operator stays unless --operator'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from env" -f -a "show" -d 'List every variable with its source (--var, the process environment, or the profile file and line) and its value, secrets masked. Shows what each value overrides'

@@ -1707,3 +1707,141 @@ fn an_unreachable_gateway_exits_3_with_a_hint() {
     );
     assert!(run.stderr.contains("  hint: "), "{}", run.dump());
 }
+
+// ---------------------------------------------------------------------------------------------
+// A folder of independent pipelines: --session-per-file
+// ---------------------------------------------------------------------------------------------
+
+/// Two files that both create `orders`, the first with a SET. Bare `SET` lists the session's
+/// configuration, so it shows whether the first file's SET reached the second file's session.
+fn independent_pipelines() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_sql(
+        &dir,
+        "a.sql",
+        "SET 'table.local-time-zone' = 'Asia/Tokyo';\n\
+         CREATE TABLE orders (id INT) WITH ('connector' = 'datagen');\n\
+         SET;\n",
+    );
+    write_sql(
+        &dir,
+        "b.sql",
+        "CREATE TABLE orders (id INT, note STRING) WITH ('connector' = 'datagen');\n\
+         SET;\n",
+    );
+    dir
+}
+
+fn statuses(events: &[Value]) -> Vec<String> {
+    events_of(events, "statement_finished")
+        .iter()
+        .map(|e| e["status"].as_str().unwrap_or("?").to_owned())
+        .collect()
+}
+
+/// Whether the `SET` listing of `statement` holds the Tokyo time zone.
+fn lists_tokyo(events: &[Value], statement: u64) -> bool {
+    events_of(events, "row")
+        .iter()
+        .filter(|e| e["statement"] == statement)
+        .any(|e| e["values"] == json!(["table.local-time-zone", "Asia/Tokyo"]))
+}
+
+#[test]
+fn a_folder_that_reuses_table_names_needs_a_session_per_file() {
+    require_stack();
+    let dir = independent_pipelines();
+    let exec = |extra: &[&str]| {
+        Run::of(
+            flink_sql()
+                .args(["exec", "--env", "local", "--format", "ndjson", "-f"])
+                .arg(dir.path())
+                .args(extra),
+        )
+    };
+
+    // One session: the second CREATE fails, the run says why before it starts, and stops.
+    let shared = exec(&[]);
+    shared.expect_code(1);
+    let events = shared.events();
+    assert_eq!(
+        statuses(&events),
+        ["ok", "ok", "ok", "failed", "skipped"],
+        "{}",
+        shared.dump()
+    );
+    assert!(
+        shared
+            .stderr
+            .contains("b.sql:1:1: CREATE TABLE orders fails with 'already exists'")
+            && shared.stderr.contains("--session-per-file"),
+        "{}",
+        shared.dump()
+    );
+
+    // A session per file: both files run, and the first file's SET stays in its own session.
+    let separate = exec(&["--session-per-file"]);
+    separate.expect_code(0);
+    let events = separate.events();
+    assert_eq!(statuses(&events), ["ok"; 5], "{}", separate.dump());
+    assert!(
+        lists_tokyo(&events, 3),
+        "a.sql's SET is missing in a.sql\n{}",
+        separate.dump()
+    );
+    assert!(
+        !lists_tokyo(&events, 5),
+        "a.sql's SET leaked into b.sql\n{}",
+        separate.dump()
+    );
+    assert!(!separate.stderr.contains("warning"), "{}", separate.dump());
+    assert!(
+        separate.stderr.contains(": 5 ok, 0 failed, 0 skipped"),
+        "{}",
+        separate.dump()
+    );
+}
+
+#[test]
+fn with_a_session_per_file_a_failed_file_stops_the_run_unless_continue_on_error() {
+    require_stack();
+    let dir = independent_pipelines();
+    write_sql(&dir, "0-broken.sql", "SELECT * FROM no_such_table;\n");
+    let exec = |extra: &[&str]| {
+        Run::of(
+            flink_sql()
+                .args([
+                    "exec",
+                    "--env",
+                    "local",
+                    "--format",
+                    "ndjson",
+                    "--session-per-file",
+                    "-f",
+                ])
+                .arg(dir.path())
+                .args(extra),
+        )
+    };
+    let stopped = exec(&[]);
+    stopped.expect_code(1);
+    assert_eq!(
+        statuses(&stopped.events()),
+        ["failed", "skipped", "skipped", "skipped", "skipped", "skipped"],
+        "{}",
+        stopped.dump()
+    );
+    let continued = exec(&["--continue-on-error"]);
+    continued.expect_code(1);
+    assert_eq!(
+        statuses(&continued.events()),
+        ["failed", "ok", "ok", "ok", "ok", "ok"],
+        "{}",
+        continued.dump()
+    );
+    assert!(
+        continued.stderr.contains(": 5 ok, 1 failed, 0 skipped"),
+        "{}",
+        continued.dump()
+    );
+}
