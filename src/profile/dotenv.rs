@@ -612,6 +612,26 @@ mod tests {
         assert_eq!((e.line, e.column), (1, 1));
     }
 
+    /// Generated profiles from a small alphabet of the characters the rules turn on: reading
+    /// never panics, and a value without `$`, quotes, `#` or backslashes reads back as written.
+    #[test]
+    fn generated_profiles_never_panic_and_plain_values_are_exact() {
+        let alphabet: Vec<char> = "AB_1=$'\"{}:-# \t\n\\xé".chars().collect();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..20_000 {
+            let len = next(24);
+            let text: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            let _ = read_with(&text, &[("A", "a")]);
+        }
+        for value in ["x", "a b", "p@ss.w0rd", "é-ü", "1=2"] {
+            assert_eq!(self::value(&format!("K={value}")), value);
+        }
+    }
+
     #[test]
     fn errors_never_quote_the_value() {
         for text in [

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::CliError;
 
-mod dotenv;
+pub mod dotenv;
 pub mod retired;
 
 pub use dotenv::Entry;
