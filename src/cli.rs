@@ -273,9 +273,9 @@ pub struct ExecArgs {
     #[arg(long, value_enum, value_name = "UNTIL")]
     pub wait: Option<WaitFor>,
 
-    /// Give up waiting (for --wait, or for a statement) after this long: exit 4
-    /// [profile: FLINK_SQL_TIMEOUT; default 10m].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Give up waiting (for --wait, or for a statement) after this long: exit 4. More than 0,
+    /// at most 365 days [profile: FLINK_SQL_TIMEOUT; default 10m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub timeout: Option<std::time::Duration>,
 
     /// Print each statement (secrets masked) to stderr before running it.
@@ -308,6 +308,23 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("'{s}' is not a duration (e.g. 30s, 2m): {e}"))
 }
 
+/// The longest `--timeout`: a year is "no limit" for any run, and stays far from overflowing
+/// the clock arithmetic of deadlines.
+pub const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 3600);
+
+/// A `--timeout`: a duration above zero (a zero timeout would give up before the first
+/// statement is sent) and at most `MAX_TIMEOUT`.
+pub fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err(format!("'{s}': a timeout must be more than 0"));
+    }
+    if d > MAX_TIMEOUT {
+        return Err(format!("'{s}': a timeout can be at most 365 days"));
+    }
+    Ok(d)
+}
+
 fn parse_report(s: &str) -> Result<PathBuf, String> {
     match s.split_once('=') {
         Some(("junit", path)) if !path.is_empty() => Ok(PathBuf::from(path)),
@@ -323,6 +340,22 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_timeout_is_more_than_zero_and_at_most_a_year() {
+        assert!(parse_timeout("0").unwrap_err().contains("more than 0"));
+        assert!(parse_timeout("0s").is_err());
+        let huge = parse_timeout("18446744073709551615s").unwrap_err();
+        assert!(huge.contains("at most 365 days"), "{huge}");
+        assert_eq!(
+            parse_timeout("365d").unwrap(),
+            std::time::Duration::from_secs(365 * 24 * 3600)
+        );
+        assert_eq!(
+            parse_timeout("40ms").unwrap(),
+            std::time::Duration::from_millis(40)
+        );
     }
 
     #[test]

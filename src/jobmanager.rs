@@ -129,6 +129,15 @@ impl JobManager {
         self.http.base()
     }
 
+    /// `GET /config`: the cheapest call that proves the JobManager answers.
+    pub async fn check(&self) -> Result<(), CliError> {
+        let _: IgnoredAny = self
+            .http
+            .call(Method::GET, "/config", None::<&()>, Retry::Idempotent)
+            .await?;
+        Ok(())
+    }
+
     /// `GET /jobs/overview`: every job with name, state and times, in one call.
     pub async fn overview(&self) -> Result<Vec<JobOverview>, CliError> {
         let o: Overview = self
@@ -189,6 +198,29 @@ impl JobManager {
     }
 }
 
+/// A new job id (32 hex digits, as Flink writes them), to pin a statement's job before it is
+/// submitted. Unique, not secret: hashed from a randomly keyed hasher, the time, the process id
+/// and a counter.
+pub fn fresh_job_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let keys = std::collections::hash_map::RandomState::new();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let half = |which: u64| {
+        let mut h = keys.build_hasher();
+        h.write_u64(which);
+        h.write_u128(now);
+        h.write_u32(std::process::id());
+        h.write_u64(n);
+        h.finish()
+    };
+    format!("{:016x}{:016x}", half(0), half(1))
+}
+
 /// The JobManager URL next to a gateway on this machine (the gateway on 8083, the JobManager's
 /// REST API on 8081, as Flink's defaults and our local stack have it). A remote gateway gives
 /// nothing: guessing there would point at the wrong cluster.
@@ -226,6 +258,14 @@ mod tests {
         assert_eq!(derive_url("http://localhost:8083/sql"), None);
         assert_eq!(derive_url("https://localhost:8083"), None);
         assert_eq!(derive_url("http://localhost:9999"), None);
+    }
+
+    #[test]
+    fn fresh_job_ids_are_32_hex_digits_and_differ() {
+        let (a, b) = (fresh_job_id(), fresh_job_id());
+        assert_eq!(a.len(), 32);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_ne!(a, b);
     }
 
     #[test]

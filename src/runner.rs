@@ -2,8 +2,12 @@
 //!
 //! Per statement: submit, fetch pages to the end (streaming them into the sink), close the
 //! operation; for INSERTs optionally wait for the job. Cancellation (SIGINT/SIGTERM), `--timeout`,
-//! `--max-rows` and `--max-wait` all end in the same place: cancel and close the operation.
+//! `--max-rows` and `--max-wait` all end in the same place: cancel and close the operation. A
+//! statement that may start a job is submitted with a job id of our choosing, so that a stop
+//! before the gateway named the job (or a lost answer to the POST) can still find it on the
+//! JobManager. Every clean-up call is bounded (`CLEANUP_LIMIT`) and gives way to a signal.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,6 +47,15 @@ const EMIT_CHUNK: usize = 256;
 const JOB_POLL_FIRST: Duration = Duration::from_millis(50);
 const JOB_POLL_MAX: Duration = Duration::from_millis(500);
 
+/// Each clean-up call (cancelling or closing an operation, deleting the session, looking for or
+/// cancelling a job) waits at most this long: a stalled gateway cannot hold a stopped run.
+pub const CLEANUP_LIMIT: Duration = Duration::from_secs(5);
+
+/// After a stop before a statement's job was known, how long the JobManager is watched for it:
+/// a gateway that had begun submitting the job goes on after its operation was cancelled.
+pub const FIND_JOB_WINDOW: Duration = Duration::from_secs(5);
+const FIND_JOB_POLL: Duration = Duration::from_millis(200);
+
 /// How a run behaves; built once, before anything is sent.
 #[derive(Clone)]
 pub struct RunOptions {
@@ -54,7 +67,8 @@ pub struct RunOptions {
     pub wait: WaitFor,
     /// Give up on one statement (or the job it waits for) after this long: exit 4.
     pub timeout: Duration,
-    /// Needed when `wait` is running or finished.
+    /// Needed when `wait` is running or finished; otherwise there when known (given, or derivable
+    /// for a local gateway), to find a job a stopped statement started anyway.
     pub jobmanager: Option<JobManager>,
 }
 
@@ -68,7 +82,7 @@ impl RunOptions {
         log: Option<Log>,
     ) -> Result<RunOptions, CliError> {
         let jobmanager = match run.wait {
-            WaitFor::Submitted => None,
+            WaitFor::Submitted => jobmanager_for(gateway, redactor, log).ok(),
             WaitFor::Running | WaitFor::Finished => Some(jobmanager_for(gateway, redactor, log)?),
         };
         Ok(RunOptions {
@@ -113,47 +127,16 @@ pub fn cancellation() -> (Canceller, Cancel) {
 }
 
 impl Canceller {
-    /// Requests cancellation; the first request decides the exit code.
-    pub fn cancel(&self, exit: Exit) {
+    /// Requests cancellation; the first request decides the exit code. Returns whether this was
+    /// the first (a caller may treat a second one as "quit now").
+    pub fn cancel(&self, exit: Exit) -> bool {
         self.0.send_if_modified(|current| {
             if current.is_some() {
                 return false;
             }
             *current = Some(exit);
             true
-        });
-    }
-
-    /// Wires SIGINT (→ 130) and SIGTERM (→ 143) to this canceller; a second SIGINT quits at once.
-    /// Needs a running tokio runtime.
-    pub fn on_signals(&self) -> std::io::Result<()> {
-        let sigint = self.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                sigint.cancel(Exit::Interrupted);
-                // A second Ctrl-C while cancelling and closing (a gateway that does not answer)
-                // quits at once; the session then expires on the gateway by its idle timeout.
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!(
-                        "interrupted again: quitting without waiting for the cancel and close \
-                         (the gateway expires the session after its idle timeout)"
-                    );
-                    std::process::exit(i32::from(Exit::Interrupted.code()));
-                }
-            }
-        });
-        #[cfg(unix)]
-        {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-            let sigterm = self.clone();
-            tokio::spawn(async move {
-                if term.recv().await.is_some() {
-                    sigterm.cancel(Exit::Terminated);
-                }
-            });
-        }
-        Ok(())
+        })
     }
 }
 
@@ -180,7 +163,8 @@ impl Cancel {
     }
 }
 
-/// A whole batch run: connect, run, and close the session on every path.
+/// A whole batch run: check the JobManager `--wait` needs, connect, run, and close the session
+/// on every path. Connecting is bounded by `--timeout` too.
 pub async fn exec(
     gateway: &settings::Gateway,
     redactor: Redactor,
@@ -190,16 +174,116 @@ pub async fn exec(
     sink: &mut dyn Sink,
     cancel: &Cancel,
 ) -> anyhow::Result<(Summary, Exit)> {
+    if let Some(exit) = preflight(opts, cancel).await? {
+        return skip_all(statements, sink, exit);
+    }
+    let connect = tokio::time::timeout(opts.timeout, gateway::connect(gateway, redactor, log));
     let session = tokio::select! {
-        s = gateway::connect(gateway, redactor, log) => s?,
+        s = connect => s.map_err(|_| connect_timeout(opts.timeout))??,
         exit = cancel.wait() => return skip_all(statements, sink, exit),
     };
     let result = run(&session, statements, opts, sink, cancel).await;
-    let http = session.client().http().clone();
-    if let Err(e) = session.close().await {
-        http.log(&format!("closing the session failed: {e}"));
+    let abandoned = close_session(session, cancel).await;
+    match (result, abandoned) {
+        (Ok((summary, _)), Some(exit)) => Ok((summary, exit)),
+        (result, _) => result,
     }
-    result
+}
+
+/// `--wait running|finished` watches jobs on the JobManager: one that cannot be reached is found
+/// before anything is sent (exit 3). `Some(exit)` when a signal came first.
+async fn preflight(opts: &RunOptions, cancel: &Cancel) -> Result<Option<Exit>, CliError> {
+    let Some(jm) = opts.jobmanager.as_ref().filter(|_| opts.wait != WaitFor::Submitted) else {
+        return Ok(None);
+    };
+    tokio::select! {
+        checked = jm.check() => checked.map(|()| None).map_err(|e| {
+            e.with_hint("--wait running|finished follows jobs on the JobManager; nothing was sent to the gateway")
+        }),
+        exit = cancel.wait() => Ok(Some(exit)),
+    }
+}
+
+fn connect_timeout(timeout: Duration) -> CliError {
+    CliError::new(
+        Exit::Timeout,
+        format!(
+            "timed out after {} connecting to the gateway; no statement was sent",
+            humantime::format_duration(timeout)
+        ),
+    )
+}
+
+/// Deletes the session, bounded by `CLEANUP_LIMIT`. A signal that arrives meanwhile (and did
+/// not start this clean-up) ends it at once: its exit code is returned.
+async fn close_session(session: Session, cancel: &Cancel) -> Option<Exit> {
+    let http = session.client().http().clone();
+    let stop = Stop::new(cancel);
+    let id = session.id().0.clone();
+    match session.close_within(CLEANUP_LIMIT, stop.wait()).await {
+        Ok(()) => None,
+        Err(e) => {
+            http.log(&format!(
+                "closing session {id} failed: {e}; the gateway expires it after its idle timeout"
+            ));
+            matches!(e, gateway::CloseError::Abandoned)
+                .then(|| cancel.requested())
+                .flatten()
+        }
+    }
+}
+
+/// A signal during a clean-up that no signal started: it ends the clean-up at once. (A clean-up
+/// a signal started ends on a second one, which quits the process; see `commands::exec`.)
+#[derive(Clone)]
+struct Stop {
+    cancel: Cancel,
+    armed: bool,
+}
+
+impl Stop {
+    fn new(cancel: &Cancel) -> Stop {
+        Stop {
+            cancel: cancel.clone(),
+            armed: cancel.requested().is_none(),
+        }
+    }
+
+    async fn wait(self) {
+        if self.armed {
+            self.cancel.wait().await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Why a clean-up call did not answer.
+#[derive(Debug, Clone, Copy)]
+enum Cut {
+    TimedOut,
+    Signal,
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cut::TimedOut => write!(
+                f,
+                "got no answer within {}",
+                humantime::format_duration(CLEANUP_LIMIT)
+            ),
+            Cut::Signal => f.write_str("was given up on a signal"),
+        }
+    }
+}
+
+/// One clean-up call: at most `CLEANUP_LIMIT`, and given up when `stop` fires.
+async fn bounded<T>(stop: &Stop, call: impl Future<Output = T>) -> Result<T, Cut> {
+    tokio::select! {
+        r = tokio::time::timeout(CLEANUP_LIMIT, call) => r.map_err(|_| Cut::TimedOut),
+        () = stop.clone().wait() => Err(Cut::Signal),
+    }
 }
 
 fn skip_all(
@@ -312,17 +396,34 @@ async fn run_statement(
 ) -> anyhow::Result<Outcome> {
     sink.started(stmt)?;
     let clock = Instant::now();
-    // Not raced against cancellation: once sent we must learn the handle, or we could not cancel it.
-    let op = match session.submit(&stmt.sql).await {
+    let mut st = StatementRun::new(session, stmt, opts, clock);
+    let deadline = st.deadline();
+    // Raced against cancellation and the timeout: without the operation's handle, the pinned
+    // job id still finds the job, and the session's delete closes the operation.
+    let submitted = tokio::select! {
+        op = st.submit() => op,
+        _ = cancel.wait() => return Ok(st.stopped_before_submitted(End::Interrupted, cancel).await),
+        _ = tokio::time::sleep_until(deadline) => {
+            return Ok(st.stopped_before_submitted(End::TimedOut, cancel).await)
+        }
+    };
+    let op = match submitted {
         Ok(op) => op,
         Err(Error::Server(e)) if !e.is_session_lost() => {
             return Ok(failed_outcome(stmt, e, clock.elapsed()))
         }
+        Err(Error::NoReply(e)) => return Err(st.lost_reply(e, cancel).await.into()),
         Err(e) => return Err(session_error(e).into()),
     };
-    let mut st = StatementRun::new(session, stmt, opts, op, clock);
+    st.op = Some(op);
     let end = st.drive(sink, cancel).await?;
     Ok(st.outcome(end))
+}
+
+/// The statement may start a job (and so gets a pinned job id). `Other` covers `CALL`,
+/// `ANALYZE` and the like, which may.
+fn may_start_job(stmt: &Statement) -> bool {
+    stmt.kind.starts_job() || stmt.kind.is_query() || stmt.kind == crate::script::Kind::Other
 }
 
 /// An error no statement is to blame for: exit 3, with a hint when the session is gone.
@@ -385,12 +486,17 @@ struct StatementRun<'a> {
     session: &'a Session,
     stmt: &'a Statement,
     opts: &'a RunOptions,
-    op: OperationId,
+    /// Known once the gateway answered the POST.
+    op: Option<OperationId>,
+    /// The job id the statement's job gets, if it may start one.
+    pinned: Option<String>,
     clock: Instant,
     mode: Mode,
     rows: u64,
     job_id: Option<String>,
     job_state: Option<String>,
+    /// What the clean-up after a stop did and learned, for the statement's message.
+    notes: Vec<String>,
 }
 
 impl<'a> StatementRun<'a> {
@@ -398,32 +504,88 @@ impl<'a> StatementRun<'a> {
         session: &'a Session,
         stmt: &'a Statement,
         opts: &'a RunOptions,
-        op: OperationId,
         clock: Instant,
     ) -> Self {
         StatementRun {
             session,
             stmt,
             opts,
-            op,
+            op: None,
+            pinned: may_start_job(stmt).then(jobmanager::fresh_job_id),
             clock,
             mode: Mode::Unknown,
             rows: 0,
             job_id: None,
             job_state: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// When `--timeout` runs out for this statement.
+    fn deadline(&self) -> tokio::time::Instant {
+        let start = tokio::time::Instant::from_std(self.clock);
+        start
+            .checked_add(self.opts.timeout)
+            .unwrap_or_else(|| start + crate::cli::MAX_TIMEOUT)
+    }
+
+    async fn submit(&self) -> Result<OperationId, Error> {
+        match &self.pinned {
+            Some(job_id) => self.session.submit_pinned(&self.stmt.sql, job_id).await,
+            None => self.session.submit(&self.stmt.sql).await,
+        }
+    }
+
+    /// A stop while the statement's POST was in flight: the gateway may have it (and may start
+    /// its job), so the job is looked for as after any stop before the job was known.
+    async fn stopped_before_submitted(&mut self, end: End, cancel: &Cancel) -> Outcome {
+        self.notes
+            .push("the gateway had not answered the statement's POST".to_owned());
+        self.settle_job(cancel, true).await;
+        self.outcome(end)
+    }
+
+    /// The answer to the statement's POST was lost: it may have run. It is not sent again; the
+    /// message says what the JobManager knows of its job, and how to check.
+    async fn lost_reply(&mut self, e: CliError, cancel: &Cancel) -> CliError {
+        self.settle_job(cancel, false).await;
+        let mut message = format!(
+            "{}: the statement may have run, and it was not sent again",
+            e.message
+        );
+        for note in &self.notes {
+            message.push_str("; ");
+            message.push_str(note);
+        }
+        let mut err = CliError::new(e.exit, message);
+        err.hints = e.hints;
+        err.with_hint(self.how_to_check())
+    }
+
+    fn how_to_check(&self) -> String {
+        match (&self.pinned, &self.opts.jobmanager) {
+            (Some(id), Some(jm)) => format!(
+                "check its job: GET {}/jobs/{id} (or SHOW JOBS in a session)",
+                crate::gateway::without_password(jm.url())
+            ),
+            (Some(id), None) => format!("check for job {id} with SHOW JOBS or in the Flink UI"),
+            (None, _) => "check the effect of the statement before running it again".to_owned(),
         }
     }
 
     /// Reads the result (racing cancellation and `--timeout`), releases the operation, then
     /// waits for the job when `--wait` asks for it (racing the same two).
     async fn drive(&mut self, sink: &mut dyn Sink, cancel: &Cancel) -> anyhow::Result<End> {
-        let deadline = tokio::time::Instant::from_std(self.clock + self.opts.timeout);
+        let deadline = self.deadline();
         let end = tokio::select! {
             end = self.fetch_all(sink) => end,
             _ = cancel.wait() => Ok(End::Interrupted),
             _ = tokio::time::sleep_until(deadline) => Ok(End::TimedOut),
         };
-        self.release(&end).await;
+        self.release(&end, cancel).await;
+        if matches!(end, Ok(End::Interrupted | End::TimedOut)) && self.mode == Mode::Unknown {
+            self.settle_job(cancel, true).await;
+        }
         match end? {
             End::Done if self.job_id.is_some() && self.opts.wait != WaitFor::Submitted => {
                 Ok(tokio::select! {
@@ -440,7 +602,8 @@ impl<'a> StatementRun<'a> {
     /// While a page's rows go into the sink, the next page is already being fetched (one page
     /// ahead at most, so memory stays bounded); a stop drops that fetch.
     async fn fetch_all(&mut self, sink: &mut dyn Sink) -> anyhow::Result<End> {
-        let mut path = self.session.first_page(&self.op);
+        let op = self.op.clone().expect("fetched only once submitted");
+        let mut path = self.session.first_page(&op);
         let mut ahead: Option<Ahead> = None;
         let mut quiet_since = self.clock;
         loop {
@@ -569,34 +732,93 @@ impl<'a> StatementRun<'a> {
 
     /// Cancels the operation unless it ended by itself, then closes it. An operation that ended
     /// by itself is closed in the background; a stopped one is closed now, since closing is what
-    /// cancels a query's job. Failures here are only logged: the outcome already says what
-    /// happened, and the session's close sweeps up.
-    async fn release(&self, end: &anyhow::Result<End>) {
+    /// cancels a query's job. Each call is bounded and gives way to a signal; what happened goes
+    /// into the statement's message (the session's delete sweeps up what is left).
+    async fn release(&mut self, end: &anyhow::Result<End>, cancel: &Cancel) {
+        let Some(op) = self.op.clone() else {
+            return;
+        };
         if matches!(end, Ok(End::Done | End::Failed(_))) {
-            self.session.close_operation_later(&self.op);
+            self.session.close_operation_later(&op);
             return;
         }
-        self.cancel().await;
-        if let Err(e) = self.session.close_operation(&self.op).await {
-            self.log_error("closing", e);
-        }
+        let stop = Stop::new(cancel);
+        let cancelled = bounded(&stop, self.session.cancel(&op)).await;
+        let note = self.cancel_note(&op, cancelled);
+        let closed = bounded(&stop, self.session.close_operation(&op)).await;
+        let note = match closed {
+            Ok(Ok(_)) => note,
+            Ok(Err(e)) => format!("{note}; closing it failed: {}", e.into_cli()),
+            Err(cut) => format!("{note}; closing it {cut}"),
+        };
+        self.log(&format!("operation {}: {note}", op.0));
+        self.notes.push(note);
     }
 
-    async fn cancel(&self) {
-        match self.session.cancel(&self.op).await {
-            Ok(status) => self.log(&format!("operation {} is {status}", self.op.0)),
+    /// What the answer to the cancel says about the operation.
+    fn cancel_note(&self, op: &OperationId, cancelled: Result<Result<String, Error>, Cut>) -> String {
+        match cancelled {
+            Ok(Ok(status)) => format!("the operation was cancelled ({status})"),
             // Once a query's rows flow, the gateway calls its operation FINISHED (the job still
             // runs) and refuses to cancel it; closing the operation is what cancels the job.
-            Err(Error::Server(e)) if e.message.contains("from FINISHED to CANCELED") => {
-                self.log("the query's rows already flow: closing its operation cancels its job");
+            Ok(Err(Error::Server(e))) if e.message.contains("from FINISHED to CANCELED") => {
+                "the operation had finished; closing it cancels its query's job".to_owned()
             }
-            Err(e) => self.log_error("cancelling", e),
+            Ok(Err(e)) => format!("cancelling operation {} failed: {}", op.0, e.into_cli()),
+            Err(cut) => format!("cancelling operation {} {cut}", op.0),
         }
     }
 
-    fn log_error(&self, what: &str, e: Error) {
-        let op = &self.op.0;
-        self.log(&format!("{what} operation {op} failed: {}", e.into_cli()));
+    /// After a stop (or a lost answer) before the gateway named the statement's job: watches the
+    /// JobManager for the pinned job id for `FIND_JOB_WINDOW`, and cancels the job if
+    /// `cancel_it` (a stop) or only reports it (a lost answer: the user wanted it to run).
+    async fn settle_job(&mut self, cancel: &Cancel, cancel_it: bool) {
+        let Some(id) = self.pinned.clone() else {
+            return;
+        };
+        let Some(jm) = self.opts.jobmanager.clone() else {
+            self.notes.push(format!(
+                "it may have started job {id} (no JobManager URL to check: set FLINK_REST_URL or --jobmanager)"
+            ));
+            self.job_id = Some(id);
+            return;
+        };
+        let stop = Stop::new(cancel);
+        let note = match bounded_search(&stop, &jm, &id).await {
+            Search::Seen(job) if cancel_it && !job.is_terminal() => {
+                self.job_id = Some(id.clone());
+                match bounded(&stop, jm.cancel(&id)).await {
+                    Ok(Ok(())) => {
+                        self.job_state = Some("CANCELLING".to_owned());
+                        format!("it started job {id} anyway, which was cancelled")
+                    }
+                    Ok(Err(e)) => {
+                        self.job_state = Some(job.state.clone());
+                        format!("it started job {id} ({}); cancelling it failed: {e}", job.state)
+                    }
+                    Err(cut) => format!("it started job {id} ({}); cancelling it {cut}", job.state),
+                }
+            }
+            Search::Seen(job) => {
+                self.job_id = Some(id.clone());
+                self.job_state = Some(job.state.clone());
+                format!("it started job {id} ({})", job.state)
+            }
+            Search::NotSeen => format!(
+                "no job {id} appeared on the JobManager within {} (if it appears later, it is this statement's)",
+                humantime::format_duration(FIND_JOB_WINDOW)
+            ),
+            Search::Failed(e) => {
+                self.job_id = Some(id.clone());
+                format!("it may have started job {id}; the JobManager could not be asked: {e}")
+            }
+            Search::Cut(cut) => {
+                self.job_id = Some(id.clone());
+                format!("it may have started job {id}; looking for it {cut}")
+            }
+        };
+        self.log(&note);
+        self.notes.push(note);
     }
 
     /// Polls the JobManager until the job reaches what `--wait` asked for, or fails.
@@ -632,19 +854,28 @@ impl<'a> StatementRun<'a> {
             End::TimedOut => {
                 (o.status, o.failure) = (Status::TimedOut, Some(self.timeout_failure()))
             }
-            End::Interrupted => o.status = Status::Interrupted,
+            End::Interrupted => {
+                o.status = Status::Interrupted;
+                if !self.notes.is_empty() {
+                    o.failure = Some(Failure {
+                        message: self.with_notes("interrupted".to_owned()),
+                        pos: None,
+                        detail: None,
+                    });
+                }
+            }
         }
         o
     }
 
     fn timeout_failure(&self) -> Failure {
         let after = humantime::format_duration(self.opts.timeout);
-        let message = match (&self.job_id, &self.job_state) {
-            (Some(id), Some(state)) => {
+        let message = match (&self.job_id, &self.job_state, self.notes.is_empty()) {
+            (Some(id), Some(state), true) => {
                 format!("timed out after {after} waiting for job {id} (last seen {state})")
             }
-            (Some(id), None) => format!("timed out after {after} waiting for job {id}"),
-            _ => format!("timed out after {after}; the operation was cancelled"),
+            (Some(id), None, true) => format!("timed out after {after} waiting for job {id}"),
+            _ => self.with_notes(format!("timed out after {after}")),
         };
         Failure {
             message,
@@ -653,8 +884,44 @@ impl<'a> StatementRun<'a> {
         }
     }
 
+    /// `head`, then what the clean-up did and learned.
+    fn with_notes(&self, head: String) -> String {
+        self.notes
+            .iter()
+            .fold(head, |message, note| format!("{message}; {note}"))
+    }
+
     fn log(&self, line: &str) {
         self.session.client().http().log(line);
+    }
+}
+
+/// What watching the JobManager for a pinned job id found.
+enum Search {
+    Seen(JobDetails),
+    NotSeen,
+    Failed(CliError),
+    Cut(Cut),
+}
+
+/// Polls `GET /jobs/{id}` until the job shows up or `FIND_JOB_WINDOW` passes; each call is
+/// bounded, and a signal ends the search.
+async fn bounded_search(stop: &Stop, jm: &JobManager, id: &str) -> Search {
+    let until = tokio::time::Instant::now() + FIND_JOB_WINDOW;
+    loop {
+        match bounded(stop, jm.job(id)).await {
+            Ok(Ok(Some(job))) => return Search::Seen(job),
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => return Search::Failed(e),
+            Err(cut) => return Search::Cut(cut),
+        }
+        if tokio::time::Instant::now() >= until {
+            return Search::NotSeen;
+        }
+        tokio::select! {
+            () = sleep(FIND_JOB_POLL) => {}
+            () = stop.clone().wait() => return Search::Cut(Cut::Signal),
+        }
     }
 }
 

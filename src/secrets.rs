@@ -40,6 +40,8 @@ pub fn listed_names(value: Option<&str>) -> Vec<String> {
 #[derive(Clone, Default)]
 pub struct Redactor {
     matcher: Option<Arc<AhoCorasick>>,
+    /// The maskable values it was built from, so that more can be added (`with_values`).
+    values: Arc<Vec<String>>,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -52,7 +54,7 @@ impl Redactor {
     /// Builds a redactor. Returns it with the values that were too short to mask (the caller warns,
     /// naming the variable, never the value).
     pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> (Redactor, Vec<&'a str>) {
-        let mut needles: Vec<String> = Vec::new();
+        let mut maskable: Vec<String> = Vec::new();
         let mut too_short = Vec::new();
         for value in values {
             if value.is_empty() {
@@ -62,24 +64,41 @@ impl Redactor {
                 too_short.push(value);
                 continue;
             }
-            needles.extend(spellings(value));
+            maskable.push(value.to_owned());
         }
+        (Redactor::of(maskable), too_short)
+    }
+
+    /// This redactor masking `more` too (values too short to mask are left out): for secrets
+    /// that are not variables, such as a password in a URL.
+    pub fn with_values<'a>(&self, more: impl IntoIterator<Item = &'a str>) -> Redactor {
+        let extra: Vec<&str> = more
+            .into_iter()
+            .filter(|v| v.chars().count() >= MIN_MASKABLE)
+            .collect();
+        if extra.is_empty() {
+            return self.clone();
+        }
+        let values = self.values.iter().map(String::as_str).chain(extra);
+        Redactor::of(values.map(str::to_owned).collect())
+    }
+
+    fn of(values: Vec<String>) -> Redactor {
+        let mut needles: Vec<String> = values.iter().flat_map(|v| spellings(v)).collect();
         needles.retain(|n| n.chars().count() >= MIN_MASKABLE);
         needles.sort();
         needles.dedup();
         if needles.is_empty() {
-            return (Redactor::default(), too_short);
+            return Redactor::default();
         }
         let matcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(&needles)
             .expect("secret patterns build");
-        (
-            Redactor {
-                matcher: Some(Arc::new(matcher)),
-            },
-            too_short,
-        )
+        Redactor {
+            matcher: Some(Arc::new(matcher)),
+            values: Arc::new(values),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -107,8 +126,8 @@ impl Redactor {
 }
 
 /// Every way a value can appear in what we write: each spelling substitution can produce (SQL `''`
-/// doubling, JAAS and C-style escapes, identifier quoting — taken from the substitution engine so the
-/// two never drift apart), JSON-escaped, each of those CSV-quoted (`"` doubled: a csv field, also
+/// doubling, JAAS and C-style escapes, identifier quoting, and each as Flink's parser quotes it in
+/// a parse error — taken from the substitution engine so the two never drift apart), JSON-escaped, each of those CSV-quoted (`"` doubled: a csv field, also
 /// one holding a ROW/ARRAY/MAP as JSON), and each line of a multi-line value.
 fn spellings(value: &str) -> Vec<String> {
     let mut all = crate::script::substitute::escaped_forms(value);
@@ -238,6 +257,31 @@ mod tests {
         assert_eq!(
             r.redact(r#"+I,"{""s"":""a'b\""c\\d""}""#),
             r#"+I,"{""s"":""***""}""#
+        );
+    }
+
+    #[test]
+    fn the_parsers_escaped_spellings_are_masked_also_inside_json() {
+        let (r, _) = Redactor::new(["S'écret-ü\"x\\"]);
+        let parse_error = r#"Encountered "\'S\'\'\u00e9cret-\u00fc\"x\\\'" at line 1, column 8."#;
+        assert_eq!(
+            r.redact(parse_error),
+            r#"Encountered "\'***\'" at line 1, column 8."#
+        );
+        let json = serde_json::to_string(parse_error).unwrap();
+        assert_eq!(
+            r.redact(&json),
+            r#""Encountered \"\\'***\\'\" at line 1, column 8.""#
+        );
+    }
+
+    #[test]
+    fn values_added_later_are_masked_with_the_first_ones() {
+        let (r, _) = Redactor::new(["hunter22"]);
+        let r = r.with_values(["pw-in-url", "ab"]);
+        assert_eq!(
+            r.redact("http://u:pw-in-url@h hunter22 ab"),
+            "http://u:***@h *** ab"
         );
     }
 

@@ -239,10 +239,15 @@ pub fn exec(
     quiet: bool,
     world: &World,
 ) -> Result<ExecSettings, CliError> {
-    let profile = load_profile(&args.profile, world)?;
+    let mut profile = load_profile(&args.profile, world)?;
     let vars = &profile.vars;
     let inputs = inputs(&args, world)?;
     let gateway = gateway(&args.connect, vars)?;
+    let url_passwords = [Some(&gateway.url), gateway.jobmanager_url.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|url| url_password(url));
+    profile.redactor = profile.redactor.with_values(url_passwords);
     let format = match args.format {
         Some(f) => f,
         None => setting(vars, "FLINK_SQL_FORMAT", parse_format)?.unwrap_or(
@@ -281,7 +286,7 @@ pub fn exec(
             args.timeout,
             vars,
             "FLINK_SQL_TIMEOUT",
-            crate::cli::parse_duration,
+            crate::cli::parse_timeout,
         )?
         .unwrap_or(DEFAULT_TIMEOUT),
     };
@@ -377,6 +382,15 @@ fn gateway(opts: &ConnectOpts, vars: &Vars) -> Result<Gateway, CliError> {
         session_properties,
         jobmanager_url,
     })
+}
+
+/// The password of a URL's `user:password@` part: a secret like any other, though no variable
+/// names it.
+fn url_password(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    userinfo.split_once(':').map(|(_, pw)| pw)
 }
 
 fn check_url(url: &str, what: &str) -> Result<(), CliError> {

@@ -231,7 +231,9 @@ async fn a_500_on_statement_post_is_a_statement_error_and_not_resent() {
             );
             assert!(e.detail.contains("at d.e(F.java:2)"));
         }
-        Error::Connection(e) => panic!("expected a statement error, got {e}"),
+        Error::Connection(e) | Error::NoReply(e) => {
+            panic!("expected a statement error, got {e}")
+        }
     }
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(stub.count(STATEMENTS), 1);
@@ -244,16 +246,73 @@ async fn a_statement_post_cut_off_after_sending_is_not_resent() {
         .submit(&session(), "INSERT INTO sink SELECT * FROM src")
         .await
         .unwrap_err();
-    let Error::Connection(e) = err else {
-        panic!("expected a connection error")
+    let Error::NoReply(e) = err else {
+        panic!("expected a lost answer, got {err:?}")
     };
     assert_eq!(e.exit, Exit::Connection);
+    assert!(
+        e.message.contains("may have reached it, so it was not sent again"),
+        "{}",
+        e.message
+    );
+    assert!(
+        !e.hints.iter().any(|h| h.contains("is the gateway running")),
+        "the gateway answered the connection: {:?}",
+        e.hints
+    );
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(
         stub.count(STATEMENTS),
         1,
         "a second POST could start a second job"
     );
+}
+
+#[tokio::test]
+async fn a_session_post_cut_off_after_sending_is_not_resent() {
+    let stub = Stub::start(|_, _| Reply::Hangup);
+    let err = Session::open(client(&stub.url), &[])
+        .await
+        .err()
+        .expect("no session without an answer");
+    assert_eq!(err.exit, Exit::Connection);
+    assert!(err.message.contains("not sent again"), "{}", err.message);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        stub.count("POST /v4/sessions"),
+        1,
+        "a second POST could leave an orphan session behind"
+    );
+}
+
+#[test]
+fn a_password_in_the_gateway_url_is_not_printed() {
+    let url = format!("http://flink:Url-Pa55word-7@127.0.0.1:{}", free_port());
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("flink-sql"))
+        .args(["exec", "--gateway", &url, "-c", "SELECT 1"])
+        .env_clear()
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("unreachable"), "{stderr}");
+    assert!(!stderr.contains("Url-Pa55word-7"), "{stderr}");
+    assert!(stderr.contains("flink:***@127.0.0.1"), "{stderr}");
+}
+
+#[test]
+fn a_zero_or_huge_timeout_is_a_usage_error() {
+    for timeout in ["0", "18446744073709551615s"] {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("flink-sql"))
+            .args(["exec", "--gateway", "http://127.0.0.1:1", "--timeout", timeout])
+            .args(["-c", "SELECT 1"])
+            .env_clear()
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "--timeout {timeout}: {stderr}");
+        assert!(stderr.contains("--timeout"), "{stderr}");
+    }
 }
 
 #[tokio::test]

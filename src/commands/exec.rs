@@ -124,13 +124,15 @@ fn execute(settings: &ExecSettings, statements: &[Statement]) -> anyhow::Result<
     let redactor = settings.profile.redactor.clone();
     let log = verbose_log(settings.output.verbose, &redactor);
     let opts = RunOptions::new(&settings.run, &settings.gateway, &redactor, log.clone())?;
-    let mut sinks = render::sinks(&settings.output, statements.len(), &redactor)?;
+    // A report that cannot be written is a usage error found before anything is sent.
+    let mut sinks = render::sinks(&settings.output, statements.len(), &redactor)
+        .map_err(|e| CliError::input(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let (_summary, exit) = runtime.block_on(async {
         let (canceller, cancel) = runner::cancellation();
-        canceller.on_signals()?;
+        on_signals(&canceller)?;
         let gateway = &settings.gateway;
         if settings.session_per_file {
             let run = super::per_file::exec(
@@ -145,6 +147,42 @@ fn execute(settings: &ExecSettings, statements: &[Statement]) -> anyhow::Result<
         }
     })?;
     Ok(exit)
+}
+
+/// SIGINT (→ 130) and SIGTERM (→ 143) ask the run to stop: it cancels and closes what it
+/// started (bounded, see `runner::CLEANUP_LIMIT`). A signal that arrives after that request quits
+/// at once, whatever the clean-up is waiting for. Needs a running tokio runtime.
+fn on_signals(canceller: &runner::Canceller) -> io::Result<()> {
+    let sigint = canceller.clone();
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if !sigint.cancel(Exit::Interrupted) {
+                quit_now(Exit::Interrupted, "interrupted again");
+            }
+        }
+    });
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let sigterm = canceller.clone();
+        tokio::spawn(async move {
+            while term.recv().await.is_some() {
+                if !sigterm.cancel(Exit::Terminated) {
+                    quit_now(Exit::Terminated, "terminated while stopping");
+                }
+            }
+        });
+    }
+    Ok(())
+}
+
+fn quit_now(exit: Exit, what: &str) -> ! {
+    eprintln!(
+        "{what}: quitting without waiting for the cancel and close (a job the run started may \
+         still run; the gateway expires the session after its idle timeout)"
+    );
+    std::process::exit(i32::from(exit.code()));
 }
 
 /// Under `-v`, HTTP calls and server traces go to stderr, masked.

@@ -38,13 +38,16 @@ pub enum Error {
     Server(ServerError),
     /// Unreachable, an unexpected HTTP status or an answer we cannot read: exit 3.
     Connection(CliError),
+    /// A request that may start something was sent (or may have been), but its answer was lost:
+    /// it may have taken effect, and it was not sent again. Exit 3.
+    NoReply(CliError),
 }
 
 impl Error {
     /// The error as the exit-3 kind, for calls where a server error is not a statement failure.
     pub fn into_cli(self) -> CliError {
         match self {
-            Error::Connection(e) => e,
+            Error::Connection(e) | Error::NoReply(e) => e,
             Error::Server(s) => CliError::connection(s.message),
         }
     }
@@ -191,6 +194,9 @@ impl Http {
                     ));
                     match delay {
                         Some(d) => tokio::time::sleep(*d).await,
+                        None if retry == Retry::BeforeSend && !e.is_connect() => {
+                            return Err(Error::NoReply(self.no_reply(method, path, &e)))
+                        }
                         None => return Err(Error::Connection(self.unreachable(method, path, &e))),
                     }
                 }
@@ -266,7 +272,8 @@ impl Http {
         );
         CliError::new(Exit::Connection, msg).with_hint(format!(
             "is {} really a Flink {}? -v shows every call",
-            self.target.base, self.target.what
+            self.shown_base(),
+            self.target.what
         ))
     }
 
@@ -274,11 +281,30 @@ impl Http {
         let msg = format!(
             "{} unreachable: {method} {}{path}: {}",
             self.target.what,
-            self.target.base,
+            self.shown_base(),
             chain(e)
         );
         CliError::connection(self.redactor.redact(&msg).into_owned())
             .with_hint(self.target.hint.clone())
+    }
+
+    /// The connection was made, so the server is there: no "is it running?" hint, which would
+    /// send the user looking in the wrong place.
+    fn no_reply(&self, method: &Method, path: &str, e: &reqwest::Error) -> CliError {
+        let msg = format!(
+            "no answer from the {} to {method} {}{path}: {}; the request may have reached it, \
+             so it was not sent again",
+            self.target.what,
+            self.shown_base(),
+            chain(e)
+        );
+        CliError::connection(self.redactor.redact(&msg).into_owned())
+    }
+
+    /// The base URL as messages show it: a password in it is masked even when no variable
+    /// names it as a secret.
+    fn shown_base(&self) -> String {
+        without_password(&self.target.base)
     }
 
     fn hint_for_status(&self, status: StatusCode) -> String {
@@ -287,10 +313,26 @@ impl Http {
                 "check SQL_GATEWAY_TOKEN and --header for the auth proxy".to_owned()
             }
             StatusCode::NOT_FOUND => {
-                format!("check the URL and its path prefix: {}", self.target.base)
+                format!("check the URL and its path prefix: {}", self.shown_base())
             }
             _ => self.target.hint.clone(),
         }
+    }
+}
+
+/// `url` with the password of its `user:password@` part replaced by `***`.
+pub fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+        None => url.to_owned(),
     }
 }
 
@@ -424,6 +466,16 @@ mod tests {
         let err = build(&t, true).unwrap_err();
         assert_eq!(err.exit, Exit::Input);
         assert!(err.message.contains("/nonexistent/ca.pem"));
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_never_shown() {
+        assert_eq!(
+            without_password("http://user:pw@host:8083/sql?x=a:b@c"),
+            "http://user:***@host:8083/sql?x=a:b@c"
+        );
+        assert_eq!(without_password("http://user@host"), "http://user@host");
+        assert_eq!(without_password("http://host/a@b"), "http://host/a@b");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
 pub use errors::ServerError;
-pub use http::{Error, Http, Log, Retry, Target, RETRY_DELAYS};
+pub use http::{without_password, Error, Http, Log, Retry, Target, RETRY_DELAYS};
 pub use wire::ResultType;
 
 use crate::error::CliError;
@@ -30,6 +30,10 @@ pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(30);
 /// What a user who cannot reach the gateway should check first.
 pub const GATEWAY_HINT: &str =
     "is the gateway running? (scripts/stack.sh status; SQL_GATEWAY_URL or --gateway)";
+
+/// The (internal) option that fixes the id of the job a statement submits; Flink's gateway tests
+/// use it, and Flink 2.0 honours it in a statement's `executionConfig` (checked on the live stack).
+pub const PINNED_JOB_ID: &str = "$internal.pipeline.job-id";
 
 /// REST API versions we speak, oldest first (Flink 1.16, 1.17, 1.20, 2.0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -220,10 +224,11 @@ impl Client {
             properties,
         };
         let path = format!("{}/sessions", self.version.path());
-        // Opening twice only leaves an idle session behind, which times out: safe to retry.
+        // Sent again only when nothing reached the gateway: a session opened by a request whose
+        // answer was lost would sit there, unknown to us, until its idle timeout.
         let answer: wire::SessionHandle = self
             .http
-            .call(Method::POST, &path, Some(&body), Retry::Idempotent)
+            .call(Method::POST, &path, Some(&body), Retry::BeforeSend)
             .await?;
         Ok(SessionId(answer.session_handle))
     }
@@ -254,9 +259,32 @@ impl Client {
 
     /// `POST /sessions/{s}/statements`. Never re-sent once it may have reached the gateway.
     pub async fn submit(&self, s: &SessionId, sql: &str) -> Result<OperationId, Error> {
+        self.submit_with(s, sql, Map::new()).await
+    }
+
+    /// `submit` with the job id the statement's job (if it starts one) must get, so that the
+    /// job can be found even when the answer to this POST never comes.
+    pub async fn submit_pinned(
+        &self,
+        s: &SessionId,
+        sql: &str,
+        job_id: &str,
+    ) -> Result<OperationId, Error> {
+        let mut config = Map::new();
+        config.insert(PINNED_JOB_ID.to_owned(), Value::String(job_id.to_owned()));
+        self.submit_with(s, sql, config).await
+    }
+
+    async fn submit_with(
+        &self,
+        s: &SessionId,
+        sql: &str,
+        execution_config: Map<String, Value>,
+    ) -> Result<OperationId, Error> {
         let body = wire::ExecuteStatement {
             statement: sql,
             execution_timeout: None,
+            execution_config,
         };
         let path = format!("{}/statements", self.session_path(s));
         let answer: wire::OperationHandle = self
@@ -384,6 +412,11 @@ impl Session {
         self.client.submit(&self.id, sql).await
     }
 
+    /// Submits one statement whose job, if it starts one, gets the id `job_id`.
+    pub async fn submit_pinned(&self, sql: &str, job_id: &str) -> Result<OperationId, Error> {
+        self.client.submit_pinned(&self.id, sql, job_id).await
+    }
+
     /// The first result page of an operation.
     pub fn first_page(&self, o: &OperationId) -> String {
         self.client.first_page(&self.id, o)
@@ -439,6 +472,30 @@ impl Session {
         closed.map_err(Error::into_cli)
     }
 
+    /// `close`, but given up after `limit`, or at once when `stop` resolves (a signal during the
+    /// clean-up). A session given up on is left to the gateway's idle timeout; nothing blocks
+    /// on it later (`Drop` does not try again).
+    pub async fn close_within(
+        mut self,
+        limit: Duration,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<(), CloseError> {
+        self.stop_heartbeat();
+        let closing = async {
+            self.finish_closing().await;
+            self.client.close_session(&self.id).await
+        };
+        let result = tokio::select! {
+            closed = tokio::time::timeout(limit, closing) => match closed {
+                Ok(closed) => closed.map_err(|e| CloseError::Failed(e.into_cli())),
+                Err(_) => Err(CloseError::TimedOut(limit)),
+            },
+            _ = stop => Err(CloseError::Abandoned),
+        };
+        self.id.0.clear();
+        result
+    }
+
     fn stop_heartbeat(&mut self) {
         if let Some(task) = self.heartbeat.take() {
             task.abort();
@@ -473,6 +530,28 @@ impl Drop for Session {
         self.stop_heartbeat();
         if !self.id.0.is_empty() {
             self.close_from_drop();
+        }
+    }
+}
+
+/// Why a session was not closed.
+#[derive(Debug)]
+pub enum CloseError {
+    Failed(CliError),
+    /// No answer within the limit.
+    TimedOut(Duration),
+    /// A signal arrived meanwhile.
+    Abandoned,
+}
+
+impl std::fmt::Display for CloseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CloseError::Failed(e) => write!(f, "{e}"),
+            CloseError::TimedOut(limit) => {
+                write!(f, "no answer within {}", humantime::format_duration(*limit))
+            }
+            CloseError::Abandoned => f.write_str("given up on a signal"),
         }
     }
 }

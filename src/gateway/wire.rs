@@ -44,6 +44,9 @@ pub struct ExecuteStatement<'a> {
     pub statement: &'a str,
     #[serde(rename = "executionTimeout", skip_serializing_if = "Option::is_none")]
     pub execution_timeout: Option<u64>,
+    /// Session configuration for this statement only.
+    #[serde(rename = "executionConfig", skip_serializing_if = "Map::is_empty")]
+    pub execution_config: Map<String, Value>,
 }
 
 /// `POST /sessions/{s}/statements` response.
