@@ -762,7 +762,8 @@ impl<'a> StatementRun<'a> {
             // Once a query's rows flow, the gateway calls its operation FINISHED (the job still
             // runs) and refuses to cancel it; closing the operation is what cancels the job.
             Ok(Err(Error::Server(e))) if e.message.contains("from FINISHED to CANCELED") => {
-                "the operation had finished; closing it cancels its query's job".to_owned()
+                "the operation had already finished (closing a query's operation cancels its job)"
+                    .to_owned()
             }
             Ok(Err(e)) => format!("cancelling operation {} failed: {}", op.0, e.into_cli()),
             Err(cut) => format!("cancelling operation {} {cut}", op.0),
