@@ -66,26 +66,13 @@ fn a_timeout_before_the_job_is_known_cancels_the_job_it_started_anyway() {
     require_stack();
     let (name, sink) = (unique("faults-timeout-"), unique("snk_t"));
     let _jobs = Jobs(name.clone());
-    let posted = Arc::new(AtomicBool::new(false));
-    let seen = posted.clone();
-    let needle = format!("INSERT INTO {sink}");
-    let proxy = Proxy::start(gateway_url(), move |r: &Request| {
-        if r.is_statement_with(&needle) {
-            seen.store(true, Ordering::SeqCst);
-        }
-        if seen.load(Ordering::SeqCst) && r.method == "GET" && r.path.contains("/result/") {
-            Fault::Stall
-        } else {
-            Fault::Forward
-        }
-    });
+    let proxy = Proxy::start(gateway_url(), stall_results_after(&sink));
     let run = Run::of(&mut exec(
         &proxy.url,
         &endless_insert(&name, &sink),
         &["--timeout", "4s"],
     ));
     run.expect_code(4);
-    assert!(posted.load(Ordering::SeqCst), "{}", run.dump());
     let jid = started_job(&run);
     assert!(
         run.stderr.contains(&format!("it started job {jid} anyway, which was cancelled")),
@@ -98,24 +85,63 @@ fn a_timeout_before_the_job_is_known_cancels_the_job_it_started_anyway() {
     assert_eq!(settled_state(&jid).as_deref(), Some("CANCELED"));
 }
 
-/// High 1, the real race: SIGTERM right after the gateway answered the INSERT's POST, while the
-/// gateway is still planning and submitting. Whatever the timing, no job is left running that
-/// the run did not name.
+/// High 1 with SIGTERM: the INSERT's job is already RUNNING on the JobManager, but its result has
+/// not reached the run (the proxy stalls the result fetches), when SIGTERM arrives. Closing the
+/// operation does not stop an INSERT's job: the run must find it, cancel it and name it.
 #[test]
-fn sigterm_right_after_the_insert_post_leaves_no_job_unnoticed() {
+fn sigterm_before_the_job_is_known_cancels_the_job_it_started_anyway() {
     require_stack();
     let (name, sink) = (unique("faults-sigterm-"), unique("snk_s"));
     let _jobs = Jobs(name.clone());
+    let proxy = Proxy::start(gateway_url(), stall_results_after(&sink));
     let mut cli = Background::spawn(&mut exec(
-        gateway_url(),
+        &proxy.url,
         &endless_insert(&name, &sink),
         &["--format", "ndjson"],
     ));
     cli.wait_for_stderr(|e| e.matches("/statements -> 200").count() >= 4);
+    wait_until_a_job_is_named(&name);
     cli.signal("TERM");
     let run = cli.finish();
     run.expect_code(143);
     no_job_unnoticed(&name, &run);
+    let jid = started_job(&run);
+    assert!(
+        run.stderr
+            .contains(&format!("it started job {jid} anyway, which was cancelled")),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(settled_state(&jid).as_deref(), Some("CANCELED"));
+}
+
+/// A proxy rule: forward everything, but once the INSERT into `sink` was posted, stall every
+/// result fetch (so the run never learns the job id from the gateway).
+fn stall_results_after(sink: &str) -> impl Fn(&Request) -> Fault + Send + Sync + 'static {
+    let needle = format!("INSERT INTO {sink}");
+    let posted = AtomicBool::new(false);
+    move |r: &Request| {
+        if r.is_statement_with(&needle) {
+            posted.store(true, Ordering::SeqCst);
+        }
+        if posted.load(Ordering::SeqCst) && r.method == "GET" && r.path.contains("/result/") {
+            Fault::Stall
+        } else {
+            Fault::Forward
+        }
+    }
+}
+
+/// Waits (up to the hang guard) until the JobManager lists a job named `name`.
+fn wait_until_a_job_is_named(name: &str) {
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    while jobs_named(name).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no job named {name} appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 /// Medium 5: a statement POST the gateway never answers ends at `--timeout` with exit 4 (it was
