@@ -53,7 +53,7 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l max-wait -d
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l wait -d 'How long to wait for each job an INSERT starts [profile: FLINK_SQL_WAIT]' -r -f -a "submitted\t'Return once the gateway gave a job id'
 running\t'Wait until every vertex of the job runs'
 finished\t'Wait until the job finishes (bounded sources)'"
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l timeout -d 'Give up waiting (for --wait, or for a statement) after this long: exit 4 [profile: FLINK_SQL_TIMEOUT; default 10m]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l timeout -d 'Give up waiting (for --wait, or for a statement) after this long: exit 4. More than 0, at most 365 days [profile: FLINK_SQL_TIMEOUT; default 10m]' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l report -d 'Write a report: junit=PATH (one test case per statement)' -r -F
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l single-statement -d 'Send each input whole as one statement instead of splitting at \';\''
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l dry-run -d 'Print the plan (statements, kinds, locations, redacted SQL) and exit; needs no gateway'

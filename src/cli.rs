@@ -9,11 +9,12 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0    every statement succeeded
   1    a statement failed (rejected by Flink, operation error, waited-for job failed)
-  2    usage, profile, substitution or splitting error: nothing was sent
-  3    gateway or JobManager unreachable, HTTP or protocol error
-  4    timeout (--wait or an operation ran out of time)
-  130  interrupted by SIGINT (after cancelling and closing)
-  143  terminated by SIGTERM (after cancelling and closing)";
+  2    usage, profile, substitution or splitting error, an unwritable --report: nothing was sent
+  3    gateway or JobManager unreachable, HTTP or protocol error, or a statement whose POST
+       was never answered (it may have run; it is never sent again)
+  4    timeout (--timeout for a statement or connecting, or --wait, ran out)
+  130  interrupted by SIGINT (after cancelling and closing, each bounded)
+  143  terminated by SIGTERM (after cancelling and closing, each bounded)";
 
 /// Run Flink SQL scripts against the Flink SQL Gateway.
 ///

@@ -264,7 +264,9 @@ mod tests {
     fn fresh_job_ids_are_32_hex_digits_and_differ() {
         let (a, b) = (fresh_job_id(), fresh_job_id());
         assert_eq!(a.len(), 32);
-        assert!(a.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_ne!(a, b);
     }
 

@@ -193,7 +193,11 @@ pub async fn exec(
 /// `--wait running|finished` watches jobs on the JobManager: one that cannot be reached is found
 /// before anything is sent (exit 3). `Some(exit)` when a signal came first.
 async fn preflight(opts: &RunOptions, cancel: &Cancel) -> Result<Option<Exit>, CliError> {
-    let Some(jm) = opts.jobmanager.as_ref().filter(|_| opts.wait != WaitFor::Submitted) else {
+    let Some(jm) = opts
+        .jobmanager
+        .as_ref()
+        .filter(|_| opts.wait != WaitFor::Submitted)
+    else {
         return Ok(None);
     };
     tokio::select! {
@@ -756,7 +760,11 @@ impl<'a> StatementRun<'a> {
     }
 
     /// What the answer to the cancel says about the operation.
-    fn cancel_note(&self, op: &OperationId, cancelled: Result<Result<String, Error>, Cut>) -> String {
+    fn cancel_note(
+        &self,
+        op: &OperationId,
+        cancelled: Result<Result<String, Error>, Cut>,
+    ) -> String {
         match cancelled {
             Ok(Ok(status)) => format!("the operation was cancelled ({status})"),
             // Once a query's rows flow, the gateway calls its operation FINISHED (the job still

@@ -251,7 +251,8 @@ async fn a_statement_post_cut_off_after_sending_is_not_resent() {
     };
     assert_eq!(e.exit, Exit::Connection);
     assert!(
-        e.message.contains("may have reached it, so it was not sent again"),
+        e.message
+            .contains("may have reached it, so it was not sent again"),
         "{}",
         e.message
     );
@@ -304,7 +305,13 @@ fn a_password_in_the_gateway_url_is_not_printed() {
 fn a_zero_or_huge_timeout_is_a_usage_error() {
     for timeout in ["0", "18446744073709551615s"] {
         let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("flink-sql"))
-            .args(["exec", "--gateway", "http://127.0.0.1:1", "--timeout", timeout])
+            .args([
+                "exec",
+                "--gateway",
+                "http://127.0.0.1:1",
+                "--timeout",
+                timeout,
+            ])
             .args(["-c", "SELECT 1"])
             .env_clear()
             .output()

@@ -75,7 +75,8 @@ fn a_timeout_before_the_job_is_known_cancels_the_job_it_started_anyway() {
     run.expect_code(4);
     let jid = started_job(&run);
     assert!(
-        run.stderr.contains(&format!("it started job {jid} anyway, which was cancelled")),
+        run.stderr
+            .contains(&format!("it started job {jid} anyway, which was cancelled")),
         "{}",
         run.dump()
     );
@@ -173,7 +174,10 @@ fn a_stalled_statement_post_times_out_with_exit_4() {
     ] {
         assert!(run.stderr.contains(said), "{said}\n{}", run.dump());
     }
-    assert!(jobs_named(&name).is_empty(), "the POST never reached the gateway");
+    assert!(
+        jobs_named(&name).is_empty(),
+        "the POST never reached the gateway"
+    );
 }
 
 /// Medium 5: after the INSERT's POST everything on the gateway stalls (results, cancel, close,
@@ -320,7 +324,11 @@ fn wait_running_with_an_unreachable_jobmanager_sends_nothing() {
         &["--wait", "running", "--jobmanager", &jobmanager],
     ));
     run.expect_code(3);
-    assert!(run.stderr.contains("JobManager unreachable"), "{}", run.dump());
+    assert!(
+        run.stderr.contains("JobManager unreachable"),
+        "{}",
+        run.dump()
+    );
     assert!(run.stderr.contains("nothing was sent"), "{}", run.dump());
     assert!(proxy.lines().is_empty(), "{:?}", proxy.lines());
 }

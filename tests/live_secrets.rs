@@ -131,7 +131,10 @@ fn assert_dir_clean(channel: &str, dir: &Path) {
             files += 1;
         }
     }
-    assert!(files > 0 || dir.read_dir().unwrap().next().is_some(), "{channel}: nothing written");
+    assert!(
+        files > 0 || dir.read_dir().unwrap().next().is_some(),
+        "{channel}: nothing written"
+    );
 }
 
 fn assert_run_clean(what: &str, run: &Run) {
@@ -174,7 +177,11 @@ fn no_secret_appears_in_any_mode_channel_or_file() {
         let run = exec(&["--dry-run", "-v", "--echo", "--format", format]);
         run.expect_code(0);
         assert_run_clean(&format!("dry-run {format}"), &run);
-        assert!(run.stdout.contains("'properties.group.id' = '***'"), "{}", run.dump());
+        assert!(
+            run.stdout.contains("'properties.group.id' = '***'"),
+            "{}",
+            run.dump()
+        );
     }
 
     let junit = dir.path().join("report.xml");
@@ -182,10 +189,25 @@ fn no_secret_appears_in_any_mode_channel_or_file() {
     let run = exec(&["-v", "--echo", "--format", "ndjson", "--report", &report]);
     run.expect_code(1);
     assert_run_clean("ndjson -v --echo", &run);
-    assert_clean("the JUnit report", &std::fs::read_to_string(&junit).unwrap());
-    assert!(run.stdout.contains(r#""values":["pw=***"]"#), "{}", run.dump());
-    assert!(run.stderr.contains("Object '***' not found"), "{}", run.dump());
-    assert!(run.stderr.contains("'properties.group.id'='***'"), "{}", run.dump());
+    assert_clean(
+        "the JUnit report",
+        &std::fs::read_to_string(&junit).unwrap(),
+    );
+    assert!(
+        run.stdout.contains(r#""values":["pw=***"]"#),
+        "{}",
+        run.dump()
+    );
+    assert!(
+        run.stderr.contains("Object '***' not found"),
+        "{}",
+        run.dump()
+    );
+    assert!(
+        run.stderr.contains("'properties.group.id'='***'"),
+        "{}",
+        run.dump()
+    );
 
     // Default verbosity: Flink's parser quotes the literal with its own escapes.
     for format in ["json", "plain"] {

@@ -225,10 +225,7 @@ impl Background {
             }
             if Instant::now() >= deadline {
                 let _ = self.child.kill();
-                panic!(
-                    "flink-sql hung; stderr:\n{}",
-                    tail(&self.stderr(), 4000)
-                );
+                panic!("flink-sql hung; stderr:\n{}", tail(&self.stderr(), 4000));
             }
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -255,7 +252,10 @@ impl Drop for Background {
     }
 }
 
-fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<String>>) -> std::thread::JoinHandle<()> {
+fn collect(
+    mut from: impl Read + Send + 'static,
+    into: Arc<Mutex<String>>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
         while let Ok(n @ 1..) = from.read(&mut buf) {

@@ -47,7 +47,10 @@ pub struct Proxy {
 
 impl Proxy {
     /// Starts a proxy to `upstream` (`http://host:port`) that asks `decide` about each request.
-    pub fn start(upstream: &str, decide: impl Fn(&Request) -> Fault + Send + Sync + 'static) -> Proxy {
+    pub fn start(
+        upstream: &str,
+        decide: impl Fn(&Request) -> Fault + Send + Sync + 'static,
+    ) -> Proxy {
         let upstream = upstream
             .trim_start_matches("http://")
             .trim_end_matches('/')
