@@ -553,14 +553,10 @@ impl<'a> StatementRun<'a> {
     /// message says what the JobManager knows of its job, and how to check.
     async fn lost_reply(&mut self, e: CliError, cancel: &Cancel) -> CliError {
         self.settle_job(cancel, false).await;
-        let mut message = format!(
+        let message = self.with_notes(format!(
             "{}: the statement may have run, and it was not sent again",
             e.message
-        );
-        for note in &self.notes {
-            message.push_str("; ");
-            message.push_str(note);
-        }
+        ));
         let mut err = CliError::new(e.exit, message);
         err.hints = e.hints;
         err.with_hint(self.how_to_check())
@@ -780,54 +776,60 @@ impl<'a> StatementRun<'a> {
 
     /// After a stop (or a lost answer) before the gateway named the statement's job: watches the
     /// JobManager for the pinned job id for `FIND_JOB_WINDOW`, and cancels the job if
-    /// `cancel_it` (a stop) or only reports it (a lost answer: the user wanted it to run).
+    /// `cancel_it` (a stop) or only reports it (a lost answer: the user wanted it to run). Only a
+    /// job seen on the JobManager becomes the outcome's job; the message names the id either way.
     async fn settle_job(&mut self, cancel: &Cancel, cancel_it: bool) {
         let Some(id) = self.pinned.clone() else {
             return;
         };
-        let Some(jm) = self.opts.jobmanager.clone() else {
-            self.notes.push(format!(
+        let note = match self.opts.jobmanager.clone() {
+            Some(jm) => self.look_for_job(&jm, &id, &Stop::new(cancel), cancel_it).await,
+            None => format!(
                 "it may have started job {id} (no JobManager URL to check: set FLINK_REST_URL or --jobmanager)"
-            ));
-            self.job_id = Some(id);
-            return;
+            ),
         };
-        let stop = Stop::new(cancel);
-        let note = match bounded_search(&stop, &jm, &id).await {
-            Search::Seen(job) if cancel_it && !job.is_terminal() => {
-                self.job_id = Some(id.clone());
-                match bounded(&stop, jm.cancel(&id)).await {
-                    Ok(Ok(())) => {
-                        self.job_state = Some("CANCELLING".to_owned());
-                        format!("it started job {id} anyway, which was cancelled")
-                    }
-                    Ok(Err(e)) => {
-                        self.job_state = Some(job.state.clone());
-                        format!("it started job {id} ({}); cancelling it failed: {e}", job.state)
-                    }
-                    Err(cut) => format!("it started job {id} ({}); cancelling it {cut}", job.state),
-                }
-            }
+        self.log(&note);
+        self.notes.push(note);
+    }
+
+    async fn look_for_job(
+        &mut self,
+        jm: &JobManager,
+        id: &str,
+        stop: &Stop,
+        cancel_it: bool,
+    ) -> String {
+        match bounded_search(stop, jm, id).await {
             Search::Seen(job) => {
-                self.job_id = Some(id.clone());
+                self.job_id = Some(id.to_owned());
                 self.job_state = Some(job.state.clone());
-                format!("it started job {id} ({})", job.state)
+                if cancel_it && !job.is_terminal() {
+                    self.cancel_job(jm, &job, stop).await
+                } else {
+                    format!("it started job {id} ({})", job.state)
+                }
             }
             Search::NotSeen => format!(
                 "no job {id} appeared on the JobManager within {} (if it appears later, it is this statement's)",
                 humantime::format_duration(FIND_JOB_WINDOW)
             ),
             Search::Failed(e) => {
-                self.job_id = Some(id.clone());
                 format!("it may have started job {id}; the JobManager could not be asked: {e}")
             }
-            Search::Cut(cut) => {
-                self.job_id = Some(id.clone());
-                format!("it may have started job {id}; looking for it {cut}")
+            Search::Cut(cut) => format!("it may have started job {id}; looking for it {cut}"),
+        }
+    }
+
+    async fn cancel_job(&mut self, jm: &JobManager, job: &JobDetails, stop: &Stop) -> String {
+        let (id, state) = (&job.jid, &job.state);
+        match bounded(stop, jm.cancel(id)).await {
+            Ok(Ok(())) => {
+                self.job_state = Some("CANCELLING".to_owned());
+                format!("it started job {id} anyway, which was cancelled")
             }
-        };
-        self.log(&note);
-        self.notes.push(note);
+            Ok(Err(e)) => format!("it started job {id} ({state}); cancelling it failed: {e}"),
+            Err(cut) => format!("it started job {id} ({state}); cancelling it {cut}"),
+        }
     }
 
     /// Polls the JobManager until the job reaches what `--wait` asked for, or fails.

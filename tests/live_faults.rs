@@ -66,7 +66,10 @@ fn a_timeout_before_the_job_is_known_cancels_the_job_it_started_anyway() {
     require_stack();
     let (name, sink) = (unique("faults-timeout-"), unique("snk_t"));
     let _jobs = Jobs(name.clone());
-    let proxy = Proxy::start(gateway_url(), stall_results_after(&sink));
+    let proxy = Proxy::start(
+        gateway_url(),
+        stall_results_after(format!("INSERT INTO {sink}")),
+    );
     let run = Run::of(&mut exec(
         &proxy.url,
         &endless_insert(&name, &sink),
@@ -86,6 +89,31 @@ fn a_timeout_before_the_job_is_known_cancels_the_job_it_started_anyway() {
     assert_eq!(settled_state(&jid).as_deref(), Some("CANCELED"));
 }
 
+/// High 1 for a streaming query: SIGINT before the gateway's first page (which would name the
+/// job) reached the run. The query's job ends, and the run names it (closing the operation may
+/// already have cancelled it; then the run reports its state).
+#[test]
+fn sigint_before_a_streaming_querys_job_is_known_names_and_ends_it() {
+    require_stack();
+    let (name, table) = (unique("faults-query-"), unique("ticks_q"));
+    let _jobs = Jobs(name.clone());
+    let sql = format!(
+        "SET 'pipeline.name' = '{name}';\n\
+         CREATE TEMPORARY TABLE {table} (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '5');\n\
+         SELECT id FROM {table};\n"
+    );
+    let proxy = Proxy::start(gateway_url(), stall_results_after(format!("FROM {table}")));
+    let mut cli = Background::spawn(&mut exec(&proxy.url, &sql, &["--timeout", "30s"]));
+    // The job runs before the stop, so the test does not depend on how fast Flink submits it.
+    wait_until_a_job_is_named(&name);
+    cli.signal("INT");
+    let run = cli.finish();
+    run.expect_code(130);
+    let jid = started_job(&run);
+    assert_eq!(jobs_named(&name)[0].0, jid, "the job named is the query's");
+    assert_eq!(settled_state(&jid).as_deref(), Some("CANCELED"));
+}
+
 /// High 1 with SIGTERM: the INSERT's job is already RUNNING on the JobManager, but its result has
 /// not reached the run (the proxy stalls the result fetches), when SIGTERM arrives. Closing the
 /// operation does not stop an INSERT's job: the run must find it, cancel it and name it.
@@ -94,7 +122,10 @@ fn sigterm_before_the_job_is_known_cancels_the_job_it_started_anyway() {
     require_stack();
     let (name, sink) = (unique("faults-sigterm-"), unique("snk_s"));
     let _jobs = Jobs(name.clone());
-    let proxy = Proxy::start(gateway_url(), stall_results_after(&sink));
+    let proxy = Proxy::start(
+        gateway_url(),
+        stall_results_after(format!("INSERT INTO {sink}")),
+    );
     let mut cli = Background::spawn(&mut exec(
         &proxy.url,
         &endless_insert(&name, &sink),
@@ -116,10 +147,9 @@ fn sigterm_before_the_job_is_known_cancels_the_job_it_started_anyway() {
     assert_eq!(settled_state(&jid).as_deref(), Some("CANCELED"));
 }
 
-/// A proxy rule: forward everything, but once the INSERT into `sink` was posted, stall every
-/// result fetch (so the run never learns the job id from the gateway).
-fn stall_results_after(sink: &str) -> impl Fn(&Request) -> Fault + Send + Sync + 'static {
-    let needle = format!("INSERT INTO {sink}");
+/// A proxy rule: forward everything, but once a statement containing `needle` was posted, stall
+/// every result fetch (so the run never learns the job id from the gateway).
+fn stall_results_after(needle: String) -> impl Fn(&Request) -> Fault + Send + Sync + 'static {
     let posted = AtomicBool::new(false);
     move |r: &Request| {
         if r.is_statement_with(&needle) {
