@@ -979,6 +979,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_signal_cuts_a_clean_up_it_did_not_start() {
+        let (canceller, cancel) = cancellation();
+        let stop = Stop::new(&cancel);
+        canceller.cancel(Exit::Terminated);
+        let cut = bounded(&stop, std::future::pending::<()>()).await;
+        assert!(matches!(cut, Err(Cut::Signal)), "{cut:?}");
+    }
+
+    #[tokio::test]
+    async fn the_signal_that_started_a_clean_up_does_not_cut_it() {
+        let (canceller, cancel) = cancellation();
+        canceller.cancel(Exit::Interrupted);
+        let stop = Stop::new(&cancel);
+        assert!(matches!(bounded(&stop, async { 7 }).await, Ok(7)));
+        assert!(
+            !canceller.cancel(Exit::Terminated),
+            "a second request is not the first"
+        );
+    }
+
+    #[tokio::test]
     async fn never_never_fires() {
         let cancel = Cancel::never();
         let waited = tokio::time::timeout(Duration::from_millis(20), cancel.wait()).await;
