@@ -103,7 +103,7 @@ fn sigint_before_a_streaming_querys_job_is_known_names_and_ends_it() {
          SELECT id FROM {table};\n"
     );
     let proxy = Proxy::start(gateway_url(), stall_results_after(format!("FROM {table}")));
-    let mut cli = Background::spawn(&mut exec(&proxy.url, &sql, &["--timeout", "30s"]));
+    let cli = Background::spawn(&mut exec(&proxy.url, &sql, &["--timeout", "30s"]));
     // The job runs before the stop, so the test does not depend on how fast Flink submits it.
     wait_until_a_job_is_named(&name);
     cli.signal("INT");
