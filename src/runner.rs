@@ -525,12 +525,11 @@ impl<'a> StatementRun<'a> {
         }
     }
 
-    /// When `--timeout` runs out for this statement.
+    /// When `--timeout` runs out for this statement. Settings keep the timeout within a year;
+    /// a caller passing more gets a year rather than an overflow.
     fn deadline(&self) -> tokio::time::Instant {
-        let start = tokio::time::Instant::from_std(self.clock);
-        start
-            .checked_add(self.opts.timeout)
-            .unwrap_or_else(|| start + crate::cli::MAX_TIMEOUT)
+        const A_YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+        tokio::time::Instant::from_std(self.clock) + self.opts.timeout.min(A_YEAR)
     }
 
     async fn submit(&self) -> Result<OperationId, Error> {
@@ -553,10 +552,7 @@ impl<'a> StatementRun<'a> {
     /// message says what the JobManager knows of its job, and how to check.
     async fn lost_reply(&mut self, e: CliError, cancel: &Cancel) -> CliError {
         self.settle_job(cancel, false).await;
-        let message = self.with_notes(format!(
-            "{}: the statement may have run, and it was not sent again",
-            e.message
-        ));
+        let message = self.with_notes(format!("{}; the statement may have run", e.message));
         let mut err = CliError::new(e.exit, message);
         err.hints = e.hints;
         err.with_hint(self.how_to_check())
@@ -766,8 +762,12 @@ impl<'a> StatementRun<'a> {
             // Once a query's rows flow, the gateway calls its operation FINISHED (the job still
             // runs) and refuses to cancel it; closing the operation is what cancels the job.
             Ok(Err(Error::Server(e))) if e.message.contains("from FINISHED to CANCELED") => {
-                "the operation had already finished (closing a query's operation cancels its job)"
-                    .to_owned()
+                let why = if self.stmt.kind.is_query() {
+                    " (closing a query's operation cancels its job)"
+                } else {
+                    ""
+                };
+                format!("the operation had already finished{why}")
             }
             Ok(Err(e)) => format!("cancelling operation {} failed: {}", op.0, e.into_cli()),
             Err(cut) => format!("cancelling operation {} {cut}", op.0),
