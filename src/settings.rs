@@ -229,7 +229,9 @@ fn secret_masks(vars: &Vars) -> (Redactor, Vec<String>) {
         .filter(|(_, v)| short.contains(v))
         .map(|(k, _)| (*k).to_owned())
         .collect();
-    (redactor, unmaskable)
+    // A password inside any URL value (`SQL_GATEWAY_URL=http://user:pw@host`) is a secret too.
+    let in_urls = vars.iter().filter_map(|(_, v)| url_password(v));
+    (redactor.with_values(in_urls), unmaskable)
 }
 
 /// Resolves `exec` arguments into settings.

@@ -299,6 +299,18 @@ fn a_password_in_the_gateway_url_is_not_printed() {
     assert!(stderr.contains("unreachable"), "{stderr}");
     assert!(!stderr.contains("Url-Pa55word-7"), "{stderr}");
     assert!(stderr.contains("flink:***@127.0.0.1"), "{stderr}");
+
+    // From the profile or the environment too, and in `env show`.
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("flink-sql"))
+        .args(["env", "show"])
+        .env_clear()
+        .env("SQL_GATEWAY_URL", &url)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(!shown.contains("Url-Pa55word-7"), "{shown}");
+    assert!(shown.contains("flink:***@127.0.0.1"), "{shown}");
 }
 
 #[test]
