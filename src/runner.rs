@@ -7,7 +7,6 @@
 //! before the gateway named the job (or a lost answer to the POST) can still find it on the
 //! JobManager. Every clean-up call is bounded (`CLEANUP_LIMIT`) and gives way to a signal.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +22,11 @@ use crate::render::Sink;
 use crate::script::Statement;
 use crate::secrets::Redactor;
 use crate::settings;
+
+mod cleanup;
+
+use cleanup::{bounded, bounded_search, Cut, Search, Stop};
+pub use cleanup::{CLEANUP_LIMIT, FIND_JOB_WINDOW};
 
 /// How long to pause before asking again for a page, given how long the result has been quiet
 /// (since the submit, or since rows last arrived). Set by elapsed time rather than by a count of
@@ -46,15 +50,6 @@ const EMIT_CHUNK: usize = 256;
 /// Pauses between JobManager polls while waiting for a job: first 50 ms, doubling to 500 ms.
 const JOB_POLL_FIRST: Duration = Duration::from_millis(50);
 const JOB_POLL_MAX: Duration = Duration::from_millis(500);
-
-/// Each clean-up call (cancelling or closing an operation, deleting the session, looking for or
-/// cancelling a job) waits at most this long: a stalled gateway cannot hold a stopped run.
-pub const CLEANUP_LIMIT: Duration = Duration::from_secs(5);
-
-/// After a stop before a statement's job was known, how long the JobManager is watched for it:
-/// a gateway that had begun submitting the job goes on after its operation was cancelled.
-pub const FIND_JOB_WINDOW: Duration = Duration::from_secs(5);
-const FIND_JOB_POLL: Duration = Duration::from_millis(200);
 
 /// How a run behaves; built once, before anything is sent.
 #[derive(Clone)]
@@ -234,59 +229,6 @@ async fn close_session(session: Session, cancel: &Cancel) -> Option<Exit> {
                 .then(|| cancel.requested())
                 .flatten()
         }
-    }
-}
-
-/// A signal during a clean-up that no signal started: it ends the clean-up at once. (A clean-up
-/// a signal started ends on a second one, which quits the process; see `commands::exec`.)
-#[derive(Clone)]
-struct Stop {
-    cancel: Cancel,
-    armed: bool,
-}
-
-impl Stop {
-    fn new(cancel: &Cancel) -> Stop {
-        Stop {
-            cancel: cancel.clone(),
-            armed: cancel.requested().is_none(),
-        }
-    }
-
-    async fn wait(self) {
-        if self.armed {
-            self.cancel.wait().await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    }
-}
-
-/// Why a clean-up call did not answer.
-#[derive(Debug, Clone, Copy)]
-enum Cut {
-    TimedOut,
-    Signal,
-}
-
-impl std::fmt::Display for Cut {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Cut::TimedOut => write!(
-                f,
-                "got no answer within {}",
-                humantime::format_duration(CLEANUP_LIMIT)
-            ),
-            Cut::Signal => f.write_str("was given up on a signal"),
-        }
-    }
-}
-
-/// One clean-up call: at most `CLEANUP_LIMIT`, and given up when `stop` fires.
-async fn bounded<T>(stop: &Stop, call: impl Future<Output = T>) -> Result<T, Cut> {
-    tokio::select! {
-        r = tokio::time::timeout(CLEANUP_LIMIT, call) => r.map_err(|_| Cut::TimedOut),
-        () = stop.clone().wait() => Err(Cut::Signal),
     }
 }
 
@@ -907,35 +849,6 @@ impl<'a> StatementRun<'a> {
     }
 }
 
-/// What watching the JobManager for a pinned job id found.
-enum Search {
-    Seen(JobDetails),
-    NotSeen,
-    Failed(CliError),
-    Cut(Cut),
-}
-
-/// Polls `GET /jobs/{id}` until the job shows up or `FIND_JOB_WINDOW` passes; each call is
-/// bounded, and a signal ends the search.
-async fn bounded_search(stop: &Stop, jm: &JobManager, id: &str) -> Search {
-    let until = tokio::time::Instant::now() + FIND_JOB_WINDOW;
-    loop {
-        match bounded(stop, jm.job(id)).await {
-            Ok(Ok(Some(job))) => return Search::Seen(job),
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => return Search::Failed(e),
-            Err(cut) => return Search::Cut(cut),
-        }
-        if tokio::time::Instant::now() >= until {
-            return Search::NotSeen;
-        }
-        tokio::select! {
-            () = sleep(FIND_JOB_POLL) => {}
-            () = stop.clone().wait() => return Search::Cut(Cut::Signal),
-        }
-    }
-}
-
 /// The job is where `--wait` wants it. A job that finished also "ran".
 fn reached(job: &JobDetails, wait: WaitFor) -> bool {
     match wait {
@@ -976,27 +889,6 @@ mod tests {
         canceller.cancel(Exit::Interrupted);
         assert_eq!(cancel.wait().await, Exit::Terminated);
         assert_eq!(cancel.requested(), Some(Exit::Terminated));
-    }
-
-    #[tokio::test]
-    async fn a_signal_cuts_a_clean_up_it_did_not_start() {
-        let (canceller, cancel) = cancellation();
-        let stop = Stop::new(&cancel);
-        canceller.cancel(Exit::Terminated);
-        let cut = bounded(&stop, std::future::pending::<()>()).await;
-        assert!(matches!(cut, Err(Cut::Signal)), "{cut:?}");
-    }
-
-    #[tokio::test]
-    async fn the_signal_that_started_a_clean_up_does_not_cut_it() {
-        let (canceller, cancel) = cancellation();
-        canceller.cancel(Exit::Interrupted);
-        let stop = Stop::new(&cancel);
-        assert!(matches!(bounded(&stop, async { 7 }).await, Ok(7)));
-        assert!(
-            !canceller.cancel(Exit::Terminated),
-            "a second request is not the first"
-        );
     }
 
     #[tokio::test]
