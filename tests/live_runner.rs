@@ -331,9 +331,11 @@ async fn continue_on_error_runs_the_rest_and_still_exits_1() {
         })
     );
     let option = rec.outcome(4).failure.as_ref().unwrap();
+    // The line names the table as well as the option (issue 8: error text that can be acted on).
     assert_eq!(
         option.message,
-        "Could not find required scan format 'value.format'."
+        "Unable to create a source for reading table 'default_catalog.default_database.t': \
+         Could not find required scan format 'value.format'."
     );
     assert_eq!(rec.outcome(5).status, Status::Ok);
     assert_eq!((summary.ok, summary.failed, summary.skipped), (3, 2, 0));
