@@ -43,6 +43,14 @@ enum Check {
     /// A comma-separated list of TCP ports.
     Ports,
     Duration,
+    /// An absolute file path in the container whose folder may be mounted over.
+    MountPath,
+    /// A taint to tolerate: `key=value:Effect` or `key:Effect`.
+    Toleration,
+    /// A node label `key=value`, or empty for none.
+    NodeLabel,
+    /// `key=value` pairs of Flink configuration, separated by commas or newlines.
+    FlinkConf,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -100,7 +108,8 @@ const KEYS: &[Key] = &[
     cloud_key("AZURE_CLIENT_ID", Word, Cloud::Azure),
     cloud_key("AZURE_STORAGE_ACCOUNT_NAME", Word, Cloud::Azure),
     cloud_key("AZURE_STORAGE_CONTAINER_NAME", Word, Cloud::Azure),
-    key("FLINK_STORAGE_PATH", Word, Value("flink")),
+    // Empty puts the folders at the bucket's root, as the old platform had them.
+    key("FLINK_STORAGE_PATH", OptionalWord, Value("flink")),
     key("JM_REPLICAS", Count, Value("1")),
     key("JM_CPU", Cpu, Value("1")),
     key("JM_MEMORY", FlinkMemory, Value("2048m")),
@@ -109,6 +118,23 @@ const KEYS: &[Key] = &[
     key("TM_MEMORY", FlinkMemory, Value("8192m")),
     key("TM_SLOTS", Count, Value("4")),
     key("TM_SPOT", Bool, PerCloud("false", "true")),
+    key(
+        "TM_SPOT_TOLERATION",
+        Toleration,
+        PerCloud(
+            "cloud.google.com/gke-spot=true:NoSchedule",
+            "kubernetes.azure.com/scalesetpriority=spot:NoSchedule",
+        ),
+    ),
+    key(
+        "TM_SPOT_NODE_SELECTOR",
+        NodeLabel,
+        PerCloud(
+            "cloud.google.com/gke-spot=true",
+            "kubernetes.azure.com/scalesetpriority=spot",
+        ),
+    ),
+    key("FLINK_CONFIGURATION", FlinkConf, Value("")),
     key(
         "ROCKSDB_VOLUME",
         OneOf(&["emptydir", "pvc"]),
@@ -125,6 +151,12 @@ const KEYS: &[Key] = &[
     key("GATEWAY_MEMORY", Quantity, Value("2Gi")),
     key("GATEWAY_CLIENT_CIDR", Cidr, Value("")),
     key("KAFKA_SECRET_NAME", Name, Value("kafka-credentials")),
+    // The SQL variable the pipelines use as ${TRUSTSTORE_PATH}: the truststore is mounted there.
+    key(
+        "TRUSTSTORE_PATH",
+        MountPath,
+        Value("/etc/kafka/secrets/kafka.truststore.jks"),
+    ),
     key("KAFKA_EGRESS_PORTS", Ports, Value("")),
     key("KAFKA_EGRESS_CIDR", Cidr, Value("0.0.0.0/0")),
     key("EGRESS_CIDR", Cidr, Value("0.0.0.0/0")),
@@ -134,6 +166,11 @@ const KEYS: &[Key] = &[
     key("QUOTA_PVCS", Count, Value("20")),
     key("QUOTA_STORAGE", Quantity, Value("1Ti")),
     key("OPERATOR_NAMESPACE", Name, Value("flink-system")),
+    key(
+        "OPERATOR_WATCH",
+        OneOf(&["keep", "namespace", "all"]),
+        Value("keep"),
+    ),
     key("OPERATOR_RELEASE", Name, Value("flink-kubernetes-operator")),
     key("OPERATOR_VERSION", Word, Value("1.12.1")),
     key("OPERATOR_CHART", Word, Value("flink-kubernetes-operator")),
@@ -162,7 +199,36 @@ pub struct Operator {
     /// A chart name (with `repo`) or a local path / URL (without).
     pub chart: String,
     pub repo: Option<String>,
+    pub watch: Watch,
 }
+
+/// Which namespaces the operator watches (OPERATOR_WATCH).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watch {
+    /// A new release watches our namespace; an existing one keeps its scope (a list gains ours,
+    /// a cluster-wide release stays cluster-wide), so FlinkDeployments elsewhere stay managed.
+    Keep,
+    /// Our namespace only, even if the release watched more before.
+    Namespace,
+    /// Every namespace.
+    All,
+}
+
+/// Keys of the old platform's deploy scripts, each with the key that replaces it. A profile that
+/// still has one is read as if it had the new key, and told to rename it.
+pub const OLD_KEYS: &[(&str, &str)] = &[
+    ("GCP_PROJECT", "GCP_PROJECT_ID"),
+    ("FLINK_GCS_SERVICE_ACCOUNT", "GCP_SERVICE_ACCOUNT"),
+];
+
+/// flinkConfiguration keys the NetworkPolicies depend on: a passthrough may not move them.
+const FIXED_FLINK_KEYS: &[&str] = &[
+    "rest.port",
+    "jobmanager.rpc.port",
+    "blob.server.port",
+    "taskmanager.rpc.port",
+    "taskmanager.data.port",
+];
 
 /// A validated deployment profile.
 #[derive(Debug, Clone)]
@@ -176,6 +242,10 @@ pub struct DeployConfig {
     pub timeout: Duration,
     /// Every value templates may reference (without the Kafka Secret's).
     pub template_vars: Vars,
+    /// FLINK_CONFIGURATION: extra flinkConfiguration keys, set over the template's defaults.
+    pub flink_conf: Vec<(String, String)>,
+    /// Things the user should know about the profile (old keys read under their new names).
+    pub notes: Vec<String>,
     /// The Kafka credentials, when the profile has them all.
     kafka: Result<KafkaSecret, Vec<String>>,
 }
@@ -227,8 +297,9 @@ pub fn load(
             .with_hint("deploy profiles are documented in env/example.env"))
         }
     };
+    let (mapped, notes, mut problems) = map_old_keys(vars, profile_file);
+    let vars = &mapped;
     let mut out = Vars::default();
-    let mut problems = Vec::new();
     for key in KEYS {
         if key.cloud.is_some_and(|c| c != cloud) {
             continue;
@@ -282,6 +353,11 @@ pub fn load(
     derive(&mut out, cloud, vars);
     let get = |k: &str| out.get(k).unwrap_or_default().to_owned();
     let repo = get("OPERATOR_CHART_REPO");
+    let watch = match get("OPERATOR_WATCH").as_str() {
+        "namespace" => Watch::Namespace,
+        "all" => Watch::All,
+        _ => Watch::Keep,
+    };
     Ok(DeployConfig {
         cloud,
         namespace: get("K8S_NAMESPACE"),
@@ -297,38 +373,149 @@ pub fn load(
             version: get("OPERATOR_VERSION"),
             chart: get("OPERATOR_CHART"),
             repo: (!repo.is_empty()).then_some(repo),
+            watch,
         },
+        flink_conf: flink_pairs(&get("FLINK_CONFIGURATION")).unwrap_or_default(),
+        notes,
         timeout: crate::cli::parse_duration(&get("DEPLOY_TIMEOUT")).unwrap_or_default(),
         kafka: kafka_secret(vars, profile_file, cwd),
         template_vars: out,
     })
 }
 
-/// Values computed from others: the storage root and the Kafka egress ports.
+/// Values computed from others: the storage root, the Kafka egress ports, where the truststore
+/// is mounted, the spot toleration and node selector as YAML, and whether the namespace is ours.
 fn derive(out: &mut Vars, cloud: Cloud, vars: &Vars) {
     let get = |k: &str| out.get(k).unwrap_or_default().to_owned();
-    let path = get("FLINK_STORAGE_PATH");
-    let path = path.trim_matches('/');
-    let storage = match cloud {
-        Cloud::Gcp => format!("gs://{}/{path}", get("GCS_BUCKET")),
+    let root = match cloud {
+        Cloud::Gcp => format!("gs://{}", get("GCS_BUCKET")),
         Cloud::Azure => format!(
-            "abfss://{}@{}.dfs.core.windows.net/{path}",
+            "abfss://{}@{}.dfs.core.windows.net",
             get("AZURE_STORAGE_CONTAINER_NAME"),
             get("AZURE_STORAGE_ACCOUNT_NAME")
         ),
     };
+    let storage = storage_uri(&root, &get("FLINK_STORAGE_PATH"));
     let ports = egress_ports(&get("KAFKA_EGRESS_PORTS"), vars);
-    out.insert("STORAGE_URI", storage, Origin::Profile);
     let list = ports
         .iter()
         .map(|p| format!("{{port: {p}, protocol: TCP}}"))
         .collect::<Vec<_>>()
         .join(", ");
-    out.insert(
-        "KAFKA_EGRESS_PORT_LIST",
-        format!("[{list}]"),
-        Origin::Profile,
-    );
+    let truststore = get("TRUSTSTORE_PATH");
+    let (dir, file) = truststore.rsplit_once('/').unwrap_or(("", &truststore));
+    let derived = [
+        ("STORAGE_URI", storage),
+        ("KAFKA_EGRESS_PORT_LIST", format!("[{list}]")),
+        ("TRUSTSTORE_MOUNT_DIR", dir.to_owned()),
+        ("TRUSTSTORE_FILE_NAME", file.to_owned()),
+        (
+            "TM_SPOT_TOLERATION_YAML",
+            toleration_yaml(&get("TM_SPOT_TOLERATION")),
+        ),
+        (
+            "TM_SPOT_NODE_SELECTOR_YAML",
+            node_selector_yaml(&get("TM_SPOT_NODE_SELECTOR")),
+        ),
+        // `up` turns this off when it finds the namespace already there: see `NAMESPACE_OWNED`.
+        (NAMESPACE_OWNED, "true".to_owned()),
+    ];
+    for (k, v) in derived {
+        out.insert(k, v, Origin::Profile);
+    }
+}
+
+/// Template variable: whether `up` creates (and so owns, and `down` may delete) the namespace.
+pub const NAMESPACE_OWNED: &str = "NAMESPACE_OWNED";
+
+/// Template variables computed from the keys, for documentation checks of `#@when` markers.
+const DERIVED_KEYS: [&str; 7] = [
+    "STORAGE_URI",
+    "KAFKA_EGRESS_PORT_LIST",
+    "TRUSTSTORE_MOUNT_DIR",
+    "TRUSTSTORE_FILE_NAME",
+    "TM_SPOT_TOLERATION_YAML",
+    "TM_SPOT_NODE_SELECTOR_YAML",
+    NAMESPACE_OWNED,
+];
+
+/// The storage root and the profile's folder below it, without empty segments (no `//`).
+fn storage_uri(root: &str, path: &str) -> String {
+    let mut uri = root.to_owned();
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        uri.push('/');
+        uri.push_str(segment);
+    }
+    uri
+}
+
+/// `key=value:Effect` → `{key: k, operator: Equal, value: "v", effect: Effect}`;
+/// `key:Effect` tolerates the taint whatever its value.
+fn toleration_yaml(spec: &str) -> String {
+    let (taint, effect) = spec.rsplit_once(':').unwrap_or((spec, "NoSchedule"));
+    match taint.split_once('=') {
+        Some((key, value)) => {
+            format!("{{key: {key}, operator: Equal, value: \"{value}\", effect: {effect}}}")
+        }
+        None => format!("{{key: {taint}, operator: Exists, effect: {effect}}}"),
+    }
+}
+
+fn node_selector_yaml(label: &str) -> String {
+    match label.split_once('=') {
+        Some((key, value)) => format!("{{{key}: \"{value}\"}}"),
+        None => String::new(),
+    }
+}
+
+/// FLINK_CONFIGURATION as pairs: `key=value`, separated by commas or newlines.
+pub fn flink_pairs(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    for item in text.split([',', '\n']).map(str::trim).filter(|i| !i.is_empty()) {
+        let Some((key, value)) = item.split_once('=') else {
+            return Err(format!("'{item}' is not key=value"));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if !matches(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", key) || value.is_empty() {
+            return Err(format!("'{item}' is not key=value"));
+        }
+        if FIXED_FLINK_KEYS.contains(&key) {
+            return Err(format!(
+                "{key} is fixed: the NetworkPolicies open exactly that port"
+            ));
+        }
+        pairs.push((key.to_owned(), value.to_owned()));
+    }
+    Ok(pairs)
+}
+
+/// Reads each old key under its new name (when the new one is not set), with a note to rename it;
+/// both set to different values is a problem.
+fn map_old_keys(vars: &Vars, file: Option<&Path>) -> (Vars, Vec<String>, Vec<String>) {
+    let mut mapped = vars.clone();
+    let (mut notes, mut problems) = (Vec::new(), Vec::new());
+    for (old, new) in OLD_KEYS {
+        let Some(value) = vars.get(old) else { continue };
+        match vars.get(new) {
+            None => {
+                let origin = vars.origin(old).unwrap_or(Origin::Profile);
+                mapped.insert(*new, value, origin);
+                notes.push(format!(
+                    "{}{old} is the old platform's key: read as {new}; rename it",
+                    located(file, old)
+                ));
+            }
+            Some(current) if current == value => notes.push(format!(
+                "{}{old} is the old platform's key and repeats {new}: remove it",
+                located(file, old)
+            )),
+            Some(_) => problems.push(format!(
+                "{}{old} (the old platform's key for {new}) differs from {new}: keep only {new}",
+                located(file, old)
+            )),
+        }
+    }
+    (mapped, notes, problems)
 }
 
 /// The ports Flink must reach Kafka and the schema registry on: KAFKA_EGRESS_PORTS, else the
@@ -455,6 +642,17 @@ fn check(kind: Check, value: &str) -> Result<(), String> {
                     .all(|p| p.trim().parse::<u16>().is_ok_and(|n| n > 0))
         }
         Duration => crate::cli::parse_duration(value).is_ok(),
+        MountPath => mount_path_ok(value),
+        Toleration => matches(
+            r"^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]+)?:(NoSchedule|PreferNoSchedule|NoExecute)$",
+            value,
+        ),
+        NodeLabel => value.is_empty() || matches(r"^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*$", value),
+        FlinkConf => {
+            return flink_pairs(value)
+                .map(|_| ())
+                .map_err(|why| format!("{}: {why}", describe(kind)))
+        }
     };
     if ok {
         Ok(())
@@ -478,7 +676,34 @@ fn describe(check: Check) -> String {
         OptionalWord => "nothing, or a value without spaces, quotes, '#' or brackets".into(),
         Ports => "a comma-separated list of ports".into(),
         Duration => "a duration such as 10m".into(),
+        MountPath => "an absolute file path whose folder holds nothing else the image needs, \
+                      such as /etc/kafka/secrets/kafka.truststore.jks"
+            .into(),
+        Toleration => "a taint such as instance_type=spot:NoSchedule".into(),
+        NodeLabel => "nothing, or a node label such as instance_type=spot".into(),
+        FlinkConf => "key=value pairs separated by commas".into(),
     }
+}
+
+/// The truststore's folder is mounted over: it must not hide a folder the image or Flink needs.
+fn mount_path_ok(value: &str) -> bool {
+    const TAKEN: &[&str] = &[
+        "", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/var", "/opt", "/opt/flink",
+        "/tmp", "/home", "/root", "/proc", "/sys", "/dev", "/run",
+    ];
+    const FLINK: &[&str] = &["lib", "plugins", "conf", "bin", "log", "opt", "rocksdb", "usrlib"];
+    if !matches(r"^/[A-Za-z0-9._/-]*[A-Za-z0-9_-]$", value)
+        || value.contains("//")
+        || value.split('/').any(|s| s == "." || s == "..")
+    {
+        return false;
+    }
+    let dir = value.rsplit_once('/').map_or("", |(d, _)| d);
+    let under_flink = dir
+        .strip_prefix("/opt/flink/")
+        .and_then(|rest| rest.split('/').next())
+        .is_some_and(|first| FLINK.contains(&first));
+    !TAKEN.contains(&dir) && !under_flink
 }
 
 fn matches(pattern: &str, value: &str) -> bool {
@@ -517,4 +742,9 @@ pub fn key_names() -> impl Iterator<Item = &'static str> {
         .map(|k| k.name)
         .chain(KAFKA_KEYS)
         .chain(["K8S_CONTEXT"])
+}
+
+/// Every variable a template may use: the profile's keys and the values derived from them.
+pub fn template_keys() -> impl Iterator<Item = &'static str> {
+    key_names().chain(DERIVED_KEYS)
 }

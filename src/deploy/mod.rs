@@ -42,7 +42,13 @@ pub fn render_all(config: &DeployConfig, with_secret: bool) -> Result<Vec<Manife
     templates::ALL
         .iter()
         .filter(|t| with_secret || t.file != templates::KAFKA_SECRET.file)
-        .map(|t| render_one(*t, &vars))
+        .map(|t| {
+            let mut manifest = render_one(*t, &vars)?;
+            if t.file == templates::FLINK_SESSION.file {
+                manifest.text = templates::set_flink_configuration(&manifest.text, &config.flink_conf);
+            }
+            Ok(manifest)
+        })
         .collect()
 }
 

@@ -75,6 +75,42 @@ pub fn render(template: Template, vars: &Vars) -> Result<Manifest, Vec<Diagnosti
     })
 }
 
+/// Sets `key: "value"` pairs in the FlinkDeployment's `flinkConfiguration`: a key the template
+/// already has gets the new value in place, others are added at the end of the block. Every value
+/// is a YAML string, as the operator requires.
+pub fn set_flink_configuration(text: &str, pairs: &[(String, String)]) -> String {
+    if pairs.is_empty() {
+        return text.to_owned();
+    }
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let Some(start) = lines.iter().position(|l| l == "  flinkConfiguration:") else {
+        return text.to_owned();
+    };
+    let end = lines[start + 1..]
+        .iter()
+        .position(|l| !l.is_empty() && !l.starts_with("    "))
+        .map_or(lines.len(), |i| start + 1 + i);
+    let mut added = Vec::new();
+    for (key, value) in pairs {
+        let line = format!("    {key}: {}  # FLINK_CONFIGURATION", yaml_string(value));
+        let prefix = format!("    {key}: ");
+        match lines[start + 1..end].iter().position(|l| l.starts_with(&prefix)) {
+            Some(i) => lines[start + 1 + i] = line,
+            None => added.push(line),
+        }
+    }
+    lines.splice(end..end, added);
+    let mut out = lines.join("\n");
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+fn yaml_string(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// Applies `#@when` markers.
 pub fn select_lines(text: &str, vars: &Vars) -> String {
     let mut out = String::with_capacity(text.len());
@@ -159,6 +195,25 @@ mod tests {
     }
 
     #[test]
+    fn flink_configuration_pairs_replace_in_place_or_are_added_at_the_end_of_the_block() {
+        let text = "spec:\n  flinkConfiguration:\n    # c\n    taskmanager.numberOfTaskSlots: \"4\"\n    web.history: \"50\"\n  jobManager:\n    replicas: 1\n";
+        let pairs = vec![
+            ("taskmanager.numberOfTaskSlots".to_owned(), "3".to_owned()),
+            (
+                "taskmanager.memory.network.fraction".to_owned(),
+                "0.15".to_owned(),
+            ),
+            ("env.java.opts".to_owned(), r#"-Da="b\c""#.to_owned()),
+        ];
+        let got = set_flink_configuration(text, &pairs);
+        assert_eq!(
+            got,
+            "spec:\n  flinkConfiguration:\n    # c\n    taskmanager.numberOfTaskSlots: \"3\"  # FLINK_CONFIGURATION\n    web.history: \"50\"\n    taskmanager.memory.network.fraction: \"0.15\"  # FLINK_CONFIGURATION\n    env.java.opts: \"-Da=\\\"b\\\\c\\\"\"  # FLINK_CONFIGURATION\n  jobManager:\n    replicas: 1\n"
+        );
+        assert_eq!(set_flink_configuration(text, &[]), text);
+    }
+
+    #[test]
     fn objects_are_found_per_document() {
         let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n  labels:\n    name: x\n---\nkind: Role\nmetadata:\n  namespace: ns\n  name: r\nrules: []\n";
         let refs = objects(text);
@@ -180,7 +235,7 @@ mod tests {
 
     #[test]
     fn every_template_marker_names_a_known_key() {
-        let known: Vec<&str> = crate::deploy::config::key_names().collect();
+        let known: Vec<&str> = crate::deploy::config::template_keys().collect();
         for t in ALL {
             for line in t.text.lines() {
                 if let Some((_, conditions)) = line.split_once("#@when ") {
