@@ -98,6 +98,17 @@ pub enum DeployAction {
     },
     /// Show whether the operator, the session cluster and the gateway are ready.
     Status(DeployOpts),
+    /// Clear the way for `up` where the old platform ran: list the old objects `up` would
+    /// collide with (old Flink clusters, objects with the platform's names that flink-sql did not
+    /// create, owners of pods that break Pod Security), then remove exactly those once confirmed.
+    /// Stop the old cluster's jobs with a savepoint first.
+    Migrate {
+        #[command(flatten)]
+        opts: DeployOpts,
+        /// Confirm the context and the list without a prompt (for CI).
+        #[arg(short, long)]
+        yes: bool,
+    },
     /// Remove what `up` created, in reverse order. The operator stays unless --operator.
     Down {
         #[command(flatten)]

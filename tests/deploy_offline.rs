@@ -45,7 +45,7 @@ fn validate(dir: &Path) -> (bool, String) {
 
 #[test]
 fn rendered_manifests_pass_schemas_crd_and_security_scan() {
-    for cloud in ["gcp", "azure"] {
+    for cloud in ["gcp", "azure", "old-platform"] {
         let dir = tempfile::tempdir().unwrap();
         render(cloud, dir.path());
         let (ok, report) = validate(dir.path());

@@ -157,6 +157,7 @@ fn up_runs_every_step_in_order_with_the_context_and_safe_flags() {
         "kubectl apply",
         "kubectl get",
         "helm list",
+        "helm show",
         "helm upgrade",
     ];
     assert_eq!(
@@ -194,7 +195,7 @@ fn up_runs_every_step_in_order_with_the_context_and_safe_flags() {
         .filter(|c| c.verb() == "kubectl get")
         .map(|c| c.args[c.args.iter().position(|a| a == "get").unwrap() + 1].as_str())
         .collect();
-    assert_eq!(gets, ["flinkdeployment", "deployment"]);
+    assert_eq!(gets, ["namespace", "flinkdeployment", "deployment"]);
 
     for call in &calls {
         // Every call after choosing the context names it; no call ever carries a secret in argv.
@@ -239,7 +240,12 @@ fn up_runs_every_step_in_order_with_the_context_and_safe_flags() {
         values["watchNamespaces"],
         serde_json::json!(["flink-studio"])
     );
-    assert_eq!(values["image"]["tag"], "1.12.1");
+    // The image is the one the chart's own values pin, not the chart version as a tag.
+    assert!(values.get("image").is_none(), "{values}");
+    assert!(
+        stdout.contains("image ghcr.io/apache/flink-kubernetes-operator:8e60e9b"),
+        "{stdout}"
+    );
     // The secret travels on stdin, base64-encoded, and nowhere else.
     let secret = calls
         .iter()
@@ -249,6 +255,22 @@ fn up_runs_every_step_in_order_with_the_context_and_safe_flags() {
         secret.stdin.contains("password: Z29sZGVu"),
         "{}",
         secret.stdin
+    );
+    // The old platform's keys, so the truststore file is kafka.truststore.jks where mounted.
+    for key in ["username:", "password:", "truststore-password:", "kafka.truststore.jks:"] {
+        assert!(
+            secret.stdin.lines().any(|l| l.trim_start().starts_with(key)),
+            "{key} missing"
+        );
+    }
+    // The addresses profiles inside the cluster use, printed after up.
+    assert!(
+        stdout.contains("SQL_GATEWAY_URL=http://flink-sql-gateway.flink-studio.svc:8083 (port 80 answers too)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FLINK_REST_URL=http://flink-session-rest.flink-studio.svc:8081"),
+        "{stdout}"
     );
     assert_no_secret(&stdout, "stdout");
     assert_no_secret(&text(&out.stderr), "stderr");
@@ -261,7 +283,7 @@ fn up_runs_every_step_in_order_with_the_context_and_safe_flags() {
 
 #[test]
 fn a_second_up_with_nothing_different_changes_nothing() {
-    let values = r#"{"image":{"tag":"1.12.1"},"webhook":{"create":false},"watchNamespaces":["flink-studio"],"jobServiceAccount":{"create":false},"rbac":{"jobRole":{"create":false},"jobRoleBinding":{"create":false}}}"#;
+    let values = r#"{"webhook":{"create":false},"watchNamespaces":["flink-studio"],"jobServiceAccount":{"create":false},"rbac":{"jobRole":{"create":false},"jobRoleBinding":{"create":false}}}"#;
     let fake = Fake::new()
         .set("FAKE_DIFF_EXIT", "0")
         .set(
@@ -512,7 +534,7 @@ fn a_missing_tool_is_a_clear_error() {
 
 #[test]
 fn render_matches_the_golden_files_and_keeps_secrets_off_stdout() {
-    for cloud in ["gcp", "azure"] {
+    for cloud in ["gcp", "azure", "old-platform"] {
         let dir = tempfile::tempdir().unwrap();
         let profile = repo().join(format!("tests/fixtures/deploy/{cloud}.env"));
         let out = Command::cargo_bin("flink-sql")
@@ -610,4 +632,335 @@ fn at_a_terminal_the_prompt_confirms_or_refuses_the_current_context() {
         let applied = fake.calls().iter().any(|c| c.verb() == "kubectl apply");
         assert_eq!(applied, code == 0, "answer {answer:?}");
     }
+}
+
+/// The values `helm upgrade` got on stdin.
+fn upgrade_values(fake: &Fake) -> serde_json::Value {
+    let calls = fake.calls();
+    let upgrade = calls
+        .iter()
+        .find(|c| c.verb() == "helm upgrade")
+        .expect("helm upgrade ran");
+    serde_json::from_str(&upgrade.stdin).unwrap()
+}
+
+#[test]
+fn an_existing_operator_release_keeps_its_scope_and_its_values() {
+    // A cluster-wide release (no watchNamespaces) from the old platform, with a value of its own
+    // and the chart version as image tag (what earlier flink-sql set): it stays cluster-wide,
+    // keeps its value, and loses only the image override.
+    let release = r#"[{"name":"flink-kubernetes-operator","status":"deployed","chart":"flink-kubernetes-operator-1.10.0"}]"#;
+    let old = r#"{"image":{"tag":"1.12.1"},"defaultConfiguration":{"append":true},"webhook":{"create":true}}"#;
+    let fake = Fake::new()
+        .set("FAKE_RELEASE", release)
+        .set("FAKE_VALUES", old);
+    let out = fake.run(&["up", "--no-wait"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let values = upgrade_values(&fake);
+    assert!(values.get("watchNamespaces").is_none(), "{values}");
+    assert_eq!(values["defaultConfiguration"]["append"], true);
+    assert!(values.get("image").is_none(), "{values}");
+    assert_eq!(values["webhook"]["create"], false);
+    assert!(
+        stdout.contains("watching all namespaces, existing release's values kept"),
+        "{stdout}"
+    );
+
+    // A release that watches a list gains our namespace.
+    let fake = Fake::new()
+        .set("FAKE_RELEASE", release)
+        .set("FAKE_VALUES", r#"{"watchNamespaces":["team-a"]}"#);
+    assert!(fake.run(&["up", "--no-wait"]).status.success());
+    assert_eq!(
+        upgrade_values(&fake)["watchNamespaces"],
+        serde_json::json!(["team-a", "flink-studio"])
+    );
+
+    // Told otherwise, it narrows (OPERATOR_WATCH=namespace) or widens (all).
+    let fake = Fake::new()
+        .set("FAKE_RELEASE", release)
+        .set("FAKE_VALUES", old);
+    let out = fake.run(&["up", "--no-wait", "--var", "OPERATOR_WATCH=namespace"]);
+    assert!(out.status.success());
+    assert_eq!(
+        upgrade_values(&fake)["watchNamespaces"],
+        serde_json::json!(["flink-studio"])
+    );
+    let fake = Fake::new();
+    assert!(fake
+        .run(&["up", "--no-wait", "--var", "OPERATOR_WATCH=all"])
+        .status
+        .success());
+    assert!(upgrade_values(&fake).get("watchNamespaces").is_none());
+}
+
+/// The namespace manifest `up` applied.
+fn namespace_applied(fake: &Fake) -> String {
+    fake.calls()
+        .iter()
+        .find(|c| c.verb() == "kubectl apply" && c.stdin.contains("kind: Namespace"))
+        .map(|c| c.stdin.clone())
+        .expect("the namespace was applied")
+}
+
+#[test]
+fn up_marks_only_a_namespace_it_creates_and_adopts_one_that_exists() {
+    let fake = Fake::new().set("FAKE_NO_NS", "1");
+    assert!(fake.run(&["up", "--no-wait"]).status.success());
+    let created = namespace_applied(&fake);
+    assert!(
+        created.contains("app.kubernetes.io/managed-by: flink-sql"),
+        "{created}"
+    );
+
+    let fake = Fake::new().set("FAKE_NS_LABEL", "someone-else");
+    let out = fake.run(&["up", "--no-wait"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let adopted = namespace_applied(&fake);
+    assert!(
+        !adopted.contains("app.kubernetes.io/managed-by: flink-sql"),
+        "{adopted}"
+    );
+    assert!(!adopted.contains("app.kubernetes.io/part-of:"), "{adopted}");
+    assert!(
+        adopted.contains("pod-security.kubernetes.io/enforce: restricted"),
+        "{adopted}"
+    );
+    assert!(
+        stdout.contains("(adopted: its own labels stay; down keeps it)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn down_keeps_a_namespace_that_holds_objects_flink_sql_did_not_create() {
+    let items = r#"{"kind":"List","items":[
+        {"kind":"Secret","apiVersion":"v1","metadata":{"name":"aiven-credentials"}},
+        {"kind":"FlinkDeployment","apiVersion":"flink.apache.org/v1beta1","metadata":{"name":"flink-session-cluster"}},
+        {"kind":"Secret","apiVersion":"v1","metadata":{"name":"kafka-credentials","labels":{"app.kubernetes.io/managed-by":"flink-sql"}}},
+        {"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"kube-root-ca.crt"}}]}"#;
+    for args in [&["down", "--dry-run"][..], &["down"][..]] {
+        let fake = Fake::new().set("FAKE_ITEMS", items);
+        let out = fake.run(args);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+        assert!(
+            stdout.contains("kept namespace flink-studio (it holds objects flink-sql did not create: secret/aiven-credentials, flinkdeployment.flink.apache.org/flink-session-cluster"),
+            "{stdout}"
+        );
+        assert!(
+            !fake
+                .calls()
+                .iter()
+                .any(|c| c.verb() == "kubectl delete" && c.has("namespace/flink-studio")),
+            "{args:?} deleted the namespace"
+        );
+    }
+    // An empty namespace of ours goes (the default fake: ours, nothing foreign).
+    let fake = Fake::new();
+    assert!(fake.run(&["down"]).status.success());
+    assert!(fake
+        .calls()
+        .iter()
+        .any(|c| c.verb() == "kubectl delete" && c.has("namespace/flink-studio")));
+}
+
+#[test]
+fn migrate_shows_the_list_before_acting_and_removes_exactly_it_once_confirmed() {
+    let items = r#"{"kind":"List","items":[
+        {"kind":"FlinkDeployment","apiVersion":"flink.apache.org/v1beta1","metadata":{"name":"flink-session-cluster"}},
+        {"kind":"FlinkDeployment","apiVersion":"flink.apache.org/v1beta1","metadata":{"name":"flink-session","labels":{"app.kubernetes.io/managed-by":"flink-sql"}}}]}"#;
+    let named = r#"{"kind":"List","items":[
+        {"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":"flink-sql-gateway"}},
+        {"kind":"Service","apiVersion":"v1","metadata":{"name":"flink-sql-gateway"}}]}"#;
+    let fake = || {
+        Fake::new()
+            .set("FAKE_ITEMS", items)
+            .set("FAKE_NAMED", named)
+            .set("FAKE_PSA_WARN", "old-pod-1 (and 1 other pod)")
+    };
+    let expected = [
+        "flinkdeployment.flink.apache.org/flink-session-cluster",
+        "deployment/flink-sql-gateway",
+        "service/flink-sql-gateway",
+        "pod/old-pod-1",
+    ];
+
+    // Without --yes (and no terminal): the list is shown, nothing is removed, exit 2.
+    let f = fake();
+    let out = f.run(&["migrate"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("4 object(s) in namespace flink-studio stand in the way of up"),
+        "{stdout}"
+    );
+    for object in expected {
+        assert!(stdout.contains(object), "{object} not listed: {stdout}");
+    }
+    assert!(!stdout.contains("flinkdeployment.flink.apache.org/flink-session "));
+    assert!(text(&out.stderr).contains("were not confirmed"));
+    assert!(!f.calls().iter().any(|c| c.verb() == "kubectl delete"));
+
+    // --dry-run: the server checks the deletions; nothing goes.
+    let f = fake();
+    let out = f.run(&["migrate", "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let deletes: Vec<Call> = f
+        .calls()
+        .into_iter()
+        .filter(|c| c.verb() == "kubectl delete")
+        .collect();
+    assert!(!deletes.is_empty());
+    assert!(deletes.iter().all(|c| c.has("--dry-run=server")));
+    assert!(text(&out.stdout).contains("dry run, nothing removed"));
+
+    // --yes: the old cluster first (waited for), then the rest; exactly the list.
+    let f = fake();
+    let out = f.run(&["migrate", "--yes"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let deletes: Vec<Call> = f
+        .calls()
+        .into_iter()
+        .filter(|c| c.verb() == "kubectl delete")
+        .collect();
+    let objects = |c: &Call| -> Vec<String> {
+        c.args.iter().filter(|a| a.contains('/')).cloned().collect()
+    };
+    assert_eq!(deletes.len(), 2);
+    assert_eq!(objects(&deletes[0]), expected[..1]);
+    assert!(!deletes[0].has("--wait=false"));
+    assert_eq!(objects(&deletes[1]), expected[1..]);
+    assert!(deletes.iter().all(|c| !c.has("--dry-run=server")));
+    assert!(stdout.contains("migrate: removed 4 object(s); next: flink-sql deploy up"));
+    let listed = stdout.find("pod/old-pod-1").unwrap();
+    let removing = stdout.find("remove old objects").unwrap();
+    assert!(listed < removing, "the list came after acting: {stdout}");
+}
+
+#[test]
+fn egress_ports_come_from_the_profile_and_a_listed_port_override_renders_a_list() {
+    let render = |vars: &[&str]| -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::cargo_bin("flink-sql").unwrap();
+        cmd.env_clear()
+            .args(["deploy", "render", "--out"])
+            .arg(dir.path())
+            .arg("--env-file")
+            .arg(repo().join("tests/fixtures/deploy/gcp.env"));
+        for v in vars {
+            cmd.args(["--var", v]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        std::fs::read_to_string(dir.path().join("30-network-policies.yaml")).unwrap()
+    };
+    // Aiven gives each service its own high port: Kafka and the registry differ.
+    let aiven = render(&[
+        "KAFKA_BOOTSTRAP_SERVERS=kafka-a.aivencloud.example:24949,kafka-b.aivencloud.example:24949",
+        "SCHEMA_REGISTRY_URL=https://kafka-a.aivencloud.example:24952",
+    ]);
+    assert!(
+        aiven.contains("ports: [{port: 24949, protocol: TCP}, {port: 24952, protocol: TCP}]"),
+        "{aiven}"
+    );
+    let listed = render(&["KAFKA_EGRESS_PORTS=12345,12346"]);
+    assert!(
+        listed.contains("ports: [{port: 12345, protocol: TCP}, {port: 12346, protocol: TCP}]"),
+        "{listed}"
+    );
+    // Never an open port list.
+    for text in [&aiven, &listed] {
+        assert!(!text.lines().any(|l| l.trim_end() == "ports:" || l.trim_end() == "ports: null"));
+    }
+}
+
+#[test]
+fn the_profile_sets_the_truststore_path_spot_toleration_storage_prefix_and_flink_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("flink-sql")
+        .unwrap()
+        .env_clear()
+        .args(["deploy", "render", "--out"])
+        .arg(dir.path())
+        .arg("--env-file")
+        .arg(repo().join("tests/fixtures/deploy/gcp.env"))
+        .args(["--var", "TRUSTSTORE_PATH=/var/run/kafka/ca.jks"])
+        .args(["--var", "FLINK_STORAGE_PATH=/"])
+        .args(["--var", "TM_SPOT=true"])
+        .args(["--var", "TM_SPOT_TOLERATION=instance_type=spot:NoSchedule"])
+        .args(["--var", "TM_SPOT_NODE_SELECTOR="])
+        .args(["--var", "FLINK_CONFIGURATION=taskmanager.numberOfTaskSlots=3,taskmanager.memory.network.fraction=0.15"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let flink = std::fs::read_to_string(dir.path().join("50-flink-session.yaml")).unwrap();
+    let gateway = std::fs::read_to_string(dir.path().join("60-sql-gateway.yaml")).unwrap();
+    assert_eq!(flink.matches("mountPath: /var/run/kafka\n").count(), 2, "{flink}");
+    assert_eq!(flink.matches(r#"path: "ca.jks"}"#).count(), 2, "{flink}");
+    assert!(gateway.contains(r#"mountPath: "/var/run/kafka""#), "{gateway}");
+    assert!(flink.contains("execution.checkpointing.dir: gs://sbx-stag-flink-storage/checkpoints"), "{flink}");
+    assert!(!flink.contains("gs://sbx-stag-flink-storage//"), "{flink}");
+    assert!(
+        flink.contains("tolerations: [{key: instance_type, operator: Equal, value: \"spot\", effect: NoSchedule}]"),
+        "{flink}"
+    );
+    assert!(!flink.contains("nodeSelector"), "{flink}");
+    assert!(flink.contains("taskmanager.numberOfTaskSlots: \"3\"  # FLINK_CONFIGURATION"));
+    assert!(!flink.contains("taskmanager.numberOfTaskSlots: \"4\""));
+    assert!(flink.contains("taskmanager.memory.network.fraction: \"0.15\"  # FLINK_CONFIGURATION"));
+
+    // Paths that would hide a folder the image needs, and keys the policies depend on, are refused.
+    for (var, expect) in [
+        ("TRUSTSTORE_PATH=/opt/flink/lib/kafka.jks", "TRUSTSTORE_PATH: expected an absolute file path"),
+        ("TRUSTSTORE_PATH=kafka.jks", "TRUSTSTORE_PATH: expected an absolute file path"),
+        ("FLINK_CONFIGURATION=rest.port=80", "rest.port is fixed"),
+        ("FLINK_CONFIGURATION=oops", "'oops' is not key=value"),
+    ] {
+        let out = Command::cargo_bin("flink-sql")
+            .unwrap()
+            .env_clear()
+            .args(["deploy", "render", "--out"])
+            .arg(dir.path().join("bad"))
+            .arg("--env-file")
+            .arg(repo().join("tests/fixtures/deploy/gcp.env"))
+            .args(["--var", var])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        assert!(text(&out.stderr).contains(expect), "{var}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn old_platform_keys_are_read_under_their_new_names_with_a_note() {
+    let fake = Fake::new();
+    let profile = fake.dir.path().join("old.env");
+    let original = std::fs::read_to_string(repo().join("tests/fixtures/deploy/gcp.env")).unwrap();
+    let old = original
+        .replace("GCP_PROJECT_ID=sbx-stag", "GCP_PROJECT=sbx-stag")
+        .replace("GCP_SERVICE_ACCOUNT=", "FLINK_GCS_SERVICE_ACCOUNT=");
+    std::fs::write(&profile, old).unwrap();
+    let out = fake.run(&["plan", "--env-file", profile.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("old.env:7: GCP_PROJECT is the old platform's key: read as GCP_PROJECT_ID; rename it"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("FLINK_GCS_SERVICE_ACCOUNT is the old platform's key: read as GCP_SERVICE_ACCOUNT"));
+
+    // Both keys with different values: which one is meant is not guessed.
+    let out = fake.run(&[
+        "plan",
+        "--env-file",
+        profile.to_str().unwrap(),
+        "--var",
+        "GCP_PROJECT_ID=other",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("GCP_PROJECT (the old platform's key for GCP_PROJECT_ID) differs from GCP_PROJECT_ID"));
 }

@@ -27,6 +27,9 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
         &cwd,
         opts.namespace.as_deref(),
     )?;
+    for note in &config.notes {
+        eprintln!("note: {note}");
+    }
     let tools = Tools::new(redactor.clone(), verbose);
     let target = |yes: bool| Target {
         context: opts.context.clone().or_else(|| config.context.clone()),
@@ -57,6 +60,9 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
         DeployAction::Down { yes, operator, .. } => {
             deploy::down(&config, tools, &target(yes), operator, &mut out)?
         }
+        DeployAction::Migrate { yes, .. } => {
+            deploy::migrate::migrate(&config, tools, &target(yes), &mut out)?
+        }
     };
     Ok(exit)
 }
@@ -66,7 +72,8 @@ fn options(action: &DeployAction) -> &DeployOpts {
         DeployAction::Plan(opts) | DeployAction::Status(opts) => opts,
         DeployAction::Render { opts, .. }
         | DeployAction::Up { opts, .. }
-        | DeployAction::Down { opts, .. } => opts,
+        | DeployAction::Down { opts, .. }
+        | DeployAction::Migrate { opts, .. } => opts,
     }
 }
 

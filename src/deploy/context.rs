@@ -56,7 +56,7 @@ pub fn choose(
     )))
 }
 
-fn ask(question: &str) -> bool {
+pub fn ask(question: &str) -> bool {
     eprint!("{question}");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();

@@ -6,7 +6,9 @@
 pub mod config;
 pub mod context;
 pub mod kube;
+pub mod migrate;
 pub mod steps;
+pub mod survey;
 pub mod templates;
 pub mod wait;
 
@@ -17,7 +19,7 @@ use serde_json::Value;
 
 use crate::error::{CliError, Exit};
 use crate::profile::{Origin, Vars};
-use config::DeployConfig;
+use config::{DeployConfig, Watch};
 use context::Confirm;
 use kube::Tools;
 use steps::{Outcome, Report};
@@ -108,11 +110,14 @@ pub fn up(
         steps::apply_crds(&tools, &crds, target.dry_run)
     })?;
     report.step("operator (helm)", || {
-        let values = steps::operator_values(config, steps::has_cert_manager(&tools)?);
-        steps::install_operator(&tools, &config.operator, &values, target.dry_run)
+        let webhook = steps::has_cert_manager(&tools)?;
+        steps::install_operator(&tools, config, webhook, target.dry_run)
     })?;
     for manifest in &manifests {
         report.step(&step_label(manifest), || {
+            if manifest.file == templates::NAMESPACE.file {
+                return apply_namespace(config, &tools, target.dry_run);
+            }
             steps::apply(&tools, &manifest.text, target.dry_run, &config.namespace)
         })?;
     }
@@ -137,7 +142,42 @@ pub fn up(
         (n, false) => format!("{n} step(s) changed something"),
     };
     report.line(&format!("up: {summary} in context {context}"));
+    for line in addresses(config) {
+        report.line(&line);
+    }
     Ok(Exit::Success)
+}
+
+/// The URLs profiles use inside the cluster. The gateway's Service also answers on port 80, the
+/// old platform's, so `http://flink-sql-gateway.<ns>.svc` keeps working without a port.
+fn addresses(config: &DeployConfig) -> [String; 3] {
+    let ns = &config.namespace;
+    [
+        "for profiles inside the cluster:".to_owned(),
+        format!("  SQL_GATEWAY_URL=http://flink-sql-gateway.{ns}.svc:8083 (port 80 answers too)"),
+        format!(
+            "  FLINK_REST_URL=http://{}-rest.{ns}.svc:8081",
+            config.cluster_name
+        ),
+    ]
+}
+
+/// Creates the namespace, marked as ours, or adopts one that is already there: it only gets
+/// the Pod Security labels, keeps its own, and `down` never deletes it.
+fn apply_namespace(config: &DeployConfig, tools: &Tools, dry_run: bool) -> Result<Outcome, CliError> {
+    let state = survey::namespace(tools, &config.namespace)?;
+    let mut vars = config.template_vars.clone();
+    if state == survey::Namespace::Adopted {
+        vars.insert(config::NAMESPACE_OWNED, "false", Origin::Profile);
+    }
+    let manifest = render_one(templates::NAMESPACE, &vars)?;
+    let outcome = steps::apply(tools, &manifest.text, dry_run, &config.namespace)?;
+    let adopted = " (adopted: its own labels stay; down keeps it)";
+    Ok(match (state, outcome) {
+        (survey::Namespace::Adopted, Outcome::Changed(s)) => Outcome::Changed(s + adopted),
+        (survey::Namespace::Adopted, Outcome::WouldChange(s)) => Outcome::WouldChange(s + adopted),
+        (_, outcome) => outcome,
+    })
 }
 
 /// `deploy down`: the objects in reverse order, then (with `--operator`) the operator release.
@@ -195,36 +235,30 @@ fn delete_manifest(
     steps::delete(tools, Some(&config.namespace), &objects, wait, dry_run)
 }
 
+/// Deletes the namespace only when `up` created it and it holds nothing flink-sql did not create.
 fn delete_namespace(
     tools: &Tools,
     config: &DeployConfig,
     dry_run: bool,
 ) -> Result<Outcome, CliError> {
-    let out = tools.kubectl(
-        &[
-            "get",
-            "namespace",
-            &config.namespace,
-            "--ignore-not-found",
-            "-o",
-            "json",
-        ],
-        None,
-    )?;
-    if !out.ok() {
-        return Err(steps::failed("kubectl get namespace", &out));
+    let ns = &config.namespace;
+    match survey::namespace(tools, ns)? {
+        survey::Namespace::Absent => return Ok(Outcome::Unchanged),
+        survey::Namespace::Adopted => {
+            return Ok(Outcome::Done(format!(
+                "kept namespace {ns} (flink-sql did not create it)"
+            )))
+        }
+        survey::Namespace::Ours => {}
     }
-    if out.stdout.trim().is_empty() {
-        return Ok(Outcome::Unchanged);
-    }
-    let ns: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
-    if ns["metadata"]["labels"]["app.kubernetes.io/managed-by"] != "flink-sql" {
+    let foreign = survey::foreign(tools, ns, &config.cluster_name)?;
+    if !foreign.is_empty() {
         return Ok(Outcome::Done(format!(
-            "kept namespace {} (flink-sql did not create it)",
-            config.namespace
+            "kept namespace {ns} (it holds objects flink-sql did not create: {})",
+            foreign.join(", ")
         )));
     }
-    let objects = [format!("namespace/{}", config.namespace)];
+    let objects = [format!("namespace/{ns}")];
     steps::delete(tools, None, &objects, false, dry_run)
 }
 
@@ -415,8 +449,8 @@ pub fn plan(config: &DeployConfig, target: &Target, out: &mut dyn Write) -> Resu
         format!("kube context: {}; the server must answer", context.trim_start_matches("kube context ")),
         format!("operator CRDs: helm show crds {chart} | kubectl apply --server-side (only if they differ)"),
         format!(
-            "operator: helm upgrade --install {} {chart} -n {} --skip-crds (webhook only with cert-manager; watches {})",
-            op.release, op.namespace, config.namespace
+            "operator: helm upgrade --install {} {chart} -n {} --skip-crds (webhook only with cert-manager; {})",
+            op.release, op.namespace, watch_plan(config)
         ),
     ];
     for m in &manifests {
@@ -429,6 +463,11 @@ pub fn plan(config: &DeployConfig, target: &Target, out: &mut dyn Write) -> Resu
             " (on stdin)"
         } else {
             ""
+        };
+        let via = if m.file == templates::NAMESPACE.file {
+            " (or, when it exists, adopt it: Pod Security labels only, never deleted by down)"
+        } else {
+            via
         };
         lines.push(format!(
             "{}: apply deploy/{}{via}: {}",
@@ -443,7 +482,21 @@ pub fn plan(config: &DeployConfig, target: &Target, out: &mut dyn Write) -> Resu
         humantime::format_duration(config.timeout)
     ));
     writeln_all(out, &format!("deploy up would, in {context}:"), &lines)?;
+    for line in addresses(config) {
+        writeln!(out, "{line}").map_err(|e| CliError::new(Exit::StatementFailed, e.to_string()))?;
+    }
     Ok(Exit::Success)
+}
+
+fn watch_plan(config: &DeployConfig) -> String {
+    let ns = &config.namespace;
+    match config.operator.watch {
+        Watch::Keep => format!(
+            "a new release watches {ns}; an existing one keeps its values and scope (a list gains {ns})"
+        ),
+        Watch::Namespace => format!("watches {ns} only"),
+        Watch::All => "watches all namespaces".to_owned(),
+    }
 }
 
 fn writeln_all(out: &mut dyn Write, title: &str, lines: &[String]) -> Result<(), CliError> {

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::config::{DeployConfig, Operator};
+use super::config::{DeployConfig, Operator, Watch};
 use super::kube::{first_line, Output, Tools};
 use crate::error::{CliError, Exit};
 
@@ -261,29 +261,99 @@ pub fn operator_crds(tools: &Tools, op: &Operator) -> Result<String, CliError> {
     Ok(out.stdout)
 }
 
-/// The chart values we set: no webhook without cert-manager, a pinned image, our namespace only,
-/// and no job ServiceAccount or Role (ours come from deploy/10-identity.yaml).
-pub fn operator_values(config: &DeployConfig, webhook: bool) -> Value {
-    json!({
-        "image": {"tag": config.operator.version},
+/// The chart values we set: no webhook without cert-manager, our namespace watched (or an
+/// existing release's scope kept, see [`Watch`]), and no job ServiceAccount or Role (ours come
+/// from deploy/10-identity.yaml). An existing release's other values stay. The image is the one
+/// the chart pins: release charts name a commit tag on their own repository, and the chart
+/// version is not a tag there.
+pub fn operator_values(config: &DeployConfig, webhook: bool, existing: Option<&Value>) -> Value {
+    let mut values = existing
+        .filter(|v| v.is_object())
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    // Earlier flink-sql releases set image.tag to the chart version: drop that override.
+    if values["image"]["tag"] == config.operator.version.as_str() {
+        if let Some(image) = values["image"].as_object_mut() {
+            image.remove("tag");
+            if image.is_empty() {
+                values.as_object_mut().map(|v| v.remove("image"));
+            }
+        }
+    }
+    let ours = json!({
         "webhook": {"create": webhook},
-        "watchNamespaces": [config.namespace],
         "jobServiceAccount": {"create": false},
         "rbac": {"jobRole": {"create": false}, "jobRoleBinding": {"create": false}},
-    })
+    });
+    merge(&mut values, &ours);
+    let map = values.as_object_mut().expect("values are an object");
+    match watch_namespaces(config, existing) {
+        Some(list) => map.insert("watchNamespaces".to_owned(), json!(list)),
+        None => map.remove("watchNamespaces"),
+    };
+    values
+}
+
+/// Sets every leaf of `from` in `into`, keeping what `into` has besides.
+fn merge(into: &mut Value, from: &Value) {
+    match (into.as_object_mut(), from.as_object()) {
+        (Some(into), Some(from)) => {
+            for (k, v) in from {
+                merge(into.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        _ => *into = from.clone(),
+    }
+}
+
+/// The namespaces the operator is to watch; `None` means every namespace (the chart's default).
+fn watch_namespaces(config: &DeployConfig, existing: Option<&Value>) -> Option<Vec<String>> {
+    let ours = config.namespace.clone();
+    match (config.operator.watch, existing) {
+        (Watch::All, _) => None,
+        (Watch::Namespace, _) | (Watch::Keep, None) => Some(vec![ours]),
+        (Watch::Keep, Some(values)) => {
+            let mut list: Vec<String> = values["watchNamespaces"]
+                .as_array()?
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect();
+            if list.is_empty() {
+                return None;
+            }
+            if !list.contains(&ours) {
+                list.push(ours);
+            }
+            Some(list)
+        }
+    }
 }
 
 /// Installs or upgrades the operator unless the release already has this chart version and
-/// exactly these values.
+/// exactly these values. An existing release keeps its values and, by default, its scope.
 pub fn install_operator(
     tools: &Tools,
-    op: &Operator,
-    values: &Value,
+    config: &DeployConfig,
+    webhook: bool,
     dry_run: bool,
 ) -> Result<Outcome, CliError> {
-    if release_matches(tools, op, values)? {
+    let op = &config.operator;
+    let release = current_release(tools, op)?;
+    let existing = match release {
+        Some(_) => Some(release_values(tools, op)?),
+        None => None,
+    };
+    let values = operator_values(config, webhook, existing.as_ref());
+    let same_chart = release.as_ref().is_some_and(|r| {
+        r["status"] == "deployed"
+            && r["chart"]
+                .as_str()
+                .is_some_and(|c| c.ends_with(&format!("-{}", op.version)))
+    });
+    if same_chart && existing.as_ref() == Some(&values) {
         return Ok(Outcome::Unchanged);
     }
+    let image = chart_image(tools, op)?;
     let mut args = vec!["upgrade", "--install", op.release.as_str()];
     chart_args(op, &mut args);
     args.extend([
@@ -301,12 +371,66 @@ pub fn install_operator(
     if !out.ok() {
         return Err(failed("helm upgrade --install", &out));
     }
-    let what = format!("release {} (chart {})", op.release, op.version);
+    let scope = match values["watchNamespaces"].as_array() {
+        Some(list) => {
+            let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
+            format!("watching {}", names.join(", "))
+        }
+        None => "watching all namespaces".to_owned(),
+    };
+    let kept = if existing.is_some() {
+        ", existing release's values kept"
+    } else {
+        ""
+    };
+    let what = format!(
+        "release {} (chart {}, {scope}{kept}, image {image})",
+        op.release, op.version
+    );
     Ok(if dry_run {
         Outcome::WouldChange(what)
     } else {
         Outcome::Changed(what)
     })
+}
+
+/// The operator image the chart's own values pin (`repository:tag`), as `helm show values` has it.
+fn chart_image(tools: &Tools, op: &Operator) -> Result<String, CliError> {
+    let mut args = vec!["show", "values"];
+    chart_args(op, &mut args);
+    let out = tools.helm(&args, None)?;
+    if !out.ok() {
+        return Err(failed("helm show values", &out));
+    }
+    Ok(image_in_values(&out.stdout))
+}
+
+/// `image.repository` and `image.tag` from a chart's values.yaml (top-level `image:` block).
+fn image_in_values(values: &str) -> String {
+    let mut in_image = false;
+    let (mut repo, mut tag) = ("?".to_owned(), String::new());
+    for line in values.lines() {
+        if !line.starts_with(' ') && !line.trim().is_empty() && !line.starts_with('#') {
+            in_image = line.trim_end() == "image:";
+            continue;
+        }
+        let field = |name: &str| {
+            line.trim()
+                .strip_prefix(name)
+                .map(|v| v.trim().trim_matches('"').trim_matches('\'').to_owned())
+        };
+        if in_image {
+            if let Some(v) = field("repository:") {
+                repo = v;
+            } else if let Some(v) = field("tag:") {
+                tag = v;
+            }
+        }
+    }
+    match tag.as_str() {
+        "" => format!("{repo} (the chart's appVersion tag)"),
+        t => format!("{repo}:{t}"),
+    }
 }
 
 /// The operator's helm release as `helm list` shows it (name, status, chart), if installed.
@@ -329,16 +453,8 @@ pub fn current_release(tools: &Tools, op: &Operator) -> Result<Option<Value>, Cl
     Ok(releases.as_array().and_then(|r| r.first()).cloned())
 }
 
-fn release_matches(tools: &Tools, op: &Operator, values: &Value) -> Result<bool, CliError> {
-    let same_chart = current_release(tools, op)?.is_some_and(|r| {
-        r["status"] == "deployed"
-            && r["chart"]
-                .as_str()
-                .is_some_and(|c| c.ends_with(&format!("-{}", op.version)))
-    });
-    if !same_chart {
-        return Ok(false);
-    }
+/// The values the release was installed with (user-supplied only, as `helm get values` shows).
+fn release_values(tools: &Tools, op: &Operator) -> Result<Value, CliError> {
     let got = tools.helm(
         &[
             "get",
@@ -351,8 +467,11 @@ fn release_matches(tools: &Tools, op: &Operator, values: &Value) -> Result<bool,
         ],
         None,
     )?;
-    let got: Value = serde_json::from_str(&got.stdout).unwrap_or(Value::Null);
-    Ok(&got == values)
+    if !got.ok() {
+        return Err(failed("helm get values", &got));
+    }
+    let values: Value = serde_json::from_str(&got.stdout).unwrap_or(Value::Null);
+    Ok(if values.is_object() { values } else { json!({}) })
 }
 
 /// Whether cert-manager is installed (then the operator's webhook can get its certificate).
@@ -386,6 +505,19 @@ pub fn unreachable(out: &Output) -> CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_chart_image_is_read_from_its_values() {
+        let values = "# c\nwatchNamespaces: []\nimage:\n  repository: ghcr.io/apache/flink-kubernetes-operator\n  pullPolicy: IfNotPresent\n  tag: \"8e60e9b\"\nrbac:\n  tag: no\n";
+        assert_eq!(
+            image_in_values(values),
+            "ghcr.io/apache/flink-kubernetes-operator:8e60e9b"
+        );
+        assert_eq!(
+            image_in_values("image:\n  repository: r\n  tag: \"\"\n"),
+            "r (the chart's appVersion tag)"
+        );
+    }
 
     #[test]
     fn tool_output_is_shortened_to_kind_and_name() {
