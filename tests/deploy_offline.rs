@@ -62,8 +62,10 @@ fn rendered_manifests_pass_schemas_crd_and_security_scan() {
 
 #[test]
 fn the_validator_catches_a_broken_manifest() {
-    // A typo'd field, a non-string flinkConfiguration value, a privileged gateway: each must fail.
-    let breakages: [(&str, &str, &str, &str); 3] = [
+    // A typo'd field, a non-string flinkConfiguration value, a privileged gateway, an egress rule
+    // that opens every port (the empty KAFKA_EGRESS_PORTS of old rendered `ports:` as null): each
+    // must fail.
+    let breakages: [(&str, &str, &str, &str); 4] = [
         (
             "50-flink-session.yaml",
             "  serviceAccount: flink",
@@ -81,6 +83,12 @@ fn the_validator_catches_a_broken_manifest() {
             "allowPrivilegeEscalation: false",
             "allowPrivilegeEscalation: true",
             "CKV_K8S_20",
+        ),
+        (
+            "30-network-policies.yaml",
+            "ports: [{port: 12345, protocol: TCP}, {port: 12346, protocol: TCP}]",
+            "ports: ",
+            "no ports: every port to 0.0.0.0/0 is open",
         ),
     ];
     for (file, from, to, expect) in breakages {

@@ -11,6 +11,8 @@ Every YAML document in every *.yaml / *.yml under each PATH goes through three s
      `additionalProperties` or `x-kubernetes-preserve-unknown-fields` allows it), plus: metadata as
      ObjectMeta, every pod template also against the Kubernetes Pod schema, and every flinkConfiguration
      value must be a string;
+  2b. NetworkPolicies: an egress rule towards an address range (ipBlock) must name its ports; a
+     rule with no ports (or `ports: null`) opens every port to that range;
   3. checkov (offline, kubernetes framework) over all documents, plus one stand-in Pod per Flink role
      (JobManager, TaskManager) built from each FlinkDeployment the way the operator builds its pods, so
      the Flink pods are scanned too. Findings listed in the skip file are dropped only when their
@@ -680,6 +682,23 @@ def run_checkov(docs: list[Doc], checkov: str, skips: list[Skip], report: Report
 # --------------------------------------------------------------------------------------------------
 
 
+def check_network_policy(doc: Doc, report: Report) -> None:
+    """An egress rule towards an address range without ports opens every port to it."""
+    if doc.kind != "NetworkPolicy" or not isinstance(doc.body, dict):
+        return
+    spec = doc.body.get("spec") or {}
+    for i, rule in enumerate(spec.get("egress") or []):
+        if not isinstance(rule, dict):
+            continue
+        to = rule.get("to") or []
+        ip_blocks = [p for p in to if isinstance(p, dict) and "ipBlock" in p]
+        ports = rule.get("ports")
+        if (ip_blocks or not to) and not ports:
+            cidrs = ", ".join(str(p["ipBlock"].get("cidr")) for p in ip_blocks) or "anywhere"
+            report.add(doc.label(), "policy", f"spec.egress[{i}].ports",
+                       f"no ports: every port to {cidrs} is open (name the ports)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--k8s-version", required=True)
@@ -698,6 +717,7 @@ def main() -> int:
     docs = load_docs(a.paths, report)
 
     for doc in docs:
+        check_network_policy(doc, report)
         if check_flink(doc, crds, a.operator_version, report):
             continue
         if not check_builtin(doc, k8s, report):
