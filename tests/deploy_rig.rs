@@ -31,6 +31,11 @@ struct Rig {
 
 impl Rig {
     fn new(tag: &str) -> Rig {
+        Rig::with_profile(tag, "tests/fixtures/deploy/gcp.env")
+    }
+
+    /// A rig namespace pair whose profile starts from `fixture` (a file under the repository).
+    fn with_profile(tag: &str, fixture: &str) -> Rig {
         let out = StdCommand::new(repo().join("scripts/kube-rig.sh"))
             .arg("env")
             .output()
@@ -54,7 +59,7 @@ impl Rig {
             operator_ns: format!("op-{suffix}"),
         };
         rig.prepare_chart();
-        rig.write_profile();
+        rig.write_profile(fixture);
         rig
     }
 
@@ -89,8 +94,8 @@ impl Rig {
         self.dir.path().join("rig.env")
     }
 
-    fn write_profile(&self) {
-        let base = std::fs::read_to_string(repo().join("tests/fixtures/deploy/gcp.env")).unwrap();
+    fn write_profile(&self, fixture: &str) {
+        let base = std::fs::read_to_string(repo().join(fixture)).unwrap();
         let mut text: String = base
             .lines()
             .filter(|l| !l.starts_with("K8S_CONTEXT=") && !l.starts_with("K8S_NAMESPACE="))
@@ -169,6 +174,42 @@ impl Rig {
         let mut all = args.to_vec();
         all.extend(["-o", "json"]);
         serde_json::from_str(&self.kubectl_ok(&all)).unwrap()
+    }
+
+    /// `kubectl apply -f -` (client-side, as the old platform's scripts did).
+    fn apply_text(&self, yaml: &str) {
+        use std::io::Write;
+        let mut child = StdCommand::new(self.fact("KUBECTL"))
+            .env("KUBECONFIG", self.fact("KUBECONFIG"))
+            .args(["--context", self.fact("KUBE_CONTEXT"), "apply", "-f", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(yaml.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}\n{yaml}", text(&out.stderr));
+    }
+
+    fn uid(&self, kind: &str, name: &str) -> String {
+        let object = self.json(&["get", kind, name, "-n", &self.namespace]);
+        object["metadata"]["uid"].as_str().unwrap().to_owned()
+    }
+
+    fn helm(&self, args: &[&str]) -> Output {
+        StdCommand::new(self.fact("HELM"))
+            .env("KUBECONFIG", self.fact("KUBECONFIG"))
+            .env("HOME", self.dir.path())
+            .args(args)
+            .args(["--kube-context", self.fact("KUBE_CONTEXT")])
+            .output()
+            .unwrap()
     }
 
     fn exists(&self, kind: &str, name: &str) -> bool {
@@ -508,4 +549,434 @@ fn a_pod_template_that_breaks_pod_security_draws_the_warning_up_stops_on() {
         text(&out.stderr)
     );
     assert!(!rig.exists("deployment", "flink-sql-gateway"));
+}
+
+/// The old platform's objects, as its deploy scripts left them (issue 9; the architecture notes
+/// of the platform it replaces): a FlinkDeployment `flink-session-cluster` (3 slots, network
+/// fraction 0.15, failure-rate restarts, TaskManagers tolerating `instance_type=spot`, storage at
+/// `gs://bucket/{flink-checkpoints,savepoints,ha,archived-jobs}`), the `aiven-credentials` Secret
+/// with the old keys, the `flink` ServiceAccount, a gateway Deployment with another selector and
+/// its Service on port 80, and pods that break Pod Security "restricted". The rig runs no
+/// controllers, so the pods and their owner chain (pod → ReplicaSet → Deployment, pod →
+/// Deployment → FlinkDeployment) are written as the controllers would have left them.
+fn load_old_platform(rig: &Rig) {
+    let ns = &rig.namespace;
+    rig.apply_text(&format!(
+        r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: {ns}
+  labels:
+    team: data-platform
+    istio-injection: disabled
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: flink
+  namespace: {ns}
+  annotations:
+    iam.gke.io/gcp-service-account: flink-gcs@sbx-stag.iam.gserviceaccount.com
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: aiven-credentials
+  namespace: {ns}
+type: Opaque
+stringData:
+  username: avnadmin
+  password: old-platform-pass
+  truststore-password: old-platform-trust
+  kafka.truststore.jks: not-really-a-jks
+---
+apiVersion: flink.apache.org/v1beta1
+kind: FlinkDeployment
+metadata:
+  name: flink-session-cluster
+  namespace: {ns}
+spec:
+  image: asia-docker.pkg.dev/sbx-ci-cd/public/flink:2.0.0-scala_2.12-java21
+  flinkVersion: v2_0
+  serviceAccount: flink
+  flinkConfiguration:
+    taskmanager.numberOfTaskSlots: "3"
+    taskmanager.memory.network.fraction: "0.15"
+    restart-strategy.type: failure-rate
+    restart-strategy.failure-rate.max-failures-per-interval: "10"
+    restart-strategy.failure-rate.failure-rate-interval: 10 min
+    restart-strategy.failure-rate.delay: 30 s
+    state.backend.type: rocksdb
+    execution.checkpointing.dir: gs://bucket/flink-checkpoints
+    execution.checkpointing.savepoint-dir: gs://bucket/savepoints
+    high-availability.type: kubernetes
+    high-availability.storageDir: gs://bucket/ha
+    jobmanager.archive.fs.dir: gs://bucket/archived-jobs
+  jobManager:
+    resource: {{cpu: 1, memory: 2048m}}
+  taskManager:
+    resource: {{cpu: 2, memory: 8192m}}
+    podTemplate:
+      spec:
+        tolerations:
+          - {{key: instance_type, operator: Equal, value: spot, effect: NoSchedule}}
+        containers:
+          - name: flink-main-container
+            volumeMounts:
+              - {{name: kafka, mountPath: /etc/kafka/secrets}}
+        volumes:
+          - name: kafka
+            secret: {{secretName: aiven-credentials}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: flink-sql-gateway
+  namespace: {ns}
+spec:
+  selector:
+    matchLabels: {{app: flink-sql-gateway}}
+  template:
+    metadata:
+      labels: {{app: flink-sql-gateway}}
+    spec:
+      serviceAccountName: flink
+      containers:
+        - name: gateway
+          image: asia-docker.pkg.dev/sbx-ci-cd/public/flink:2.0.0-scala_2.12-java21
+          ports: [{{containerPort: 8083}}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: flink-sql-gateway
+  namespace: {ns}
+spec:
+  selector: {{app: flink-sql-gateway}}
+  ports:
+    - {{port: 80, targetPort: 8083}}
+"#
+    ));
+    let fd = rig.uid("flinkdeployment", "flink-session-cluster");
+    rig.apply_text(&format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: flink-session-cluster
+  namespace: {ns}
+  labels: {{app: flink-session-cluster, component: jobmanager, type: flink-native-kubernetes}}
+  ownerReferences:
+    - {{apiVersion: flink.apache.org/v1beta1, kind: FlinkDeployment, name: flink-session-cluster, uid: {fd}, controller: true}}
+spec:
+  selector:
+    matchLabels: {{app: flink-session-cluster, component: jobmanager}}
+  template:
+    metadata:
+      labels: {{app: flink-session-cluster, component: jobmanager}}
+    spec:
+      serviceAccountName: flink
+      containers:
+        - {{name: flink-main-container, image: flink:2.0.0}}
+"#
+    ));
+    let gateway = rig.uid("deployment", "flink-sql-gateway");
+    rig.apply_text(&format!(
+        r#"apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: flink-sql-gateway-5f7d9c
+  namespace: {ns}
+  labels: {{app: flink-sql-gateway}}
+  ownerReferences:
+    - {{apiVersion: apps/v1, kind: Deployment, name: flink-sql-gateway, uid: {gateway}, controller: true}}
+spec:
+  selector:
+    matchLabels: {{app: flink-sql-gateway}}
+  template:
+    metadata:
+      labels: {{app: flink-sql-gateway}}
+    spec:
+      serviceAccountName: flink
+      containers:
+        - {{name: gateway, image: flink:2.0.0}}
+"#
+    ));
+    let jm = rig.uid("deployment", "flink-session-cluster");
+    let rs = rig.uid("replicaset", "flink-sql-gateway-5f7d9c");
+    rig.apply_text(&format!(
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: flink-session-cluster-7b8c-jm01
+  namespace: {ns}
+  labels: {{app: flink-session-cluster, component: jobmanager}}
+  ownerReferences:
+    - {{apiVersion: apps/v1, kind: Deployment, name: flink-session-cluster, uid: {jm}, controller: true}}
+spec:
+  serviceAccountName: flink
+  automountServiceAccountToken: false
+  containers:
+    - {{name: flink-main-container, image: flink:2.0.0}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: flink-sql-gateway-5f7d9c-x2k4q
+  namespace: {ns}
+  labels: {{app: flink-sql-gateway}}
+  ownerReferences:
+    - {{apiVersion: apps/v1, kind: ReplicaSet, name: flink-sql-gateway-5f7d9c, uid: {rs}, controller: true}}
+spec:
+  serviceAccountName: flink
+  automountServiceAccountToken: false
+  containers:
+    - {{name: gateway, image: flink:2.0.0}}
+"#
+    ));
+}
+
+#[test]
+fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_namespace() {
+    // What the rig cannot show: the real operator reconciling either FlinkDeployment, Flink pods
+    // running with the mounted truststore, jobs stopped with savepoints and resumed (no Flink in
+    // the rig; README "Moving from the old platform" has those steps), the garbage collector
+    // (migrate deletes the offending pods itself), NetworkPolicy enforcement (no CNI), and the
+    // real operator chart (a stand-in with the real CRDs).
+    let rig = Rig::with_profile("old", "tests/fixtures/deploy/old-platform.env");
+    let crds = rig.chart().join("crds");
+    rig.kubectl_ok(&[
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        crds.to_str().unwrap(),
+    ]);
+    load_old_platform(&rig);
+    // The old operator: a cluster-wide release (the chart's default scope).
+    let installed = rig.helm(&[
+        "install",
+        "flink-kubernetes-operator",
+        rig.chart().to_str().unwrap(),
+        "-n",
+        &rig.operator_ns,
+        "--create-namespace",
+        "--skip-crds",
+        "--set",
+        "webhook.create=false",
+    ]);
+    assert!(installed.status.success(), "{}", text(&installed.stderr));
+
+    // 1. Straight into the old namespace, `up` stops where the old pods break Pod Security.
+    let up = rig.deploy(&["up", "--no-wait"]);
+    let stdout = text(&up.stdout);
+    assert_eq!(up.status.code(), Some(1), "{stdout}{}", text(&up.stderr));
+    assert!(
+        stdout.contains("[5/11] namespace                  FAILED"),
+        "{stdout}"
+    );
+    assert!(
+        text(&up.stderr).contains("violate the new PodSecurity enforce level"),
+        "{}",
+        text(&up.stderr)
+    );
+    assert!(rig.exists("flinkdeployment", "flink-session-cluster"));
+
+    // 2. `down --dry-run` never plans deleting a namespace flink-sql did not create.
+    let down = rig.deploy(&["down", "--dry-run"]);
+    let stdout = text(&down.stdout);
+    assert!(down.status.success(), "{stdout}{}", text(&down.stderr));
+    assert!(
+        stdout.contains(&format!(
+            "kept namespace {} (flink-sql did not create it)",
+            rig.namespace
+        )),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&format!("namespace/{}", rig.namespace)), "{stdout}");
+
+    // 3. `migrate --dry-run` shows exactly what stands in the way, and removes nothing.
+    let expected = [
+        "flinkdeployment.flink.apache.org/flink-session-cluster",
+        "serviceaccount/flink",
+        "deployment/flink-sql-gateway",
+        "service/flink-sql-gateway",
+        "pod/flink-session-cluster-7b8c-jm01",
+        "pod/flink-sql-gateway-5f7d9c-x2k4q",
+    ];
+    let dry = rig.deploy(&["migrate", "--dry-run"]);
+    let stdout = text(&dry.stdout);
+    assert!(dry.status.success(), "{stdout}{}", text(&dry.stderr));
+    assert!(
+        stdout.contains(&format!(
+            "{} object(s) in namespace {} stand in the way of up",
+            expected.len(),
+            rig.namespace
+        )),
+        "{stdout}"
+    );
+    for object in expected {
+        assert!(stdout.contains(&format!("    {object} ")), "{object}: {stdout}");
+    }
+    assert!(!stdout.contains("aiven-credentials"), "{stdout}");
+    assert!(rig.exists("flinkdeployment", "flink-session-cluster"));
+    assert!(rig.exists("pod", "flink-sql-gateway-5f7d9c-x2k4q"));
+
+    // 4. `migrate --yes` removes that list and nothing else.
+    let migrate = rig.deploy(&["migrate", "--yes"]);
+    let stdout = text(&migrate.stdout);
+    assert!(migrate.status.success(), "{stdout}{}", text(&migrate.stderr));
+    assert!(
+        stdout.contains(&format!("migrate: removed {} object(s)", expected.len())),
+        "{stdout}"
+    );
+    for (kind, name) in [
+        ("flinkdeployment", "flink-session-cluster"),
+        ("deployment", "flink-sql-gateway"),
+        ("service", "flink-sql-gateway"),
+        ("pod", "flink-sql-gateway-5f7d9c-x2k4q"),
+        ("pod", "flink-session-cluster-7b8c-jm01"),
+    ] {
+        assert!(!rig.exists(kind, name), "{kind}/{name} is still there");
+    }
+    assert!(rig.exists("secret", "aiven-credentials"));
+
+    // 5. `up` installs the platform into the adopted namespace.
+    let child = rig
+        .flink_sql(&["up"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    rig.become_ready();
+    let up = child.wait_with_output().unwrap();
+    let stdout = text(&up.stdout);
+    let stderr = text(&up.stderr);
+    assert!(up.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("adopted: its own labels stay"), "{stdout}");
+    assert!(
+        stderr.contains("GCP_PROJECT is the old platform's key: read as GCP_PROJECT_ID"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "SQL_GATEWAY_URL=http://flink-sql-gateway.{}.svc:8083 (port 80 answers too)",
+            rig.namespace
+        )),
+        "{stdout}"
+    );
+
+    // The namespace kept its own labels and got Pod Security, but no managed-by mark.
+    let ns = rig.json(&["get", "namespace", &rig.namespace]);
+    let labels = &ns["metadata"]["labels"];
+    assert_eq!(labels["team"], "data-platform", "{labels}");
+    assert_eq!(labels["istio-injection"], "disabled", "{labels}");
+    assert_eq!(labels["pod-security.kubernetes.io/enforce"], "restricted");
+    assert!(labels.get("app.kubernetes.io/managed-by").is_none(), "{labels}");
+
+    // The cluster-wide operator release stayed cluster-wide.
+    let cm = rig.json(&[
+        "get",
+        "configmap",
+        "flink-operator-config",
+        "-n",
+        &rig.operator_ns,
+    ]);
+    assert_eq!(cm["data"]["watchNamespaces"], "", "{cm}");
+    assert!(stdout.contains("watching all namespaces"), "{stdout}");
+
+    // The Secret has the old keys, and the truststore is where the users' SQL expects it.
+    let secret = rig.json(&["get", "secret", "kafka-credentials", "-n", &rig.namespace]);
+    let mut keys: Vec<&str> = secret["data"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["kafka.truststore.jks", "password", "truststore-password", "username"]
+    );
+    let fd = rig.json(&["get", "flinkdeployment", "flink-session", "-n", &rig.namespace]);
+    for role in ["jobManager", "taskManager"] {
+        let pod = &fd["spec"][role]["podTemplate"]["spec"];
+        let mounts = pod["containers"][0]["volumeMounts"].as_array().unwrap();
+        let mount = mounts.iter().find(|m| m["name"] == "kafka-truststore").unwrap();
+        assert_eq!(mount["mountPath"], "/etc/kafka/secrets", "{role}");
+        let volume = pod["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == "kafka-truststore")
+            .unwrap();
+        assert_eq!(
+            volume["secret"]["items"][0],
+            serde_json::json!({"key": "kafka.truststore.jks", "path": "kafka.truststore.jks"}),
+            "{role}"
+        );
+    }
+    let gateway = rig.json(&["get", "deployment", "flink-sql-gateway", "-n", &rig.namespace]);
+    let mounts = &gateway["spec"]["template"]["spec"]["containers"][0]["volumeMounts"];
+    assert!(
+        mounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["mountPath"] == "/etc/kafka/secrets"),
+        "{mounts}"
+    );
+
+    // The old platform's settings, through the profile.
+    let conf = &fd["spec"]["flinkConfiguration"];
+    assert_eq!(conf["taskmanager.numberOfTaskSlots"], "3");
+    assert_eq!(conf["taskmanager.memory.network.fraction"], "0.15");
+    assert_eq!(conf["restart-strategy.type"], "failure-rate");
+    assert_eq!(conf["jobstore.expiration-time"], "86400");
+    assert_eq!(conf["execution.checkpointing.dir"], "gs://bucket/flink-checkpoints");
+    assert_eq!(conf["execution.checkpointing.savepoint-dir"], "gs://bucket/savepoints");
+    assert_eq!(conf["high-availability.storageDir"], "gs://bucket/ha");
+    assert_eq!(conf["jobmanager.archive.fs.dir"], "gs://bucket/archived-jobs");
+    assert_eq!(
+        fd["spec"]["taskManager"]["podTemplate"]["spec"]["tolerations"][0],
+        serde_json::json!({"key": "instance_type", "operator": "Equal", "value": "spot", "effect": "NoSchedule"})
+    );
+    // The old gateway address (port 80) answers alongside 8083.
+    let service = rig.json(&["get", "service", "flink-sql-gateway", "-n", &rig.namespace]);
+    let ports: Vec<i64> = service["spec"]["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["port"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ports, [8083, 80]);
+    // Kafka egress on exactly the profile's Aiven ports.
+    let egress = rig.json(&["get", "networkpolicy", "flink-external-egress", "-n", &rig.namespace]);
+    assert_eq!(
+        egress["spec"]["egress"][0]["ports"],
+        serde_json::json!([{"port": 24949, "protocol": "TCP"}, {"port": 24952, "protocol": "TCP"}])
+    );
+
+    // 6. Even if an earlier flink-sql had marked the adopted namespace as its own, `down` keeps
+    // it while it holds objects flink-sql did not create (the issue's data-loss case).
+    rig.kubectl_ok(&[
+        "label",
+        "namespace",
+        &rig.namespace,
+        "app.kubernetes.io/managed-by=flink-sql",
+    ]);
+    let down = rig.deploy(&["down", "--dry-run"]);
+    let stdout = text(&down.stdout);
+    assert!(down.status.success(), "{stdout}{}", text(&down.stderr));
+    assert!(
+        stdout.contains("it holds objects flink-sql did not create: ")
+            && stdout.contains("secret/aiven-credentials"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&format!("namespace/{}", rig.namespace)), "{stdout}");
+    let down = rig.deploy(&["down"]);
+    assert!(down.status.success(), "{}", text(&down.stderr));
+    let ns = rig.json(&["get", "namespace", &rig.namespace]);
+    assert!(ns["metadata"]["deletionTimestamp"].is_null(), "{ns}");
+    assert!(rig.exists("secret", "aiven-credentials"));
+    assert!(!rig.exists("flinkdeployment", "flink-session"));
 }
