@@ -37,6 +37,9 @@ _flink__sql() {
             flink__sql__subcmd__deploy,help)
                 cmd="flink__sql__subcmd__deploy__subcmd__help"
                 ;;
+            flink__sql__subcmd__deploy,migrate)
+                cmd="flink__sql__subcmd__deploy__subcmd__migrate"
+                ;;
             flink__sql__subcmd__deploy,plan)
                 cmd="flink__sql__subcmd__deploy__subcmd__plan"
                 ;;
@@ -54,6 +57,9 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__deploy__subcmd__help,help)
                 cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__help"
+                ;;
+            flink__sql__subcmd__deploy__subcmd__help,migrate)
+                cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__migrate"
                 ;;
             flink__sql__subcmd__deploy__subcmd__help,plan)
                 cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__plan"
@@ -96,6 +102,9 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__help__subcmd__deploy,down)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__down"
+                ;;
+            flink__sql__subcmd__help__subcmd__deploy,migrate)
+                cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__migrate"
                 ;;
             flink__sql__subcmd__help__subcmd__deploy,plan)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__plan"
@@ -147,7 +156,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__deploy)
-            opts="-v -q -h --verbose --quiet --help plan render up status down help"
+            opts="-v -q -h --verbose --quiet --help plan render up status migrate down help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,7 +212,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__deploy__subcmd__help)
-            opts="plan render up status down help"
+            opts="plan render up status migrate down help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,6 +240,20 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__deploy__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__deploy__subcmd__help__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -293,6 +316,48 @@ _flink__sql() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__deploy__subcmd__migrate)
+            opts="-e -n -y -v -q -h --env --env-file --var --context --namespace --dry-run --yes --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -681,7 +746,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help__subcmd__deploy)
-            opts="plan render up status down"
+            opts="plan render up status migrate down"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -695,6 +760,20 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help__subcmd__deploy__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__help__subcmd__deploy__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
