@@ -792,7 +792,10 @@ fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_
         )),
         "{stdout}"
     );
-    assert!(!stdout.contains(&format!("namespace/{}", rig.namespace)), "{stdout}");
+    assert!(
+        !stdout.contains(&format!("namespace/{}", rig.namespace)),
+        "{stdout}"
+    );
 
     // 3. `migrate --dry-run` shows exactly what stands in the way, and removes nothing.
     let expected = [
@@ -815,7 +818,10 @@ fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_
         "{stdout}"
     );
     for object in expected {
-        assert!(stdout.contains(&format!("    {object} ")), "{object}: {stdout}");
+        assert!(
+            stdout.contains(&format!("    {object} ")),
+            "{object}: {stdout}"
+        );
     }
     assert!(!stdout.contains("aiven-credentials"), "{stdout}");
     assert!(rig.exists("flinkdeployment", "flink-session-cluster"));
@@ -824,7 +830,11 @@ fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_
     // 4. `migrate --yes` removes that list and nothing else.
     let migrate = rig.deploy(&["migrate", "--yes"]);
     let stdout = text(&migrate.stdout);
-    assert!(migrate.status.success(), "{stdout}{}", text(&migrate.stderr));
+    assert!(
+        migrate.status.success(),
+        "{stdout}{}",
+        text(&migrate.stderr)
+    );
     assert!(
         stdout.contains(&format!("migrate: removed {} object(s)", expected.len())),
         "{stdout}"
@@ -871,7 +881,10 @@ fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_
     assert_eq!(labels["team"], "data-platform", "{labels}");
     assert_eq!(labels["istio-injection"], "disabled", "{labels}");
     assert_eq!(labels["pod-security.kubernetes.io/enforce"], "restricted");
-    assert!(labels.get("app.kubernetes.io/managed-by").is_none(), "{labels}");
+    assert!(
+        labels.get("app.kubernetes.io/managed-by").is_none(),
+        "{labels}"
+    );
 
     // The cluster-wide operator release stayed cluster-wide.
     let cm = rig.json(&[
@@ -895,13 +908,27 @@ fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["kafka.truststore.jks", "password", "truststore-password", "username"]
+        [
+            "kafka.truststore.jks",
+            "password",
+            "truststore-password",
+            "username"
+        ]
     );
-    let fd = rig.json(&["get", "flinkdeployment", "flink-session", "-n", &rig.namespace]);
+    let fd = rig.json(&[
+        "get",
+        "flinkdeployment",
+        "flink-session",
+        "-n",
+        &rig.namespace,
+    ]);
     for role in ["jobManager", "taskManager"] {
         let pod = &fd["spec"][role]["podTemplate"]["spec"];
         let mounts = pod["containers"][0]["volumeMounts"].as_array().unwrap();
-        let mount = mounts.iter().find(|m| m["name"] == "kafka-truststore").unwrap();
+        let mount = mounts
+            .iter()
+            .find(|m| m["name"] == "kafka-truststore")
+            .unwrap();
         assert_eq!(mount["mountPath"], "/etc/kafka/secrets", "{role}");
         let volume = pod["volumes"]
             .as_array()
@@ -915,7 +942,13 @@ fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_
             "{role}"
         );
     }
-    let gateway = rig.json(&["get", "deployment", "flink-sql-gateway", "-n", &rig.namespace]);
+    let gateway = rig.json(&[
+        "get",
+        "deployment",
+        "flink-sql-gateway",
+        "-n",
+        &rig.namespace,
+    ]);
     let mounts = &gateway["spec"]["template"]["spec"]["containers"][0]["volumeMounts"];
     assert!(
         mounts
@@ -932,10 +965,19 @@ fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_
     assert_eq!(conf["taskmanager.memory.network.fraction"], "0.15");
     assert_eq!(conf["restart-strategy.type"], "failure-rate");
     assert_eq!(conf["jobstore.expiration-time"], "86400");
-    assert_eq!(conf["execution.checkpointing.dir"], "gs://bucket/flink-checkpoints");
-    assert_eq!(conf["execution.checkpointing.savepoint-dir"], "gs://bucket/savepoints");
+    assert_eq!(
+        conf["execution.checkpointing.dir"],
+        "gs://bucket/flink-checkpoints"
+    );
+    assert_eq!(
+        conf["execution.checkpointing.savepoint-dir"],
+        "gs://bucket/savepoints"
+    );
     assert_eq!(conf["high-availability.storageDir"], "gs://bucket/ha");
-    assert_eq!(conf["jobmanager.archive.fs.dir"], "gs://bucket/archived-jobs");
+    assert_eq!(
+        conf["jobmanager.archive.fs.dir"],
+        "gs://bucket/archived-jobs"
+    );
     assert_eq!(
         fd["spec"]["taskManager"]["podTemplate"]["spec"]["tolerations"][0],
         serde_json::json!({"key": "instance_type", "operator": "Equal", "value": "spot", "effect": "NoSchedule"})
@@ -950,7 +992,13 @@ fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_
         .collect();
     assert_eq!(ports, [8083, 80]);
     // Kafka egress on exactly the profile's Aiven ports.
-    let egress = rig.json(&["get", "networkpolicy", "flink-external-egress", "-n", &rig.namespace]);
+    let egress = rig.json(&[
+        "get",
+        "networkpolicy",
+        "flink-external-egress",
+        "-n",
+        &rig.namespace,
+    ]);
     assert_eq!(
         egress["spec"]["egress"][0]["ports"],
         serde_json::json!([{"port": 24949, "protocol": "TCP"}, {"port": 24952, "protocol": "TCP"}])
@@ -972,7 +1020,10 @@ fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_
             && stdout.contains("secret/aiven-credentials"),
         "{stdout}"
     );
-    assert!(!stdout.contains(&format!("namespace/{}", rig.namespace)), "{stdout}");
+    assert!(
+        !stdout.contains(&format!("namespace/{}", rig.namespace)),
+        "{stdout}"
+    );
     let down = rig.deploy(&["down"]);
     assert!(down.status.success(), "{}", text(&down.stderr));
     let ns = rig.json(&["get", "namespace", &rig.namespace]);

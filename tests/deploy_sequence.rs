@@ -257,15 +257,25 @@ fn up_runs_every_step_in_order_with_the_context_and_safe_flags() {
         secret.stdin
     );
     // The old platform's keys, so the truststore file is kafka.truststore.jks where mounted.
-    for key in ["username:", "password:", "truststore-password:", "kafka.truststore.jks:"] {
+    for key in [
+        "username:",
+        "password:",
+        "truststore-password:",
+        "kafka.truststore.jks:",
+    ] {
         assert!(
-            secret.stdin.lines().any(|l| l.trim_start().starts_with(key)),
+            secret
+                .stdin
+                .lines()
+                .any(|l| l.trim_start().starts_with(key)),
             "{key} missing"
         );
     }
     // The addresses profiles inside the cluster use, printed after up.
     assert!(
-        stdout.contains("SQL_GATEWAY_URL=http://flink-sql-gateway.flink-studio.svc:8083 (port 80 answers too)"),
+        stdout.contains(
+            "SQL_GATEWAY_URL=http://flink-sql-gateway.flink-studio.svc:8083 (port 80 answers too)"
+        ),
         "{stdout}"
     );
     assert!(
@@ -827,9 +837,8 @@ fn migrate_shows_the_list_before_acting_and_removes_exactly_it_once_confirmed() 
         .into_iter()
         .filter(|c| c.verb() == "kubectl delete")
         .collect();
-    let objects = |c: &Call| -> Vec<String> {
-        c.args.iter().filter(|a| a.contains('/')).cloned().collect()
-    };
+    let objects =
+        |c: &Call| -> Vec<String> { c.args.iter().filter(|a| a.contains('/')).cloned().collect() };
     assert_eq!(deletes.len(), 2);
     assert_eq!(objects(&deletes[0]), expected[..1]);
     assert!(!deletes[0].has("--wait=false"));
@@ -874,7 +883,9 @@ fn egress_ports_come_from_the_profile_and_a_listed_port_override_renders_a_list(
     );
     // Never an open port list.
     for text in [&aiven, &listed] {
-        assert!(!text.lines().any(|l| l.trim_end() == "ports:" || l.trim_end() == "ports: null"));
+        assert!(!text
+            .lines()
+            .any(|l| l.trim_end() == "ports:" || l.trim_end() == "ports: null"));
     }
 }
 
@@ -899,10 +910,20 @@ fn the_profile_sets_the_truststore_path_spot_toleration_storage_prefix_and_flink
     assert!(out.status.success(), "{}", text(&out.stderr));
     let flink = std::fs::read_to_string(dir.path().join("50-flink-session.yaml")).unwrap();
     let gateway = std::fs::read_to_string(dir.path().join("60-sql-gateway.yaml")).unwrap();
-    assert_eq!(flink.matches("mountPath: /var/run/kafka\n").count(), 2, "{flink}");
+    assert_eq!(
+        flink.matches("mountPath: /var/run/kafka\n").count(),
+        2,
+        "{flink}"
+    );
     assert_eq!(flink.matches(r#"path: "ca.jks"}"#).count(), 2, "{flink}");
-    assert!(gateway.contains(r#"mountPath: "/var/run/kafka""#), "{gateway}");
-    assert!(flink.contains("execution.checkpointing.dir: gs://sbx-stag-flink-storage/checkpoints"), "{flink}");
+    assert!(
+        gateway.contains(r#"mountPath: "/var/run/kafka""#),
+        "{gateway}"
+    );
+    assert!(
+        flink.contains("execution.checkpointing.dir: gs://sbx-stag-flink-storage/checkpoints"),
+        "{flink}"
+    );
     assert!(!flink.contains("gs://sbx-stag-flink-storage//"), "{flink}");
     assert!(
         flink.contains("tolerations: [{key: instance_type, operator: Equal, value: \"spot\", effect: NoSchedule}]"),
@@ -915,8 +936,14 @@ fn the_profile_sets_the_truststore_path_spot_toleration_storage_prefix_and_flink
 
     // Paths that would hide a folder the image needs, and keys the policies depend on, are refused.
     for (var, expect) in [
-        ("TRUSTSTORE_PATH=/opt/flink/lib/kafka.jks", "TRUSTSTORE_PATH: expected an absolute file path"),
-        ("TRUSTSTORE_PATH=kafka.jks", "TRUSTSTORE_PATH: expected an absolute file path"),
+        (
+            "TRUSTSTORE_PATH=/opt/flink/lib/kafka.jks",
+            "TRUSTSTORE_PATH: expected an absolute file path",
+        ),
+        (
+            "TRUSTSTORE_PATH=kafka.jks",
+            "TRUSTSTORE_PATH: expected an absolute file path",
+        ),
         ("FLINK_CONFIGURATION=rest.port=80", "rest.port is fixed"),
         ("FLINK_CONFIGURATION=oops", "'oops' is not key=value"),
     ] {
@@ -931,7 +958,11 @@ fn the_profile_sets_the_truststore_path_spot_toleration_storage_prefix_and_flink
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{var}");
-        assert!(text(&out.stderr).contains(expect), "{var}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(expect),
+            "{var}: {}",
+            text(&out.stderr)
+        );
     }
 }
 
@@ -948,10 +979,14 @@ fn old_platform_keys_are_read_under_their_new_names_with_a_note() {
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("old.env:7: GCP_PROJECT is the old platform's key: read as GCP_PROJECT_ID; rename it"),
+        stderr.contains(
+            "old.env:7: GCP_PROJECT is the old platform's key: read as GCP_PROJECT_ID; rename it"
+        ),
         "{stderr}"
     );
-    assert!(stderr.contains("FLINK_GCS_SERVICE_ACCOUNT is the old platform's key: read as GCP_SERVICE_ACCOUNT"));
+    assert!(stderr.contains(
+        "FLINK_GCS_SERVICE_ACCOUNT is the old platform's key: read as GCP_SERVICE_ACCOUNT"
+    ));
 
     // Both keys with different values: which one is meant is not guessed.
     let out = fake.run(&[
@@ -962,5 +997,7 @@ fn old_platform_keys_are_read_under_their_new_names_with_a_note() {
         "GCP_PROJECT_ID=other",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("GCP_PROJECT (the old platform's key for GCP_PROJECT_ID) differs from GCP_PROJECT_ID"));
+    assert!(text(&out.stderr).contains(
+        "GCP_PROJECT (the old platform's key for GCP_PROJECT_ID) differs from GCP_PROJECT_ID"
+    ));
 }

@@ -471,7 +471,11 @@ fn node_selector_yaml(label: &str) -> String {
 /// FLINK_CONFIGURATION as pairs: `key=value`, separated by commas or newlines.
 pub fn flink_pairs(text: &str) -> Result<Vec<(String, String)>, String> {
     let mut pairs = Vec::new();
-    for item in text.split([',', '\n']).map(str::trim).filter(|i| !i.is_empty()) {
+    for item in text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+    {
         let Some((key, value)) = item.split_once('=') else {
             return Err(format!("'{item}' is not key=value"));
         };
@@ -688,10 +692,27 @@ fn describe(check: Check) -> String {
 /// The truststore's folder is mounted over: it must not hide a folder the image or Flink needs.
 fn mount_path_ok(value: &str) -> bool {
     const TAKEN: &[&str] = &[
-        "", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/var", "/opt", "/opt/flink",
-        "/tmp", "/home", "/root", "/proc", "/sys", "/dev", "/run",
+        "",
+        "/etc",
+        "/usr",
+        "/bin",
+        "/sbin",
+        "/lib",
+        "/lib64",
+        "/var",
+        "/opt",
+        "/opt/flink",
+        "/tmp",
+        "/home",
+        "/root",
+        "/proc",
+        "/sys",
+        "/dev",
+        "/run",
     ];
-    const FLINK: &[&str] = &["lib", "plugins", "conf", "bin", "log", "opt", "rocksdb", "usrlib"];
+    const FLINK: &[&str] = &[
+        "lib", "plugins", "conf", "bin", "log", "opt", "rocksdb", "usrlib",
+    ];
     if !matches(r"^/[A-Za-z0-9._/-]*[A-Za-z0-9_-]$", value)
         || value.contains("//")
         || value.split('/').any(|s| s == "." || s == "..")

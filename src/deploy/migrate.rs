@@ -25,12 +25,7 @@ pub fn migrate(
     manifests.insert(4, secret_objects(config)?);
     let mut report = Report::new(out, 4);
     report.step("check tools", || check_tools(&tools))?;
-    let context = context::choose(
-        &tools,
-        target.context.as_deref(),
-        "migrate",
-        target.confirm,
-    )?;
+    let context = context::choose(&tools, target.context.as_deref(), "migrate", target.confirm)?;
     tools.context = Some(context.clone());
     report.step("kube context", || server_version(&tools, &context))?;
     let mut found = Vec::new();

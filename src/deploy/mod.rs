@@ -47,7 +47,8 @@ pub fn render_all(config: &DeployConfig, with_secret: bool) -> Result<Vec<Manife
         .map(|t| {
             let mut manifest = render_one(*t, &vars)?;
             if t.file == templates::FLINK_SESSION.file {
-                manifest.text = templates::set_flink_configuration(&manifest.text, &config.flink_conf);
+                manifest.text =
+                    templates::set_flink_configuration(&manifest.text, &config.flink_conf);
             }
             Ok(manifest)
         })
@@ -164,7 +165,11 @@ fn addresses(config: &DeployConfig) -> [String; 3] {
 
 /// Creates the namespace, marked as ours, or adopts one that is already there: it only gets
 /// the Pod Security labels, keeps its own, and `down` never deletes it.
-fn apply_namespace(config: &DeployConfig, tools: &Tools, dry_run: bool) -> Result<Outcome, CliError> {
+fn apply_namespace(
+    config: &DeployConfig,
+    tools: &Tools,
+    dry_run: bool,
+) -> Result<Outcome, CliError> {
     let state = survey::namespace(tools, &config.namespace)?;
     let mut vars = config.template_vars.clone();
     if state == survey::Namespace::Adopted {

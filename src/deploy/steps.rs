@@ -471,7 +471,11 @@ fn release_values(tools: &Tools, op: &Operator) -> Result<Value, CliError> {
         return Err(failed("helm get values", &got));
     }
     let values: Value = serde_json::from_str(&got.stdout).unwrap_or(Value::Null);
-    Ok(if values.is_object() { values } else { json!({}) })
+    Ok(if values.is_object() {
+        values
+    } else {
+        json!({})
+    })
 }
 
 /// Whether cert-manager is installed (then the operator's webhook can get its certificate).

@@ -129,7 +129,10 @@ pub fn blockers(
 ) -> Result<Vec<Found>, CliError> {
     let mut found = Vec::new();
     for item in list(tools, namespace, FLINK_KINDS)? {
-        let flink = matches!(item["kind"].as_str(), Some("FlinkDeployment" | "FlinkSessionJob"));
+        let flink = matches!(
+            item["kind"].as_str(),
+            Some("FlinkDeployment" | "FlinkSessionJob")
+        );
         if flink && !is_ours(&item) {
             found.push(Found {
                 object: object_arg(&item),
@@ -217,7 +220,13 @@ fn violating_pods(stderr: &str) -> Vec<String> {
         .filter_map(|l| l.strip_prefix("Warning: "))
         .filter(|l| !l.starts_with("existing pods in namespace"))
         .filter_map(|l| l.split_once(':').map(|(name, _)| name))
-        .map(|name| name.split(" (and ").next().unwrap_or(name).trim().to_owned())
+        .map(|name| {
+            name.split(" (and ")
+                .next()
+                .unwrap_or(name)
+                .trim()
+                .to_owned()
+        })
         .filter(|name| !name.is_empty() && !name.contains(' '))
         .collect()
 }
@@ -262,9 +271,7 @@ mod tests {
 
     #[test]
     fn objects_are_named_with_their_api_group_outside_the_core_groups() {
-        let item = |kind: &str, api: &str| {
-            serde_json::json!({"kind": kind, "apiVersion": api, "metadata": {"name": "x"}})
-        };
+        let item = |kind: &str, api: &str| serde_json::json!({"kind": kind, "apiVersion": api, "metadata": {"name": "x"}});
         assert_eq!(object_arg(&item("Deployment", "apps/v1")), "deployment/x");
         assert_eq!(object_arg(&item("Secret", "v1")), "secret/x");
         assert_eq!(
@@ -282,7 +289,8 @@ mod tests {
         let ours = serde_json::json!({"kind": "Secret", "metadata": {"name": "k", "labels": {MANAGED_BY: "flink-sql"}}});
         let flink = serde_json::json!({"kind": "ConfigMap", "metadata": {"name": "c", "labels": {"app": "flink-session"}}});
         let owned = serde_json::json!({"kind": "Pod", "metadata": {"name": "p", "ownerReferences": [{"kind": "ReplicaSet"}]}});
-        let root_ca = serde_json::json!({"kind": "ConfigMap", "metadata": {"name": "kube-root-ca.crt"}});
+        let root_ca =
+            serde_json::json!({"kind": "ConfigMap", "metadata": {"name": "kube-root-ca.crt"}});
         let old = serde_json::json!({"kind": "Secret", "metadata": {"name": "aiven-credentials"}});
         for item in [&ours, &flink, &owned, &root_ca] {
             assert!(created_by_us(item, "flink-session"), "{item}");

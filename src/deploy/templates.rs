@@ -94,7 +94,10 @@ pub fn set_flink_configuration(text: &str, pairs: &[(String, String)]) -> String
     for (key, value) in pairs {
         let line = format!("    {key}: {}  # FLINK_CONFIGURATION", yaml_string(value));
         let prefix = format!("    {key}: ");
-        match lines[start + 1..end].iter().position(|l| l.starts_with(&prefix)) {
+        match lines[start + 1..end]
+            .iter()
+            .position(|l| l.starts_with(&prefix))
+        {
             Some(i) => lines[start + 1 + i] = line,
             None => added.push(line),
         }
