@@ -769,3 +769,100 @@ pub fn key_names() -> impl Iterator<Item = &'static str> {
 pub fn template_keys() -> impl Iterator<Item = &'static str> {
     key_names().chain(DERIVED_KEYS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_storage_prefix_may_be_empty_and_never_makes_a_double_slash() {
+        assert_eq!(storage_uri("gs://b", "flink"), "gs://b/flink");
+        assert_eq!(storage_uri("gs://b", ""), "gs://b");
+        assert_eq!(storage_uri("gs://b", "/"), "gs://b");
+        assert_eq!(storage_uri("gs://b", "/a//b/"), "gs://b/a/b");
+    }
+
+    #[test]
+    fn the_truststore_may_not_be_mounted_over_a_folder_the_image_needs() {
+        for ok in [
+            "/etc/kafka/secrets/kafka.truststore.jks",
+            "/opt/flink/secrets/client.truststore.jks",
+            "/var/run/kafka/ca.jks",
+        ] {
+            assert!(mount_path_ok(ok), "{ok}");
+        }
+        for bad in [
+            "kafka.jks",
+            "/kafka.jks",
+            "/etc/kafka.jks",
+            "/tmp/kafka.jks",
+            "/opt/flink/kafka.jks",
+            "/opt/flink/lib/kafka.jks",
+            "/opt/flink/conf/x/kafka.jks",
+            "/etc/kafka/../kafka.jks",
+            "/etc/kafka/secrets/",
+        ] {
+            assert!(!mount_path_ok(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tolerations_and_node_selectors_render_as_yaml_flow_maps() {
+        assert_eq!(
+            toleration_yaml("instance_type=spot:NoSchedule"),
+            r#"{key: instance_type, operator: Equal, value: "spot", effect: NoSchedule}"#
+        );
+        assert_eq!(
+            toleration_yaml("dedicated:NoExecute"),
+            "{key: dedicated, operator: Exists, effect: NoExecute}"
+        );
+        assert_eq!(
+            node_selector_yaml("cloud.google.com/gke-spot=true"),
+            r#"{cloud.google.com/gke-spot: "true"}"#
+        );
+        assert_eq!(node_selector_yaml(""), "");
+    }
+
+    #[test]
+    fn flink_configuration_is_key_value_pairs_and_the_fixed_ports_stay_fixed() {
+        assert_eq!(
+            flink_pairs("a.b=1, c=x y\nd=2").unwrap(),
+            [("a.b", "1"), ("c", "x y"), ("d", "2")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        assert!(flink_pairs("").unwrap().is_empty());
+        assert!(flink_pairs("novalue").is_err());
+        assert!(flink_pairs("a=").is_err());
+        assert!(flink_pairs("rest.port=80").unwrap_err().contains("fixed"));
+    }
+
+    #[test]
+    fn old_keys_are_mapped_noted_or_refused() {
+        let mut vars = Vars::default();
+        vars.insert("GCP_PROJECT", "p", Origin::Profile);
+        let (mapped, notes, problems) = map_old_keys(&vars, None);
+        assert_eq!(mapped.get("GCP_PROJECT_ID"), Some("p"));
+        assert_eq!(notes.len(), 1);
+        assert!(problems.is_empty());
+        vars.insert("GCP_PROJECT_ID", "q", Origin::Profile);
+        let (_, _, problems) = map_old_keys(&vars, None);
+        assert!(problems[0].contains("differs from GCP_PROJECT_ID"));
+    }
+
+    #[test]
+    fn egress_ports_come_from_the_bootstrap_servers_and_the_registry() {
+        let mut vars = Vars::default();
+        vars.insert(
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "a.aivencloud.com:24949,b.aivencloud.com:24949",
+            Origin::Profile,
+        );
+        vars.insert(
+            "SCHEMA_REGISTRY_URL",
+            "https://a.aivencloud.com:24952/",
+            Origin::Profile,
+        );
+        assert_eq!(egress_ports("", &vars), [24949, 24952]);
+        assert_eq!(egress_ports("1, 2", &vars), [1, 2]);
+        assert_eq!(egress_ports("", &Vars::default()), [443, 9092]);
+    }
+}
