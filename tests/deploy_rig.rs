@@ -386,7 +386,7 @@ fn the_platform_deploys_to_a_real_api_server_and_a_second_up_changes_nothing() {
     );
     let store = std::fs::read(repo().join("tests/fixtures/deploy/truststore.jks")).unwrap();
     assert_eq!(
-        b64.decode(secret["data"]["truststore.jks"].as_str().unwrap())
+        b64.decode(secret["data"]["kafka.truststore.jks"].as_str().unwrap())
             .unwrap(),
         store
     );
@@ -771,7 +771,12 @@ fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_
     let stdout = text(&up.stdout);
     assert_eq!(up.status.code(), Some(1), "{stdout}{}", text(&up.stderr));
     assert!(
-        stdout.contains("[5/11] namespace                  FAILED"),
+        stdout.contains("[ 5/11] namespace                  FAILED"),
+        "{stdout}"
+    );
+    // The operator step before it kept the old release cluster-wide, with its own values.
+    assert!(
+        stdout.contains("watching all namespaces, existing release's values kept"),
         "{stdout}"
     );
     assert!(
@@ -895,7 +900,6 @@ fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_
         &rig.operator_ns,
     ]);
     assert_eq!(cm["data"]["watchNamespaces"], "", "{cm}");
-    assert!(stdout.contains("watching all namespaces"), "{stdout}");
 
     // The Secret has the old keys, and the truststore is where the users' SQL expects it.
     let secret = rig.json(&["get", "secret", "kafka-credentials", "-n", &rig.namespace]);

@@ -724,19 +724,31 @@ fn up_marks_only_a_namespace_it_creates_and_adopts_one_that_exists() {
         "{created}"
     );
 
+    // An existing namespace: only its Pod Security labels are set, with kubectl label (checked
+    // by a server-side dry run first), never by applying our manifest over it.
     let fake = Fake::new().set("FAKE_NS_LABEL", "someone-else");
     let out = fake.run(&["up", "--no-wait"]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    let adopted = namespace_applied(&fake);
-    assert!(
-        !adopted.contains("app.kubernetes.io/managed-by: flink-sql"),
-        "{adopted}"
-    );
-    assert!(!adopted.contains("app.kubernetes.io/part-of:"), "{adopted}");
-    assert!(
-        adopted.contains("pod-security.kubernetes.io/enforce: restricted"),
-        "{adopted}"
+    let calls = fake.calls();
+    assert!(!calls
+        .iter()
+        .any(|c| c.verb() == "kubectl apply" && c.stdin.contains("kind: Namespace")));
+    let labels: Vec<&Call> = calls
+        .iter()
+        .filter(|c| c.verb() == "kubectl label")
+        .collect();
+    assert_eq!(labels.len(), 2, "{labels:?}");
+    assert!(labels[0].has("--dry-run=server") && !labels[1].has("--dry-run=server"));
+    let set: Vec<&String> = labels[1].args.iter().filter(|a| a.contains('=')).collect();
+    assert_eq!(
+        set,
+        [
+            "pod-security.kubernetes.io/enforce=restricted",
+            "pod-security.kubernetes.io/enforce-version=latest",
+            "pod-security.kubernetes.io/warn=restricted",
+            "pod-security.kubernetes.io/audit=restricted",
+        ]
     );
     assert!(
         stdout.contains("(adopted: its own labels stay; down keeps it)"),
@@ -811,6 +823,11 @@ fn migrate_shows_the_list_before_acting_and_removes_exactly_it_once_confirmed() 
         assert!(stdout.contains(object), "{object} not listed: {stdout}");
     }
     assert!(!stdout.contains("flinkdeployment.flink.apache.org/flink-session "));
+    // The server named one of two offending pods; the other is counted, for a second run.
+    assert!(
+        stdout.contains("and 1 more pod(s) break Pod Security without the server naming them"),
+        "{stdout}"
+    );
     assert!(text(&out.stderr).contains("were not confirmed"));
     assert!(!f.calls().iter().any(|c| c.verb() == "kubectl delete"));
 

@@ -384,7 +384,7 @@ pub fn load(
 }
 
 /// Values computed from others: the storage root, the Kafka egress ports, where the truststore
-/// is mounted, the spot toleration and node selector as YAML, and whether the namespace is ours.
+/// is mounted, and the spot toleration and node selector as YAML.
 fn derive(out: &mut Vars, cloud: Cloud, vars: &Vars) {
     let get = |k: &str| out.get(k).unwrap_or_default().to_owned();
     let root = match cloud {
@@ -417,26 +417,20 @@ fn derive(out: &mut Vars, cloud: Cloud, vars: &Vars) {
             "TM_SPOT_NODE_SELECTOR_YAML",
             node_selector_yaml(&get("TM_SPOT_NODE_SELECTOR")),
         ),
-        // `up` turns this off when it finds the namespace already there: see `NAMESPACE_OWNED`.
-        (NAMESPACE_OWNED, "true".to_owned()),
     ];
     for (k, v) in derived {
         out.insert(k, v, Origin::Profile);
     }
 }
 
-/// Template variable: whether `up` creates (and so owns, and `down` may delete) the namespace.
-pub const NAMESPACE_OWNED: &str = "NAMESPACE_OWNED";
-
 /// Template variables computed from the keys, for documentation checks of `#@when` markers.
-const DERIVED_KEYS: [&str; 7] = [
+const DERIVED_KEYS: [&str; 6] = [
     "STORAGE_URI",
     "KAFKA_EGRESS_PORT_LIST",
     "TRUSTSTORE_MOUNT_DIR",
     "TRUSTSTORE_FILE_NAME",
     "TM_SPOT_TOLERATION_YAML",
     "TM_SPOT_NODE_SELECTOR_YAML",
-    NAMESPACE_OWNED,
 ];
 
 /// The storage root and the profile's folder below it, without empty segments (no `//`).

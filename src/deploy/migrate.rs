@@ -28,18 +28,26 @@ pub fn migrate(
     let context = context::choose(&tools, target.context.as_deref(), "migrate", target.confirm)?;
     tools.context = Some(context.clone());
     report.step("kube context", || server_version(&tools, &context))?;
-    let mut found = Vec::new();
+    let mut blockers = survey::Blockers::default();
     report.step("find old objects", || {
-        found = survey::blockers(&tools, &config.namespace, &manifests)?;
+        blockers = survey::blockers(&tools, &config.namespace, &manifests)?;
         Ok(Outcome::Done(format!(
             "{} object(s) in namespace {} stand in the way of up",
-            found.len(),
+            blockers.found.len(),
             config.namespace
         )))
     })?;
+    let found = blockers.found;
     let width = found.iter().map(|f| f.object.len()).max().unwrap_or(0);
     for f in &found {
         report.line(&format!("    {:<width$}  {}", f.object, f.why));
+    }
+    if blockers.unnamed_pods > 0 {
+        report.line(&format!(
+            "    and {} more pod(s) break Pod Security without the server naming them: run \
+             migrate again once these are gone",
+            blockers.unnamed_pods
+        ));
     }
     if found.is_empty() {
         report.line("migrate: nothing to remove; next: flink-sql deploy up");

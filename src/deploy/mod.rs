@@ -170,19 +170,14 @@ fn apply_namespace(
     tools: &Tools,
     dry_run: bool,
 ) -> Result<Outcome, CliError> {
-    let state = survey::namespace(tools, &config.namespace)?;
-    let mut vars = config.template_vars.clone();
-    if state == survey::Namespace::Adopted {
-        vars.insert(config::NAMESPACE_OWNED, "false", Origin::Profile);
+    let manifest = render_one(templates::NAMESPACE, &config.template_vars)?;
+    match survey::namespace(tools, &config.namespace)? {
+        survey::Namespace::Adopted { labels } => {
+            let wanted = templates::pod_security_labels(&manifest.text);
+            steps::label_namespace(tools, &config.namespace, &wanted, &labels, dry_run)
+        }
+        _ => steps::apply(tools, &manifest.text, dry_run, &config.namespace),
     }
-    let manifest = render_one(templates::NAMESPACE, &vars)?;
-    let outcome = steps::apply(tools, &manifest.text, dry_run, &config.namespace)?;
-    let adopted = " (adopted: its own labels stay; down keeps it)";
-    Ok(match (state, outcome) {
-        (survey::Namespace::Adopted, Outcome::Changed(s)) => Outcome::Changed(s + adopted),
-        (survey::Namespace::Adopted, Outcome::WouldChange(s)) => Outcome::WouldChange(s + adopted),
-        (_, outcome) => outcome,
-    })
 }
 
 /// `deploy down`: the objects in reverse order, then (with `--operator`) the operator release.
@@ -249,7 +244,7 @@ fn delete_namespace(
     let ns = &config.namespace;
     match survey::namespace(tools, ns)? {
         survey::Namespace::Absent => return Ok(Outcome::Unchanged),
-        survey::Namespace::Adopted => {
+        survey::Namespace::Adopted { .. } => {
             return Ok(Outcome::Done(format!(
                 "kept namespace {ns} (flink-sql did not create it)"
             )))

@@ -119,16 +119,7 @@ fn apply_as(
     let diff = tools.kubectl(&[&["diff"], ssa, &["-f", "-"]].concat(), Some(manifest))?;
     // kubectl diff prints the server's warnings (Pod Security, deprecations) but ignores
     // --warnings-as-errors; a warning stops the step here, before anything is stored.
-    if let Some(warning) = diff.stderr.lines().find(|l| l.starts_with("Warning: ")) {
-        return Err(CliError::new(
-            Exit::StatementFailed,
-            format!(
-                "the API server warns: {}",
-                warning.trim_start_matches("Warning: ")
-            ),
-        )
-        .with_hint("nothing of this step was applied; fix the profile or the template"));
-    }
+    server_warning(&diff)?;
     match diff.code {
         0 => return Ok(Outcome::Unchanged),
         1 => {}
@@ -154,6 +145,55 @@ fn apply_as(
     } else {
         Outcome::Changed(summary)
     })
+}
+
+/// The first warning the API server gave in a dry run, as the error that stops the step.
+fn server_warning(out: &Output) -> Result<(), CliError> {
+    match out.stderr.lines().find(|l| l.starts_with("Warning: ")) {
+        Some(warning) => Err(CliError::new(
+            Exit::StatementFailed,
+            format!(
+                "the API server warns: {}",
+                warning.trim_start_matches("Warning: ")
+            ),
+        )
+        .with_hint("nothing of this step was applied; fix the profile or the template")),
+        None => Ok(()),
+    }
+}
+
+/// Sets labels on a namespace flink-sql did not create, and nothing else. Not server-side apply:
+/// kubectl hands it the fields an earlier client-side `kubectl apply` owned, and it would then
+/// drop every label our manifest does not name (labels other policies may select on).
+pub fn label_namespace(
+    tools: &Tools,
+    namespace: &str,
+    wanted: &[(String, String)],
+    current: &Value,
+    dry_run: bool,
+) -> Result<Outcome, CliError> {
+    if wanted.iter().all(|(k, v)| current[k] == v.as_str()) {
+        return Ok(Outcome::Unchanged);
+    }
+    let pairs: Vec<String> = wanted.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut args = vec!["label", "--overwrite", "namespace", namespace];
+    args.extend(pairs.iter().map(String::as_str));
+    let check = tools.kubectl(&[&args[..], &["--dry-run=server"]].concat(), None)?;
+    server_warning(&check)?;
+    if !check.ok() {
+        return Err(failed("kubectl label", &check));
+    }
+    let what = format!(
+        "namespace/{namespace} Pod Security labels (adopted: its own labels stay; down keeps it)"
+    );
+    if dry_run {
+        return Ok(Outcome::WouldChange(what));
+    }
+    let out = tools.kubectl(&args, None)?;
+    if !out.ok() {
+        return Err(failed("kubectl label", &out));
+    }
+    Ok(Outcome::Changed(what))
 }
 
 fn namespace_missing(out: &Output, namespace: &str) -> bool {

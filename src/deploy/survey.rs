@@ -13,13 +13,15 @@ use crate::error::CliError;
 pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 
 /// The namespace as `up` finds it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Namespace {
     Absent,
     /// Created by `up` (it carries our managed-by label).
     Ours,
-    /// It was there before `up`: adopted, never deleted by `down`.
-    Adopted,
+    /// It was there before `up`: adopted, never deleted by `down`. Its labels as found.
+    Adopted {
+        labels: Value,
+    },
 }
 
 pub fn namespace(tools: &Tools, name: &str) -> Result<Namespace, CliError> {
@@ -37,7 +39,9 @@ pub fn namespace(tools: &Tools, name: &str) -> Result<Namespace, CliError> {
     Ok(if is_ours(&ns) {
         Namespace::Ours
     } else {
-        Namespace::Adopted
+        Namespace::Adopted {
+            labels: ns["metadata"]["labels"].clone(),
+        }
     })
 }
 
@@ -118,6 +122,14 @@ fn object_arg(item: &Value) -> String {
     }
 }
 
+/// What stands in the way of `up`: the objects to remove, and how many pods break Pod Security
+/// without the server having named them (a second `migrate` finds them once these are gone).
+#[derive(Debug, Default)]
+pub struct Blockers {
+    pub found: Vec<Found>,
+    pub unnamed_pods: usize,
+}
+
 /// What stands in the way of `up` in the namespace, in the order to remove it: the old session
 /// clusters (FlinkDeployments flink-sql did not create), objects with the names of ours that
 /// flink-sql did not create, and the owners of pods that break Pod Security "restricted"
@@ -126,7 +138,7 @@ pub fn blockers(
     tools: &Tools,
     namespace: &str,
     manifests: &[Manifest],
-) -> Result<Vec<Found>, CliError> {
+) -> Result<Blockers, CliError> {
     let mut found = Vec::new();
     for item in list(tools, namespace, FLINK_KINDS)? {
         let flink = matches!(
@@ -160,7 +172,8 @@ pub fn blockers(
             });
         }
     }
-    for pod in pod_security_violations(tools, namespace)? {
+    let (pods, unnamed_pods) = pod_security_violations(tools, namespace)?;
+    for pod in pods {
         let top = top_owner(tools, namespace, &format!("pod/{pod}"))?;
         if top != format!("pod/{pod}") {
             found.push(Found {
@@ -175,7 +188,10 @@ pub fn blockers(
     }
     let mut seen = std::collections::HashSet::new();
     found.retain(|f| seen.insert(f.object.clone()));
-    Ok(found)
+    Ok(Blockers {
+        found,
+        unnamed_pods,
+    })
 }
 
 fn get_named(tools: &Tools, namespace: &str, objects: &[String]) -> Result<Vec<Value>, CliError> {
@@ -193,8 +209,13 @@ fn get_named(tools: &Tools, namespace: &str, objects: &[String]) -> Result<Vec<V
     })
 }
 
-/// Pods the API server names when asked (dry run) to enforce "restricted" on the namespace.
-fn pod_security_violations(tools: &Tools, namespace: &str) -> Result<Vec<String>, CliError> {
+/// Pods that break "restricted", and how many more do without being known by name. The API server
+/// (asked in a dry run to enforce "restricted") names one pod per distinct violation and counts
+/// the others; when the count covers every pod flink-sql did not create, those are the ones.
+fn pod_security_violations(
+    tools: &Tools,
+    namespace: &str,
+) -> Result<(Vec<String>, usize), CliError> {
     let out = tools.kubectl(
         &[
             "label",
@@ -210,25 +231,44 @@ fn pod_security_violations(tools: &Tools, namespace: &str) -> Result<Vec<String>
     if !out.ok() {
         return Err(unreachable(&out));
     }
-    Ok(violating_pods(&out.stderr))
+    let (named, total) = violating_pods(&out.stderr);
+    if total == named.len() {
+        return Ok((named, 0));
+    }
+    let candidates: Vec<String> = list(tools, namespace, "pods")?
+        .iter()
+        .filter(|pod| !is_ours(pod))
+        .filter_map(|pod| pod["metadata"]["name"].as_str().map(str::to_owned))
+        .collect();
+    Ok(if candidates.len() == total {
+        (candidates, 0)
+    } else {
+        let unnamed = total - named.len();
+        (named, unnamed)
+    })
 }
 
-/// `Warning: NAME: reason` lines (or `NAME (and N other pods): reason`) as pod names.
-fn violating_pods(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("Warning: "))
-        .filter(|l| !l.starts_with("existing pods in namespace"))
-        .filter_map(|l| l.split_once(':').map(|(name, _)| name))
-        .map(|name| {
-            name.split(" (and ")
-                .next()
-                .unwrap_or(name)
-                .trim()
-                .to_owned()
-        })
-        .filter(|name| !name.is_empty() && !name.contains(' '))
-        .collect()
+/// `Warning: NAME: reason` lines (or `NAME (and N other pods): reason`) as the pod names given
+/// and the number of violating pods in all.
+fn violating_pods(stderr: &str) -> (Vec<String>, usize) {
+    let mut names = Vec::new();
+    let mut total = 0;
+    for line in stderr.lines().filter_map(|l| l.strip_prefix("Warning: ")) {
+        let Some((who, _)) = line.split_once(':') else {
+            continue;
+        };
+        let (name, more) = match who.split_once(" (and ") {
+            Some((name, rest)) => (name, rest.split(' ').next().and_then(|n| n.parse().ok())),
+            None => (who, Some(0)),
+        };
+        let name = name.trim();
+        if line.starts_with("existing pods in namespace") || name.is_empty() || name.contains(' ') {
+            continue;
+        }
+        names.push(name.to_owned());
+        total += 1 + more.unwrap_or(0);
+    }
+    (names, total)
 }
 
 /// Follows controller owner references up from an object to the one nothing owns.
@@ -263,10 +303,12 @@ mod tests {
     #[test]
     fn pod_security_warnings_name_the_pods() {
         let stderr = "Warning: existing pods in namespace \"flink-studio\" violate the new PodSecurity enforce level \"restricted:latest\"\nWarning: flink-sql-gateway-7d9c-abcde: allowPrivilegeEscalation != false, runAsNonRoot != true\nWarning: flink-session-cluster-jm-1 (and 2 other pods): seccompProfile\nnamespace/flink-studio labeled (server dry run)\n";
+        let (names, total) = violating_pods(stderr);
         assert_eq!(
-            violating_pods(stderr),
+            names,
             ["flink-sql-gateway-7d9c-abcde", "flink-session-cluster-jm-1"]
         );
+        assert_eq!(total, 4);
     }
 
     #[test]

@@ -114,6 +114,16 @@ fn yaml_string(value: &str) -> String {
     format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
+/// The `pod-security.kubernetes.io/*` labels of a rendered namespace manifest.
+pub fn pod_security_labels(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("pod-security.kubernetes.io/"))
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
 /// Applies `#@when` markers.
 pub fn select_lines(text: &str, vars: &Vars) -> String {
     let mut out = String::with_capacity(text.len());
