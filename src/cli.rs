@@ -45,6 +45,9 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Profiles: show the variables a run would see and where each one comes from.
     Env(EnvArgs),
+    /// List, inspect, stop, savepoint and cancel jobs through the JobManager REST API.
+    #[command(after_help = JOBS_EXIT_CODES)]
+    Jobs(JobsArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to generate for.
@@ -301,6 +304,171 @@ pub struct ExecArgs {
     /// Write a report: junit=PATH (one test case per statement).
     #[arg(long, value_name = "junit=PATH", value_parser = parse_report)]
     pub report: Vec<PathBuf>,
+}
+
+const JOBS_EXIT_CODES: &str = "\
+Exit codes:
+  0    done; the job was found; the cluster is healthy (watch --once)
+  1    no such job, a savepoint or stop failed, a cancel did not end CANCELED, no savepoint
+       found (savepoints), or the cluster is unhealthy (watch --once)
+  2    usage or profile error, or several jobs matched without confirmation: nothing was done
+  3    JobManager unreachable, HTTP or protocol error
+  4    timeout waiting for a savepoint, a stop or a cancel
+  130  interrupted by SIGINT (watch)";
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    #[command(subcommand)]
+    pub action: JobsAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsAction {
+    /// Jobs with pipeline name, state, tasks, start time and duration (one /jobs/overview call).
+    /// Default: active jobs and those that ended within the last hour, active first, newest first.
+    List {
+        #[command(flatten)]
+        opts: JobsOpts,
+        /// Only jobs in this state (RUNNING, FAILED, …); repeatable or comma separated. Includes
+        /// ended jobs of any age the JobManager remembers.
+        #[arg(long, value_name = "STATE")]
+        state: Vec<String>,
+        /// Only jobs whose name matches this regex (anywhere in the name).
+        #[arg(long, value_name = "REGEX")]
+        name: Option<String>,
+        /// Every job the JobManager remembers (ended jobs stay for jobstore.expiration-time).
+        #[arg(long)]
+        all: bool,
+    },
+    /// State, times, health, vertices, parallelism, checkpoints, restored-from and latest
+    /// exceptions of a job (by id), or of a pipeline's active jobs (by name; its newest run when
+    /// none is active).
+    Show {
+        #[command(flatten)]
+        opts: JobsOpts,
+        /// Job id or pipeline name.
+        #[arg(value_name = "ID|NAME")]
+        job: String,
+    },
+    /// Cancel a job, a pipeline's running jobs, or every running job whose name matches --name.
+    Cancel {
+        #[command(flatten)]
+        opts: JobsOpts,
+        #[command(flatten)]
+        act: ActOpts,
+        /// Job id or pipeline name.
+        #[arg(value_name = "ID|NAME", required_unless_present = "name")]
+        job: Option<String>,
+        /// Every running job whose name matches this regex.
+        #[arg(long, value_name = "REGEX")]
+        name: Option<String>,
+    },
+    /// Stop a job with a savepoint (POST /jobs/{id}/stop) and print the savepoint path. Without
+    /// DIR the savepoint goes to <cluster savepoint dir>/<pipeline name>/. To stop without a
+    /// savepoint, use cancel.
+    Stop {
+        #[command(flatten)]
+        opts: JobsOpts,
+        #[command(flatten)]
+        act: ActOpts,
+        /// Job id or pipeline name.
+        #[arg(value_name = "ID|NAME")]
+        job: String,
+        /// Where the savepoint goes (a stop always takes one); DIR is used as given.
+        #[arg(long, value_name = "DIR", num_args = 0..=1)]
+        savepoint: Option<Option<String>>,
+        /// Emit MAX_WATERMARK before stopping: event-time windows and timers fire (the job's
+        /// state then reflects the end of input).
+        #[arg(long)]
+        drain: bool,
+    },
+    /// Take a savepoint without stopping, wait for it, print its path.
+    Savepoint {
+        #[command(flatten)]
+        opts: JobsOpts,
+        #[command(flatten)]
+        act: ActOpts,
+        /// Job id or pipeline name.
+        #[arg(value_name = "ID|NAME")]
+        job: String,
+        /// Directory for the savepoint [default: <cluster savepoint dir>/<pipeline name>/].
+        #[arg(value_name = "DIR")]
+        dir: Option<String>,
+    },
+    /// A pipeline's savepoints, newest first: from the JobManager's checkpoint history and from
+    /// listing <savepoint dir>/<pipeline name>/ (file:// only). Exit 1 when none is found.
+    Savepoints {
+        #[command(flatten)]
+        opts: JobsOpts,
+        /// Pipeline name (pipeline.name).
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+    /// Cluster health: TaskManagers, free slots, running/restarting/failed jobs, jobs whose tasks
+    /// are not all RUNNING, failing checkpoints. Repeats every --interval until Ctrl-C.
+    Watch {
+        #[command(flatten)]
+        opts: JobsOpts,
+        /// Time between looks.
+        #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+        interval: std::time::Duration,
+        /// Look once and exit: 0 when healthy, 1 when not.
+        #[arg(long)]
+        once: bool,
+    },
+}
+
+/// What every jobs command takes.
+#[derive(Debug, Clone, Args)]
+pub struct JobsOpts {
+    #[command(flatten)]
+    pub profile: ProfileOpts,
+
+    /// JobManager REST URL [profile: FLINK_REST_URL; default: next to a local gateway].
+    #[arg(long, value_name = "URL")]
+    pub jobmanager: Option<String>,
+
+    /// Extra HTTP header for an auth proxy, 'Name: value'. Repeatable [profile: SQL_GATEWAY_HEADERS].
+    /// The bearer token SQL_GATEWAY_TOKEN is sent too.
+    #[arg(long = "header", value_name = "'K: V'")]
+    pub headers: Vec<String>,
+
+    /// Extra CA certificate (PEM) to trust for https [profile: FLINK_SQL_CA_CERT].
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Output format [default: table on a terminal, plain otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<JobsFormat>,
+}
+
+/// What commands that change a job take.
+#[derive(Debug, Clone, Args)]
+pub struct ActOpts {
+    /// Act on several matching jobs without asking (needed off a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// Show which jobs would be affected and how; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Give up waiting for the savepoint, stop or cancel after this long: exit 4 [default 10m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// Output formats of the jobs commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JobsFormat {
+    /// Box table (default on a terminal).
+    Table,
+    /// Tab separated; for stop/savepoint just the savepoint path (default off a terminal).
+    Plain,
+    /// One JSON document.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
 }
 
 /// Parses `K=V`.

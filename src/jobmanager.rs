@@ -32,6 +32,9 @@ pub struct JobOverview {
     pub end_time: i64,
     #[serde(default)]
     pub duration: i64,
+    /// Task counts by state (`running`, `total`, `finished`, …), for health without a call per job.
+    #[serde(default)]
+    pub tasks: std::collections::BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -219,6 +222,372 @@ pub fn fresh_job_id() -> String {
         h.finish()
     };
     format!("{:016x}{:016x}", half(0), half(1))
+}
+
+// ---------------------------------------------------------------------------------------------
+// For `flink-sql jobs`: one function per endpoint, the wire types they return.
+// ---------------------------------------------------------------------------------------------
+
+/// `GET /jobs/{id}` with the times `jobs show` prints.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobInfo {
+    pub jid: String,
+    pub name: String,
+    pub state: String,
+    #[serde(rename = "start-time", default)]
+    pub start_time: i64,
+    #[serde(rename = "end-time", default)]
+    pub end_time: i64,
+    #[serde(default)]
+    pub duration: i64,
+    #[serde(default)]
+    pub vertices: Vec<Vertex>,
+}
+
+/// `GET /jobs/{id}/checkpoints`: counts, the latest of each kind and the bounded history.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Checkpoints {
+    #[serde(default)]
+    pub counts: CheckpointCounts,
+    #[serde(default)]
+    pub latest: LatestCheckpoints,
+    #[serde(default)]
+    pub history: Vec<Checkpoint>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CheckpointCounts {
+    #[serde(default)]
+    pub completed: i64,
+    #[serde(default)]
+    pub failed: i64,
+    #[serde(default)]
+    pub in_progress: i64,
+    #[serde(default)]
+    pub restored: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LatestCheckpoints {
+    pub completed: Option<Checkpoint>,
+    pub savepoint: Option<Checkpoint>,
+    pub failed: Option<Checkpoint>,
+    pub restored: Option<Restored>,
+}
+
+/// One checkpoint or savepoint as the JobManager remembers it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Checkpoint {
+    #[serde(default)]
+    pub id: i64,
+    /// IN_PROGRESS, COMPLETED, FAILED.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub is_savepoint: bool,
+    #[serde(default)]
+    pub trigger_timestamp: i64,
+    #[serde(default)]
+    pub latest_ack_timestamp: i64,
+    /// Set when a failed checkpoint failed.
+    #[serde(default)]
+    pub failure_timestamp: i64,
+    #[serde(default)]
+    pub failure_message: Option<String>,
+    #[serde(default)]
+    pub external_path: Option<String>,
+}
+
+/// `latest.restored`: what the job started from.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Restored {
+    #[serde(default)]
+    pub id: i64,
+    #[serde(default)]
+    pub restore_timestamp: i64,
+    #[serde(default)]
+    pub is_savepoint: bool,
+    #[serde(default)]
+    pub external_path: Option<String>,
+}
+
+/// One entry of a job's exception history, its trace reduced to one line.
+#[derive(Debug, Clone)]
+pub struct JobException {
+    pub timestamp: i64,
+    pub task: Option<String>,
+    pub error: errors::ServerError,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ExceptionsFull {
+    #[serde(rename = "exceptionHistory", default)]
+    history: Option<HistoryFull>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct HistoryFull {
+    #[serde(default)]
+    entries: Vec<ExceptionEntryFull>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ExceptionEntryFull {
+    #[serde(default)]
+    stacktrace: String,
+    #[serde(default)]
+    timestamp: i64,
+    #[serde(rename = "taskName", default)]
+    task_name: Option<String>,
+}
+
+/// `GET /overview`: the cluster in one call.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClusterOverview {
+    #[serde(default)]
+    pub taskmanagers: i64,
+    #[serde(rename = "slots-total", default)]
+    pub slots_total: i64,
+    #[serde(rename = "slots-available", default)]
+    pub slots_available: i64,
+    #[serde(rename = "flink-version", default)]
+    pub flink_version: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ConfigEntry {
+    key: String,
+    value: String,
+}
+
+/// Where a savepoint operation (trigger or stop) stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavepointStatus {
+    InProgress,
+    /// Done, at this path.
+    Completed(String),
+    /// Done, and failed: a failed operation still reports `COMPLETED`, with a `failure-cause`.
+    Failed(errors::ServerError),
+}
+
+#[derive(Debug, Deserialize)]
+struct SavepointAnswer {
+    status: StatusId,
+    #[serde(default)]
+    operation: Option<SavepointOperation>,
+}
+
+#[derive(Debug, Deserialize)]
+struct StatusId {
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct SavepointOperation {
+    #[serde(default)]
+    location: Option<String>,
+    #[serde(rename = "failure-cause", default)]
+    failure_cause: Option<FailureCause>,
+}
+
+#[derive(Debug, Deserialize)]
+struct FailureCause {
+    #[serde(rename = "stack-trace", default)]
+    stack_trace: Option<String>,
+    #[serde(default)]
+    class: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TriggerAnswer {
+    #[serde(rename = "request-id")]
+    request_id: String,
+}
+
+/// Body of `POST /jobs/{id}/savepoints` (kebab-case; unknown keys are ignored silently).
+#[derive(Debug, serde::Serialize)]
+struct SavepointRequest<'a> {
+    #[serde(rename = "target-directory", skip_serializing_if = "Option::is_none")]
+    target_directory: Option<&'a str>,
+    #[serde(rename = "cancel-job")]
+    cancel_job: bool,
+    #[serde(rename = "triggerId")]
+    trigger_id: &'a str,
+}
+
+/// Body of `POST /jobs/{id}/stop` (camelCase, unlike the savepoint trigger).
+#[derive(Debug, serde::Serialize)]
+struct StopRequest<'a> {
+    #[serde(rename = "targetDirectory", skip_serializing_if = "Option::is_none")]
+    target_directory: Option<&'a str>,
+    drain: bool,
+    #[serde(rename = "triggerId")]
+    trigger_id: &'a str,
+}
+
+impl JobManager {
+    /// Builds a client that sends the gateway's headers, bearer token and CA: auth proxies sit
+    /// in front of both.
+    pub fn with_auth(
+        url: &str,
+        headers: Vec<(String, String)>,
+        token: Option<String>,
+        ca_cert: Option<PathBuf>,
+        redactor: Redactor,
+        log: Option<Log>,
+    ) -> Result<Self, CliError> {
+        let target = Target {
+            base: url.trim_end_matches('/').to_owned(),
+            headers,
+            token,
+            ca_cert,
+            what: "JobManager",
+            hint: JOBMANAGER_HINT.to_owned(),
+        };
+        Ok(JobManager {
+            http: Http::new(target, redactor, log)?,
+        })
+    }
+
+    /// The redactor for text this client hands on unredacted (job and vertex names can be SQL).
+    pub fn redactor(&self) -> &Redactor {
+        self.http.redactor()
+    }
+
+    /// `GET /overview`: TaskManagers and slots.
+    pub async fn cluster(&self) -> Result<ClusterOverview, CliError> {
+        Ok(self
+            .http
+            .call(Method::GET, "/overview", None::<&()>, Retry::Idempotent)
+            .await?)
+    }
+
+    /// `GET /jobmanager/config`: one value of the cluster's configuration.
+    pub async fn config_value(&self, key: &str) -> Result<Option<String>, CliError> {
+        let entries: Vec<ConfigEntry> = self
+            .http
+            .call(
+                Method::GET,
+                "/jobmanager/config",
+                None::<&()>,
+                Retry::Idempotent,
+            )
+            .await?;
+        Ok(entries.into_iter().find(|e| e.key == key).map(|e| e.value))
+    }
+
+    /// `GET /jobs/{id}` with times; `None` when the JobManager does not know the job.
+    pub async fn job_info(&self, id: &str) -> Result<Option<JobInfo>, CliError> {
+        let path = format!("/jobs/{id}");
+        self.http
+            .call_optional(Method::GET, &path, Retry::Idempotent)
+            .await
+            .map_err(Error::into_cli)
+    }
+
+    /// `GET /jobs/{id}/checkpoints`; `None` when the job is unknown.
+    pub async fn checkpoints(&self, id: &str) -> Result<Option<Checkpoints>, CliError> {
+        let path = format!("/jobs/{id}/checkpoints");
+        self.http
+            .call_optional(Method::GET, &path, Retry::Idempotent)
+            .await
+            .map_err(Error::into_cli)
+    }
+
+    /// `GET /jobs/{id}/exceptions`: the newest `limit` entries, each reduced to one line.
+    pub async fn exceptions(&self, id: &str, limit: usize) -> Result<Vec<JobException>, CliError> {
+        let path = format!("/jobs/{id}/exceptions?maxExceptions={limit}");
+        let e: Option<ExceptionsFull> = self
+            .http
+            .call_optional(Method::GET, &path, Retry::Idempotent)
+            .await
+            .map_err(Error::into_cli)?;
+        let entries = e.unwrap_or_default().history.unwrap_or_default().entries;
+        Ok(entries
+            .into_iter()
+            .filter(|x| !x.stacktrace.trim().is_empty())
+            .take(limit)
+            .map(|x| JobException {
+                timestamp: x.timestamp,
+                task: x.task_name,
+                error: self.redacted(errors::from_trace(&x.stacktrace)),
+            })
+            .collect())
+    }
+
+    /// `POST /jobs/{id}/savepoints` with a client-chosen trigger id: sending it again (a retry)
+    /// names the same operation, so it can never take a second savepoint.
+    pub async fn trigger_savepoint(
+        &self,
+        id: &str,
+        target_directory: Option<&str>,
+        trigger_id: &str,
+    ) -> Result<String, CliError> {
+        let path = format!("/jobs/{id}/savepoints");
+        let body = SavepointRequest {
+            target_directory,
+            cancel_job: false,
+            trigger_id,
+        };
+        let a: TriggerAnswer = self
+            .http
+            .call(Method::POST, &path, Some(&body), Retry::Idempotent)
+            .await?;
+        Ok(a.request_id)
+    }
+
+    /// `POST /jobs/{id}/stop` (stop with a savepoint), with a client-chosen trigger id.
+    pub async fn trigger_stop(
+        &self,
+        id: &str,
+        target_directory: Option<&str>,
+        drain: bool,
+        trigger_id: &str,
+    ) -> Result<String, CliError> {
+        let path = format!("/jobs/{id}/stop");
+        let body = StopRequest {
+            target_directory,
+            drain,
+            trigger_id,
+        };
+        let a: TriggerAnswer = self
+            .http
+            .call(Method::POST, &path, Some(&body), Retry::Idempotent)
+            .await?;
+        Ok(a.request_id)
+    }
+
+    /// `GET /jobs/{id}/savepoints/{trigger}`: the state of a savepoint or stop operation.
+    pub async fn savepoint_status(
+        &self,
+        id: &str,
+        trigger_id: &str,
+    ) -> Result<SavepointStatus, CliError> {
+        let path = format!("/jobs/{id}/savepoints/{trigger_id}");
+        let a: SavepointAnswer = self
+            .http
+            .call(Method::GET, &path, None::<&()>, Retry::Idempotent)
+            .await?;
+        Ok(self.savepoint_outcome(a))
+    }
+
+    fn savepoint_outcome(&self, a: SavepointAnswer) -> SavepointStatus {
+        if a.status.id != "COMPLETED" {
+            return SavepointStatus::InProgress;
+        }
+        let op = a.operation;
+        match op.as_ref().and_then(|o| o.location.clone()) {
+            Some(location) => SavepointStatus::Completed(location),
+            None => {
+                let cause = op.and_then(|o| o.failure_cause);
+                let trace = cause
+                    .as_ref()
+                    .and_then(|c| c.stack_trace.clone().or_else(|| c.class.clone()))
+                    .unwrap_or_else(|| "the JobManager gave no location and no cause".to_owned());
+                SavepointStatus::Failed(self.redacted(errors::from_trace(&trace)))
+            }
+        }
+    }
 }
 
 /// The JobManager URL next to a gateway on this machine (the gateway on 8083, the JobManager's

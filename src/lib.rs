@@ -9,6 +9,7 @@ pub mod deploy;
 pub mod error;
 pub mod gateway;
 pub mod jobmanager;
+pub mod jobs;
 pub mod model;
 pub mod profile;
 pub mod render;

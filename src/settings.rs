@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{ConnectOpts, ExecArgs, Format, ProfileOpts, WaitFor};
+use crate::cli::{ConnectOpts, ExecArgs, Format, JobsFormat, JobsOpts, ProfileOpts, WaitFor};
 use crate::error::CliError;
 use crate::profile::{self, ProfileRef, Vars};
 use crate::secrets::{self, Redactor};
@@ -569,4 +569,58 @@ mod tests {
             profile.notes
         );
     }
+}
+
+/// Everything the `jobs` commands need besides their own arguments.
+#[derive(Debug, Clone)]
+pub struct JobsSettings {
+    pub profile: Profile,
+    /// The JobManager URL plus the gateway's headers, token and CA (auth proxies sit in front of
+    /// both).
+    pub connection: Gateway,
+    pub jobmanager_url: String,
+    pub format: JobsFormat,
+    /// FLINK_SAVEPOINT_DIR from the profile.
+    pub savepoint_base: Option<String>,
+    pub stdin_is_terminal: bool,
+}
+
+/// Resolves the options every `jobs` command takes.
+pub fn jobs(opts: &JobsOpts, world: &World) -> Result<JobsSettings, CliError> {
+    let profile = load_profile(&opts.profile, world)?;
+    let connect = ConnectOpts {
+        gateway: None,
+        jobmanager: opts.jobmanager.clone(),
+        headers: opts.headers.clone(),
+        ca_cert: opts.ca_cert.clone(),
+        session_properties: Vec::new(),
+    };
+    let connection = gateway(&connect, &profile.vars)?;
+    let jobmanager_url = connection
+        .jobmanager_url
+        .clone()
+        .or_else(|| crate::jobmanager::derive_url(&connection.url))
+        .ok_or_else(|| {
+            CliError::input("jobs needs the JobManager REST URL").with_hint(
+                "set FLINK_REST_URL in the profile (--env NAME) or pass --jobmanager URL",
+            )
+        })?;
+    let format = opts.format.unwrap_or(if world.stdout_is_terminal {
+        JobsFormat::Table
+    } else {
+        JobsFormat::Plain
+    });
+    let savepoint_base = profile
+        .vars
+        .get("FLINK_SAVEPOINT_DIR")
+        .filter(|v| !v.trim().is_empty())
+        .map(str::to_owned);
+    Ok(JobsSettings {
+        profile,
+        connection,
+        jobmanager_url,
+        format,
+        savepoint_base,
+        stdin_is_terminal: world.stdin_is_terminal,
+    })
 }

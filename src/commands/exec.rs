@@ -186,7 +186,7 @@ fn quit_now(exit: Exit, what: &str) -> ! {
 }
 
 /// Under `-v`, HTTP calls and server traces go to stderr, masked.
-fn verbose_log(verbose: u8, redactor: &Redactor) -> Option<Log> {
+pub(super) fn verbose_log(verbose: u8, redactor: &Redactor) -> Option<Log> {
     if verbose == 0 {
         return None;
     }

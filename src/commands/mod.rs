@@ -4,6 +4,7 @@ mod completions;
 mod deploy;
 mod env;
 mod exec;
+mod jobs;
 mod per_file;
 
 use crate::cli::{Cli, Command};
@@ -14,6 +15,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Exec(args) => exec::run(*args, cli.verbose, cli.quiet),
         Command::Deploy(args) => deploy::run(args, cli.verbose),
         Command::Env(args) => env::run(args),
+        Command::Jobs(args) => jobs::run(args, cli.verbose),
         Command::Completions { shell } => completions::run(shell),
     }
 }

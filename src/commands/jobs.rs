@@ -1,0 +1,160 @@
+//! `flink-sql jobs`: profile → JobManager client → the chosen action. What a signal means (stop
+//! watching) is decided here; everything written passes through the profile's redactor.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use crate::cli::{ActOpts, JobsAction, JobsArgs, JobsFormat, JobsOpts};
+use crate::error::Exit;
+use crate::jobmanager::JobManager;
+use crate::jobs::{self, select, Ctx, Format, SavepointKind};
+use crate::secrets::RedactWriter;
+use crate::settings::{self, World, DEFAULT_TIMEOUT};
+
+pub fn run(args: JobsArgs, verbose: u8) -> anyhow::Result<Exit> {
+    let cwd = std::env::current_dir()?;
+    let world = World::current(&cwd);
+    let s = settings::jobs(opts(&args.action), &world)?;
+    let redactor = s.profile.redactor.clone();
+    let log = super::exec::verbose_log(verbose, &redactor);
+    let c = &s.connection;
+    let jm = JobManager::with_auth(
+        &s.jobmanager_url,
+        c.headers.clone(),
+        c.token.clone(),
+        c.ca_cert.clone(),
+        redactor.clone(),
+        log,
+    )?;
+    let act = act(&args.action);
+    let ask = |q: &str| crate::deploy::context::ask(q);
+    let ctx = Ctx {
+        jm,
+        format: format(s.format),
+        dry_run: act.is_some_and(|a| a.dry_run),
+        yes: act.is_some_and(|a| a.yes),
+        interactive: s.stdin_is_terminal,
+        ask: &ask,
+        timeout: act.and_then(|a| a.timeout).unwrap_or(DEFAULT_TIMEOUT),
+        savepoint_base: s.savepoint_base.clone(),
+    };
+    let mut out = RedactWriter::new(io::stdout().lock(), redactor.clone());
+    let mut err = RedactWriter::new(io::stderr(), redactor);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let exit = runtime.block_on(action(&ctx, args.action, &mut out, &mut err))?;
+    out.flush()?;
+    Ok(exit)
+}
+
+async fn action(
+    ctx: &Ctx<'_>,
+    action: JobsAction,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> anyhow::Result<Exit> {
+    match action {
+        JobsAction::List {
+            state, name, all, ..
+        } => {
+            let filter = select::ListFilter {
+                states: jobs::parse_states(&state)?,
+                name: name.as_deref().map(select::regex).transpose()?,
+                all,
+            };
+            jobs::list(ctx, &filter, out).await
+        }
+        JobsAction::Show { job, .. } => {
+            jobs::show(ctx, &select::Selector::parse(Some(&job), None)?, out).await
+        }
+        JobsAction::Cancel { job, name, .. } => {
+            let sel = select::Selector::parse(job.as_deref(), name.as_deref())?;
+            jobs::cancel(ctx, &sel, out, err).await
+        }
+        JobsAction::Stop {
+            job,
+            savepoint,
+            drain,
+            ..
+        } => {
+            let sel = select::Selector::parse(Some(&job), None)?;
+            let dir = savepoint.flatten();
+            let kind = SavepointKind::Stop { drain };
+            jobs::savepoint(ctx, &sel, kind, dir.as_deref(), out, err).await
+        }
+        JobsAction::Savepoint { job, dir, .. } => {
+            let sel = select::Selector::parse(Some(&job), None)?;
+            jobs::savepoint(ctx, &sel, SavepointKind::Take, dir.as_deref(), out, err).await
+        }
+        JobsAction::Savepoints { name, .. } => jobs::savepoints(ctx, &name, out, err).await,
+        JobsAction::Watch { interval, once, .. } => watch(ctx, interval, once, out, err).await,
+    }
+}
+
+/// Looks at the cluster once (exit 0 healthy, 1 not) or every `interval` until Ctrl-C. While
+/// watching, an unreachable JobManager is reported and the watch goes on.
+async fn watch(
+    ctx: &Ctx<'_>,
+    interval: Duration,
+    once: bool,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> anyhow::Result<Exit> {
+    let mut first = true;
+    loop {
+        match jobs::health(ctx).await {
+            Ok(h) => {
+                if !first && matches!(ctx.format, Format::Table | Format::Plain) {
+                    writeln!(out)?;
+                }
+                jobs::view::health(out, ctx.format, &h)?;
+                out.flush()?;
+                if once {
+                    return Ok(if h.healthy() {
+                        Exit::Success
+                    } else {
+                        Exit::StatementFailed
+                    });
+                }
+            }
+            Err(e) if !once => writeln!(err, "error: {e:#}")?,
+            Err(e) => return Err(e),
+        }
+        first = false;
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(Exit::Interrupted),
+        }
+    }
+}
+
+fn opts(action: &JobsAction) -> &JobsOpts {
+    match action {
+        JobsAction::List { opts, .. }
+        | JobsAction::Show { opts, .. }
+        | JobsAction::Cancel { opts, .. }
+        | JobsAction::Stop { opts, .. }
+        | JobsAction::Savepoint { opts, .. }
+        | JobsAction::Savepoints { opts, .. }
+        | JobsAction::Watch { opts, .. } => opts,
+    }
+}
+
+fn act(action: &JobsAction) -> Option<&ActOpts> {
+    match action {
+        JobsAction::Cancel { act, .. }
+        | JobsAction::Stop { act, .. }
+        | JobsAction::Savepoint { act, .. } => Some(act),
+        _ => None,
+    }
+}
+
+fn format(f: JobsFormat) -> Format {
+    match f {
+        JobsFormat::Table => Format::Table,
+        JobsFormat::Plain => Format::Plain,
+        JobsFormat::Json => Format::Json,
+        JobsFormat::Ndjson => Format::Ndjson,
+    }
+}

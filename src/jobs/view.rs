@@ -1,0 +1,437 @@
+//! How `jobs` answers look: static grids through comfy-table, tab-separated plain text, one JSON
+//! document, or one JSON object per line. Writes to `impl Write`; decides nothing.
+
+use std::io::{self, Write};
+use std::time::{Duration, UNIX_EPOCH};
+
+use comfy_table::{presets, ContentArrangement, Table};
+use serde_json::{json, Value};
+
+use super::select::display_name;
+use super::{ActionResult, Health, JobReport};
+use crate::jobmanager::JobOverview;
+use crate::jobs::savepoints::Savepoint;
+
+/// Output formats of the `jobs` commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Plain,
+    Json,
+    Ndjson,
+}
+
+/// Longest job name in a table cell; json keeps the whole name.
+const NAME_WIDTH: usize = 60;
+
+/// `2026-11-30T09:53:12Z`, or `-` for Flink's "never" (`-1`, `0`).
+pub fn time(ms: i64) -> String {
+    if ms <= 0 {
+        return "-".to_owned();
+    }
+    let t = UNIX_EPOCH + Duration::from_millis(ms as u64);
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// `1h 2m 3s`, whole seconds.
+pub fn duration(ms: i64) -> String {
+    if ms < 0 {
+        return "-".to_owned();
+    }
+    let secs = Duration::from_secs(ms as u64 / 1000);
+    if secs.is_zero() {
+        return "0s".to_owned();
+    }
+    humantime::format_duration(secs).to_string()
+}
+
+fn grid(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header.iter().copied());
+    t
+}
+
+fn write_ndjson(out: &mut impl Write, v: &Value) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, v)?;
+    writeln!(out)
+}
+
+fn write_json(out: &mut impl Write, v: &Value) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, v)?;
+    writeln!(out)
+}
+
+fn write_rows(
+    out: &mut impl Write,
+    format: Format,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+    values: Vec<Value>,
+) -> io::Result<()> {
+    match format {
+        Format::Table => {
+            let mut t = grid(header);
+            for r in rows {
+                t.add_row(r);
+            }
+            writeln!(out, "{t}")
+        }
+        Format::Plain => {
+            writeln!(out, "{}", header.join("\t"))?;
+            for r in rows {
+                writeln!(out, "{}", r.join("\t"))?;
+            }
+            Ok(())
+        }
+        Format::Json => write_json(out, &Value::Array(values)),
+        Format::Ndjson => values.iter().try_for_each(|v| write_ndjson(out, v)),
+    }
+}
+
+fn tasks(job: &JobOverview) -> String {
+    let n = |k: &str| job.tasks.get(k).copied().unwrap_or(0);
+    if job.tasks.is_empty() {
+        return "-".to_owned();
+    }
+    format!("{}/{}", n("running"), n("total"))
+}
+
+fn overview_json(job: &JobOverview) -> Value {
+    json!({
+        "id": job.jid,
+        "name": job.name,
+        "state": job.state,
+        "start_time": time(job.start_time),
+        "end_time": if job.end_time > 0 { Value::from(time(job.end_time)) } else { Value::Null },
+        "duration_ms": job.duration,
+        "tasks": job.tasks,
+    })
+}
+
+/// `jobs list`.
+pub fn list(out: &mut impl Write, format: Format, jobs: &[&JobOverview]) -> io::Result<()> {
+    let header = ["JOB ID", "NAME", "STATE", "TASKS", "STARTED", "DURATION"];
+    let plain = format == Format::Plain;
+    let rows = jobs
+        .iter()
+        .map(|j| {
+            let name = if plain {
+                display_name(&j.name, usize::MAX)
+            } else {
+                display_name(&j.name, NAME_WIDTH)
+            };
+            vec![
+                j.jid.clone(),
+                name,
+                j.state.clone(),
+                tasks(j),
+                time(j.start_time),
+                duration(j.duration),
+            ]
+        })
+        .collect();
+    let values = jobs.iter().map(|j| overview_json(j)).collect();
+    write_rows(out, format, &header, rows, values)
+}
+
+/// `jobs show`: one report per job.
+pub fn show(out: &mut impl Write, format: Format, reports: &[JobReport]) -> io::Result<()> {
+    match format {
+        Format::Json => write_json(
+            out,
+            &Value::Array(reports.iter().map(report_json).collect()),
+        ),
+        Format::Ndjson => reports
+            .iter()
+            .try_for_each(|r| write_ndjson(out, &report_json(r))),
+        Format::Table | Format::Plain => {
+            for (i, r) in reports.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                show_text(out, format, r)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn show_text(out: &mut impl Write, format: Format, r: &JobReport) -> io::Result<()> {
+    let fields = report_fields(r);
+    let vertices: Vec<Vec<String>> = r
+        .info
+        .vertices
+        .iter()
+        .map(|v| vec![v.name.clone(), v.status.clone(), v.parallelism.to_string()])
+        .collect();
+    if format == Format::Plain {
+        for (k, v) in &fields {
+            writeln!(out, "{k}\t{v}")?;
+        }
+        for v in &vertices {
+            writeln!(out, "vertex\t{}", v.join("\t"))?;
+        }
+    } else {
+        let mut t = Table::new();
+        t.load_preset(presets::NOTHING);
+        for (k, v) in &fields {
+            t.add_row(vec![k.to_string(), v.clone()]);
+        }
+        writeln!(out, "{t}")?;
+        let mut g = grid(&["VERTEX", "STATUS", "PARALLELISM"]);
+        for v in vertices {
+            g.add_row(v);
+        }
+        writeln!(out, "{g}")?;
+    }
+    for e in &r.exceptions {
+        let task = e
+            .task
+            .as_deref()
+            .map(|t| format!(" {t}:"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "exception\t{}{task} {}",
+            time(e.timestamp),
+            e.error.message
+        )?;
+    }
+    Ok(())
+}
+
+/// The health verdict of one job: RUNNING with every vertex RUNNING.
+pub fn health_word(r: &JobReport) -> String {
+    let info = &r.info;
+    if info.state != "RUNNING" {
+        return "-".to_owned();
+    }
+    let waiting: Vec<_> = info
+        .vertices
+        .iter()
+        .filter(|v| v.status != "RUNNING")
+        .collect();
+    if waiting.is_empty() {
+        "healthy (every vertex RUNNING)".to_owned()
+    } else {
+        format!(
+            "UNHEALTHY ({} of {} vertices not RUNNING)",
+            waiting.len(),
+            info.vertices.len()
+        )
+    }
+}
+
+fn report_fields(r: &JobReport) -> Vec<(&'static str, String)> {
+    let info = &r.info;
+    let c = r.checkpoints.clone().unwrap_or_default();
+    let cp = |x: &Option<crate::jobmanager::Checkpoint>| match x {
+        Some(c) => format!(
+            "#{} {} {}",
+            c.id,
+            time(c.latest_ack_timestamp),
+            c.external_path.as_deref().unwrap_or("-")
+        ),
+        None => "-".to_owned(),
+    };
+    let restored = match &c.latest.restored {
+        Some(x) => format!(
+            "{} {}",
+            if x.is_savepoint {
+                "savepoint"
+            } else {
+                "checkpoint"
+            },
+            x.external_path.as_deref().unwrap_or("-")
+        ),
+        None => "-".to_owned(),
+    };
+    vec![
+        ("job", info.jid.clone()),
+        ("name", display_name(&info.name, usize::MAX)),
+        ("state", info.state.clone()),
+        ("health", health_word(r)),
+        ("started", time(info.start_time)),
+        ("ended", time(info.end_time)),
+        ("duration", duration(info.duration)),
+        ("checkpoint", cp(&c.latest.completed)),
+        ("savepoint", cp(&c.latest.savepoint)),
+        ("restored from", restored),
+        (
+            "checkpoints",
+            format!(
+                "{} completed, {} failed, {} in progress",
+                c.counts.completed, c.counts.failed, c.counts.in_progress
+            ),
+        ),
+    ]
+}
+
+fn checkpoint_json(c: &Option<crate::jobmanager::Checkpoint>) -> Value {
+    match c {
+        Some(c) => json!({
+            "id": c.id,
+            "time": time(c.latest_ack_timestamp),
+            "path": c.external_path,
+        }),
+        None => Value::Null,
+    }
+}
+
+fn report_json(r: &JobReport) -> Value {
+    let info = &r.info;
+    let c = r.checkpoints.clone().unwrap_or_default();
+    let healthy = info.state == "RUNNING" && info.vertices.iter().all(|v| v.status == "RUNNING");
+    json!({
+        "id": info.jid,
+        "name": info.name,
+        "state": info.state,
+        "healthy": healthy,
+        "start_time": time(info.start_time),
+        "end_time": if info.end_time > 0 { Value::from(time(info.end_time)) } else { Value::Null },
+        "duration_ms": info.duration,
+        "vertices": info.vertices.iter().map(|v| json!({
+            "name": v.name, "status": v.status, "parallelism": v.parallelism,
+        })).collect::<Vec<_>>(),
+        "checkpoints": {
+            "completed": c.counts.completed,
+            "failed": c.counts.failed,
+            "in_progress": c.counts.in_progress,
+            "latest": checkpoint_json(&c.latest.completed),
+            "latest_savepoint": checkpoint_json(&c.latest.savepoint),
+        },
+        "restored_from": c.latest.restored.as_ref().map(|x| json!({
+            "path": x.external_path, "is_savepoint": x.is_savepoint,
+        })),
+        "exceptions": r.exceptions.iter().map(|e| json!({
+            "time": time(e.timestamp), "task": e.task, "message": e.error.message,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// What `cancel`, `stop` and `savepoint` did, one row per job. Plain output is the savepoint
+/// path (or the job id when there is none; with what would happen in a dry run), so
+/// `sp=$(flink-sql jobs savepoint X)` works.
+pub fn actions(out: &mut impl Write, format: Format, results: &[ActionResult]) -> io::Result<()> {
+    if format == Format::Plain {
+        for r in results {
+            match &r.savepoint {
+                Some(path) => writeln!(out, "{path}")?,
+                None if r.dry_run => writeln!(out, "{}\t{}", r.jid, r.result)?,
+                None => writeln!(out, "{}", r.jid)?,
+            }
+        }
+        return Ok(());
+    }
+    let header = ["JOB ID", "NAME", "RESULT", "SAVEPOINT"];
+    let rows = results
+        .iter()
+        .map(|r| {
+            vec![
+                r.jid.clone(),
+                display_name(&r.name, NAME_WIDTH),
+                r.result.clone(),
+                r.savepoint.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    let values = results
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.jid, "name": r.name, "action": r.action,
+                "result": r.result, "dry_run": r.dry_run, "savepoint": r.savepoint,
+            })
+        })
+        .collect();
+    write_rows(out, format, &header, rows, values)
+}
+
+/// `jobs savepoints NAME`, newest first.
+pub fn savepoints(out: &mut impl Write, format: Format, list: &[Savepoint]) -> io::Result<()> {
+    let header = ["TIME", "PATH", "JOB ID", "FOUND IN"];
+    let rows = list
+        .iter()
+        .map(|s| {
+            vec![
+                time(s.time_ms),
+                s.path.clone(),
+                s.job.clone().unwrap_or_else(|| "-".into()),
+                s.sources.join(", "),
+            ]
+        })
+        .collect();
+    let values = list
+        .iter()
+        .map(|s| json!({"time": time(s.time_ms), "path": s.path, "job": s.job, "found_in": s.sources}))
+        .collect();
+    write_rows(out, format, &header, rows, values)
+}
+
+/// One `jobs watch` tick.
+pub fn health(out: &mut impl Write, format: Format, h: &Health) -> io::Result<()> {
+    let v = health_json(h);
+    match format {
+        Format::Json => return write_json(out, &v),
+        Format::Ndjson => return write_ndjson(out, &v),
+        Format::Table | Format::Plain => {}
+    }
+    let verdict = if h.healthy() { "healthy" } else { "UNHEALTHY" };
+    let facts = [
+        ("cluster", format!("{verdict} at {}", time(h.time_ms))),
+        ("taskmanagers", h.taskmanagers.to_string()),
+        (
+            "slots",
+            format!("{} free of {}", h.slots_free, h.slots_total),
+        ),
+        ("running", h.running.to_string()),
+        ("restarting", h.restarting.to_string()),
+        (
+            "failed",
+            format!("{} (still in the JobManager's history)", h.failed),
+        ),
+    ];
+    if format == Format::Plain {
+        for (k, v) in &facts {
+            writeln!(out, "{k}\t{v}")?;
+        }
+        for p in &h.problems {
+            writeln!(out, "problem\t{}\t{}\t{}", p.jid, p.name, p.problem)?;
+        }
+        return Ok(());
+    }
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING);
+    for (k, v) in facts {
+        t.add_row(vec![k.to_owned(), v]);
+    }
+    writeln!(out, "{t}")?;
+    if !h.problems.is_empty() {
+        let mut g = grid(&["JOB ID", "NAME", "PROBLEM"]);
+        for p in &h.problems {
+            g.add_row(vec![
+                p.jid.clone(),
+                display_name(&p.name, NAME_WIDTH),
+                p.problem.clone(),
+            ]);
+        }
+        writeln!(out, "{g}")?;
+    }
+    Ok(())
+}
+
+fn health_json(h: &Health) -> Value {
+    json!({
+        "time": time(h.time_ms),
+        "healthy": h.healthy(),
+        "taskmanagers": h.taskmanagers,
+        "slots_total": h.slots_total,
+        "slots_free": h.slots_free,
+        "jobs": {"running": h.running, "restarting": h.restarting, "failed": h.failed},
+        "problems": h.problems.iter().map(|p| json!({
+            "id": p.jid, "name": p.name, "problem": p.problem,
+        })).collect::<Vec<_>>(),
+    })
+}
