@@ -590,6 +590,79 @@ impl JobManager {
     }
 }
 
+#[cfg(test)]
+mod jobs_tests {
+    use super::*;
+
+    fn jm() -> JobManager {
+        JobManager::with_auth(
+            "http://127.0.0.1:1",
+            vec![],
+            None,
+            None,
+            Redactor::default(),
+            None,
+        )
+        .unwrap()
+    }
+
+    fn outcome(body: &str) -> SavepointStatus {
+        jm().savepoint_outcome(serde_json::from_str(body).unwrap())
+    }
+
+    #[test]
+    fn a_savepoint_in_progress_then_done_at_its_location() {
+        assert_eq!(
+            outcome(r#"{"status":{"id":"IN_PROGRESS"},"operation":null}"#),
+            SavepointStatus::InProgress
+        );
+        assert_eq!(
+            outcome(r#"{"status":{"id":"COMPLETED"},"operation":{"location":"file:/sp/x"}}"#),
+            SavepointStatus::Completed("file:/sp/x".into())
+        );
+    }
+
+    #[test]
+    fn a_failed_savepoint_says_completed_but_carries_a_failure_cause() {
+        let body = r#"{"status":{"id":"COMPLETED"},"operation":{"failure-cause":{
+            "class":"java.util.concurrent.CompletionException",
+            "stack-trace":"java.util.concurrent.CompletionException: x\n\tat a.b(C.java:1)\nCaused by: org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint Coordinator is suspending.\n\tat d.e(F.java:2)\n"}}}"#;
+        match outcome(body) {
+            SavepointStatus::Failed(e) => {
+                assert!(
+                    e.message.contains("Checkpoint Coordinator is suspending"),
+                    "{e:?}"
+                )
+            }
+            other => panic!("a failure, not {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_trigger_bodies_use_each_endpoints_spelling() {
+        let sp = serde_json::to_value(SavepointRequest {
+            target_directory: Some("file:///sp/p"),
+            cancel_job: false,
+            trigger_id: "t",
+        })
+        .unwrap();
+        assert_eq!(
+            sp,
+            serde_json::json!({"target-directory": "file:///sp/p", "cancel-job": false, "triggerId": "t"})
+        );
+        let stop = serde_json::to_value(StopRequest {
+            target_directory: Some("file:///sp/p"),
+            drain: true,
+            trigger_id: "t",
+        })
+        .unwrap();
+        assert_eq!(
+            stop,
+            serde_json::json!({"targetDirectory": "file:///sp/p", "drain": true, "triggerId": "t"})
+        );
+    }
+}
+
 /// The JobManager URL next to a gateway on this machine (the gateway on 8083, the JobManager's
 /// REST API on 8081, as Flink's defaults and our local stack have it). A remote gateway gives
 /// nothing: guessing there would point at the wrong cluster.

@@ -624,3 +624,69 @@ pub fn jobs(opts: &JobsOpts, world: &World) -> Result<JobsSettings, CliError> {
         stdin_is_terminal: world.stdin_is_terminal,
     })
 }
+
+#[cfg(test)]
+mod jobs_tests {
+    use super::*;
+
+    fn opts() -> JobsOpts {
+        JobsOpts {
+            profile: ProfileOpts {
+                env: None,
+                env_file: None,
+                vars: Vec::new(),
+            },
+            jobmanager: None,
+            headers: vec!["X-Extra: 1".into()],
+            ca_cert: None,
+            format: None,
+        }
+    }
+
+    fn world(env: &[(&str, &str)]) -> World<'static> {
+        World {
+            cwd: Path::new("/"),
+            environment: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            not_unicode: Vec::new(),
+            stdin_is_terminal: false,
+            stdout_is_terminal: false,
+            stderr_is_terminal: false,
+        }
+    }
+
+    #[test]
+    fn jobs_reach_the_jobmanager_with_the_gateways_headers_and_token() {
+        let w = world(&[
+            ("SQL_GATEWAY_URL", "https://proxy.example/sql"),
+            ("FLINK_REST_URL", "https://proxy.example/flink"),
+            ("SQL_GATEWAY_TOKEN", "t0k3n-value"),
+            ("SQL_GATEWAY_HEADERS", "X-Team: data"),
+            ("FLINK_SAVEPOINT_DIR", "gs://bucket/savepoints"),
+        ]);
+        let s = jobs(&opts(), &w).unwrap();
+        assert_eq!(s.jobmanager_url, "https://proxy.example/flink");
+        assert_eq!(s.connection.token.as_deref(), Some("t0k3n-value"));
+        assert_eq!(
+            s.connection.headers,
+            [
+                ("X-Team".to_owned(), "data".to_owned()),
+                ("X-Extra".to_owned(), "1".to_owned())
+            ]
+        );
+        assert_eq!(s.savepoint_base.as_deref(), Some("gs://bucket/savepoints"));
+        assert_eq!(s.format, JobsFormat::Plain, "off a terminal");
+    }
+
+    #[test]
+    fn a_remote_gateway_without_a_jobmanager_url_is_a_usage_error() {
+        let w = world(&[("SQL_GATEWAY_URL", "https://proxy.example/sql")]);
+        let e = jobs(&opts(), &w).unwrap_err();
+        assert_eq!(e.exit, crate::error::Exit::Input);
+        assert!(e.hints[0].contains("FLINK_REST_URL"));
+        let local = jobs(&opts(), &world(&[])).unwrap();
+        assert_eq!(local.jobmanager_url, "http://localhost:8081");
+    }
+}

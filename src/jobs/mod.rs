@@ -600,3 +600,24 @@ pub async fn health(ctx: &Ctx<'_>) -> anyhow::Result<Health> {
     }
     Ok(health::judge(&cluster, &jobs, &checkpoints, now_ms()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trigger_ids_are_32_hex_and_never_repeat() {
+        let ids: std::collections::HashSet<_> = (0..1000).map(|_| trigger_id()).collect();
+        assert_eq!(ids.len(), 1000);
+        assert!(ids.iter().all(|i| select::is_job_id(i)));
+    }
+
+    #[test]
+    fn states_are_checked_in_any_case_and_comma_lists() {
+        let s = parse_states(&["running,failed".into(), "Canceled".into()]).unwrap();
+        assert_eq!(s, ["RUNNING", "FAILED", "CANCELED"]);
+        let e = parse_states(&["runing".into()]).unwrap_err();
+        assert_eq!(e.exit, Exit::Input);
+        assert!(e.hints[0].contains("RUNNING"));
+    }
+}

@@ -435,3 +435,243 @@ fn health_json(h: &Health) -> Value {
         })).collect::<Vec<_>>(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobmanager::{JobInfo, Vertex};
+    use crate::jobs::health::Problem;
+    use crate::jobs::select::tests::job;
+
+    fn render(f: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut buf = Vec::new();
+        f(&mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    // 2026-11-30T09:53:12Z
+    const T0: i64 = 1_796_032_392_000;
+
+    fn jobs() -> Vec<JobOverview> {
+        let mut a = job(&"a".repeat(32), "Orders Enrichment", "RUNNING", T0, -1);
+        a.duration = 3_723_000;
+        a.tasks.insert("running".into(), 2);
+        a.tasks.insert("total".into(), 2);
+        let long = format!("INSERT INTO sink\n SELECT {}", "x, ".repeat(40));
+        vec![a, job(&"b".repeat(32), &long, "FINISHED", T0 - 5000, T0)]
+    }
+
+    #[test]
+    fn times_and_durations_read_like_a_clock() {
+        assert_eq!(time(T0), "2026-11-30T09:53:12Z");
+        assert_eq!(time(-1), "-");
+        assert_eq!(duration(3_723_456), "1h 2m 3s");
+        assert_eq!(duration(999), "0s");
+        assert_eq!(duration(-1), "-");
+    }
+
+    #[test]
+    fn list_as_table_cuts_long_names_and_shows_tasks() {
+        let jobs = jobs();
+        let rows: Vec<_> = jobs.iter().collect();
+        let text = render(|o| list(o, Format::Table, &rows));
+        assert!(text.contains("JOB ID"), "{text}");
+        assert!(text.contains("Orders Enrichment"));
+        assert!(text.contains("2/2"));
+        assert!(text.contains("1h 2m 3s"));
+        assert!(text.contains("INSERT INTO sink SELECT x, x,"));
+        assert!(text.contains('…'), "a long name is cut: {text}");
+        let widths: Vec<_> = text.lines().map(|l| l.chars().count()).collect();
+        assert!(widths.windows(2).all(|w| w[0] == w[1]), "aligned: {text}");
+    }
+
+    #[test]
+    fn list_as_plain_is_tab_separated_with_whole_names_on_one_line() {
+        let jobs = jobs();
+        let rows: Vec<_> = jobs.iter().collect();
+        let text = render(|o| list(o, Format::Plain, &rows));
+        let lines: Vec<_> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0], "JOB ID\tNAME\tSTATE\tTASKS\tSTARTED\tDURATION");
+        assert_eq!(
+            lines[1],
+            format!(
+                "{}\tOrders Enrichment\tRUNNING\t2/2\t2026-11-30T09:53:12Z\t1h 2m 3s",
+                "a".repeat(32)
+            )
+        );
+        assert!(!lines[2].contains('…'));
+    }
+
+    #[test]
+    fn list_as_json_and_ndjson_keeps_the_whole_name() {
+        let jobs = jobs();
+        let rows: Vec<_> = jobs.iter().collect();
+        let doc: Value = serde_json::from_str(&render(|o| list(o, Format::Json, &rows))).unwrap();
+        assert_eq!(doc[0]["name"], "Orders Enrichment");
+        assert_eq!(doc[0]["end_time"], Value::Null);
+        assert_eq!(doc[1]["name"], jobs[1].name.as_str());
+        assert_eq!(doc[1]["end_time"], "2026-11-30T09:53:12Z");
+        let nd = render(|o| list(o, Format::Ndjson, &rows));
+        let lines: Vec<Value> = nd
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["tasks"]["running"], 2);
+    }
+
+    fn report(vertex_states: &[&str]) -> JobReport {
+        JobReport {
+            info: JobInfo {
+                jid: "c".repeat(32),
+                name: "p".into(),
+                state: "RUNNING".into(),
+                start_time: T0,
+                end_time: -1,
+                duration: 1000,
+                vertices: vertex_states
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| Vertex {
+                        id: i.to_string(),
+                        name: format!("v{i}"),
+                        status: (*s).into(),
+                        parallelism: 2,
+                    })
+                    .collect(),
+            },
+            checkpoints: None,
+            exceptions: vec![],
+        }
+    }
+
+    #[test]
+    fn a_job_is_healthy_only_when_every_vertex_runs() {
+        assert_eq!(
+            health_word(&report(&["RUNNING", "RUNNING"])),
+            "healthy (every vertex RUNNING)"
+        );
+        assert_eq!(
+            health_word(&report(&["RUNNING", "SCHEDULED"])),
+            "UNHEALTHY (1 of 2 vertices not RUNNING)"
+        );
+        let doc: Value = serde_json::from_str(&render(|o| {
+            show(o, Format::Json, &[report(&["RUNNING", "SCHEDULED"])])
+        }))
+        .unwrap();
+        assert_eq!(doc[0]["healthy"], false);
+        assert_eq!(doc[0]["vertices"][1]["status"], "SCHEDULED");
+        assert_eq!(doc[0]["vertices"][1]["parallelism"], 2);
+    }
+
+    #[test]
+    fn show_lists_vertices_and_exceptions_one_line_each() {
+        let mut r = report(&["RUNNING"]);
+        r.exceptions.push(crate::jobmanager::JobException {
+            timestamp: T0,
+            task: Some("Source: s".into()),
+            error: crate::gateway::errors::from_trace(
+                "java.lang.RuntimeException: boom\n\tat x.y(Z.java:1)\nCaused by: java.io.IOException: disk full\n\tat a.b(C.java:2)",
+            ),
+        });
+        let text = render(|o| show(o, Format::Plain, &[r]));
+        assert!(text.contains("state\tRUNNING\n"), "{text}");
+        assert!(text.contains("vertex\tv0\tRUNNING\t2\n"), "{text}");
+        let exc: Vec<_> = text
+            .lines()
+            .filter(|l| l.starts_with("exception"))
+            .collect();
+        assert_eq!(exc.len(), 1, "{text}");
+        assert!(exc[0].contains("2026-11-30T09:53:12Z Source: s:"), "{text}");
+        assert!(exc[0].contains("disk full"), "{text}");
+        assert!(!exc[0].contains("\tat "), "{text}");
+    }
+
+    fn action(savepoint: Option<&str>, dry_run: bool) -> ActionResult {
+        ActionResult {
+            jid: "d".repeat(32),
+            name: "p".into(),
+            action: "stop",
+            result: if dry_run {
+                "dry run: would stop".into()
+            } else {
+                "FINISHED".into()
+            },
+            savepoint: savepoint.map(str::to_owned),
+            dry_run,
+        }
+    }
+
+    #[test]
+    fn plain_actions_print_just_the_savepoint_path() {
+        let text = render(|o| actions(o, Format::Plain, &[action(Some("file:/sp/x"), false)]));
+        assert_eq!(text, "file:/sp/x\n");
+        let text = render(|o| actions(o, Format::Plain, &[action(None, false)]));
+        assert_eq!(text, format!("{}\n", "d".repeat(32)));
+        let text = render(|o| actions(o, Format::Plain, &[action(None, true)]));
+        assert_eq!(text, format!("{}\tdry run: would stop\n", "d".repeat(32)));
+        let doc: Value = serde_json::from_str(&render(|o| {
+            actions(o, Format::Json, &[action(Some("file:/sp/x"), false)])
+        }))
+        .unwrap();
+        assert_eq!(doc[0]["savepoint"], "file:/sp/x");
+        assert_eq!(doc[0]["dry_run"], false);
+    }
+
+    #[test]
+    fn savepoints_render_newest_first_as_given() {
+        let list = [
+            Savepoint {
+                path: "file:/sp/p/new".into(),
+                time_ms: T0,
+                job: None,
+                sources: vec!["storage"],
+            },
+            Savepoint {
+                path: "file:/sp/p/old".into(),
+                time_ms: T0 - 1000,
+                job: Some("j".into()),
+                sources: vec!["jobmanager", "storage"],
+            },
+        ];
+        let text = render(|o| savepoints(o, Format::Plain, &list));
+        assert_eq!(
+            text,
+            "TIME\tPATH\tJOB ID\tFOUND IN\n\
+             2026-11-30T09:53:12Z\tfile:/sp/p/new\t-\tstorage\n\
+             2026-11-30T09:53:11Z\tfile:/sp/p/old\tj\tjobmanager, storage\n"
+        );
+    }
+
+    #[test]
+    fn health_as_ndjson_is_one_line_with_the_verdict_and_problems() {
+        let h = Health {
+            time_ms: T0,
+            taskmanagers: 1,
+            slots_total: 4,
+            slots_free: 0,
+            running: 1,
+            restarting: 0,
+            failed: 2,
+            problems: vec![Problem {
+                jid: "j".into(),
+                name: "p".into(),
+                problem: "2 of 2 tasks not RUNNING (waiting for slots?)".into(),
+            }],
+        };
+        let text = render(|o| health(o, Format::Ndjson, &h));
+        assert_eq!(text.lines().count(), 1);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["healthy"], false);
+        assert_eq!(v["slots_free"], 0);
+        assert_eq!(v["jobs"]["failed"], 2);
+        assert_eq!(v["problems"][0]["id"], "j");
+        let table = render(|o| health(o, Format::Table, &h));
+        assert!(
+            table.contains("UNHEALTHY at 2026-11-30T09:53:12Z"),
+            "{table}"
+        );
+        assert!(table.contains("waiting for slots"), "{table}");
+    }
+}
