@@ -1,0 +1,420 @@
+//! Acceptance tests of `flink-sql jobs`: the BUILT binary against the REAL local stack (a Flink 2.0
+//! session cluster started by `scripts/stack.sh up`). Nothing is stubbed; without the stack the
+//! tests fail (never skip) with "run scripts/stack.sh up".
+//!
+//! One stateful pipeline (datagen into a keyed SUM, `SET 'pipeline.name'` with a unique stamp) is
+//! started with `flink-sql exec` and taken through list, show, watch, savepoint, savepoints (from a
+//! second process with another working directory and HOME), dry runs, and stop with a savepoint.
+//! Then two short jobs prove that a pattern matching both is refused without `--yes` and cancelled
+//! with it. At most two jobs of this suite run at once (the cluster has 4 shared slots), and every
+//! job it starts is cancelled at the end, also when a test fails (`Jobs`).
+//!
+//! Not here: the TaskManager kill -9 test (other suites share the TaskManager), and resume/apply/
+//! status (they need the per-statement runner).
+//!
+//! Run: `cargo test --features live --test live_jobs`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const STACK_UP: &str = "run scripts/stack.sh up";
+const RUN_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The tests share the cluster's slots: one at a time inside this suite.
+static SLOTS: Mutex<()> = Mutex::new(());
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn local_env() -> &'static HashMap<String, String> {
+    static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let path = repo().join("env/local.env");
+        let iter = dotenvy::from_path_iter(&path)
+            .unwrap_or_else(|e| panic!("{} unreadable ({e}): {STACK_UP}", path.display()));
+        iter.map(|kv| kv.expect("a valid env/local.env line"))
+            .collect()
+    })
+}
+
+fn jobmanager_url() -> &'static str {
+    local_env()
+        .get("FLINK_REST_URL")
+        .unwrap_or_else(|| panic!("env/local.env has no FLINK_REST_URL: {STACK_UP}"))
+}
+
+/// One blocking HTTP call (a fresh runtime, so it also works in `Drop`).
+fn http(method: reqwest::Method, url: &str) -> Result<(u16, String), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let resp = reqwest::Client::new()
+            .request(method, url)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        let status = resp.status().as_u16();
+        Ok((status, resp.text().await.map_err(|e| e.to_string())?))
+    })
+}
+
+fn get_json(path: &str) -> Value {
+    let url = format!("{}{path}", jobmanager_url());
+    let (status, body) = http(reqwest::Method::GET, &url)
+        .unwrap_or_else(|e| panic!("the JobManager is unreachable ({e}): {STACK_UP}"));
+    assert!(status < 300, "GET {url} -> {status}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {url}: {e}: {body}"))
+}
+
+fn require_stack() {
+    let overview = get_json("/overview");
+    assert!(
+        overview["taskmanagers"].as_u64() >= Some(1),
+        "no TaskManager is registered ({overview}): {STACK_UP}"
+    );
+}
+
+fn unique(tag: &str) -> String {
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    format!("{tag}-{millis}")
+}
+
+/// The job's state and whether every vertex runs.
+fn job_state(jid: &str) -> (String, bool) {
+    let job = get_json(&format!("/jobs/{jid}"));
+    let state = job["state"].as_str().unwrap_or_default().to_owned();
+    let vertices = job["vertices"].as_array().cloned().unwrap_or_default();
+    let all = !vertices.is_empty() && vertices.iter().all(|v| v["status"] == "RUNNING");
+    (state, all)
+}
+
+fn wait_running(jid: &str) {
+    let started = Instant::now();
+    loop {
+        let (state, all) = job_state(jid);
+        if state == "RUNNING" && all {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "job {jid} is {state}, vertices running: {all}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Jobs this suite started: cancelled through the REST API when dropped, whatever happened.
+#[derive(Default)]
+struct Jobs(Vec<String>);
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        for jid in &self.0 {
+            let url = format!("{}/jobs/{jid}?mode=cancel", jobmanager_url());
+            let _ = http(reqwest::Method::PATCH, &url);
+        }
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn dump(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    fn expect(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "unexpected exit code\n{}", self.dump());
+        self
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n{}", self.dump()))
+    }
+}
+
+/// The built binary with only PATH and HOME, run from the repository (`--env local` works).
+fn flink_sql() -> Command {
+    let mut cmd = Command::cargo_bin("flink-sql").expect("the flink-sql binary is built");
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "HOME",
+            std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
+        )
+        .current_dir(repo())
+        .timeout(RUN_TIMEOUT);
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().expect("flink-sql runs");
+    Run {
+        code: out.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn jobs_cmd(args: &[&str]) -> Run {
+    run(flink_sql().arg("jobs").args(args).args(["--env", "local"]))
+}
+
+/// Starts the stateful pipeline `name` with `flink-sql exec`; returns its job id.
+fn start_pipeline(name: &str, jobs: &mut Jobs) -> String {
+    let sql = format!(
+        "SET 'pipeline.name' = '{name}';\n\
+         SET 'execution.checkpointing.interval' = '2s';\n\
+         CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '5',\n\
+           'fields.k.min' = '1', 'fields.k.max' = '5', 'fields.v.min' = '1', 'fields.v.max' = '9');\n\
+         CREATE TABLE totals (k INT, total BIGINT, PRIMARY KEY (k) NOT ENFORCED)\n\
+           WITH ('connector' = 'blackhole');\n\
+         INSERT INTO totals SELECT k, SUM(v) FROM src GROUP BY k;\n"
+    );
+    let out = run(flink_sql().args(["exec", "--env", "local", "--format", "ndjson", "-c", &sql]));
+    let out = out.expect(0);
+    let jid = out
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|e| e["event"] == "job_submitted")
+        .and_then(|e| e["job_id"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no job_submitted event\n{}", out.dump()));
+    jobs.0.push(jid.clone());
+    wait_running(&jid);
+    jid
+}
+
+/// The cluster's savepoint directory, from the JobManager's configuration.
+fn savepoint_dir() -> PathBuf {
+    let config = get_json("/jobmanager/config");
+    let dir = config
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key"] == "execution.checkpointing.savepoint-dir")
+        .and_then(|e| e["value"].as_str())
+        .expect("the local stack sets execution.checkpointing.savepoint-dir")
+        .to_owned();
+    PathBuf::from(dir.strip_prefix("file://").expect("a file:// directory"))
+}
+
+fn local(path: &str) -> PathBuf {
+    PathBuf::from(path.trim().strip_prefix("file:").expect("a file: path"))
+}
+
+#[test]
+fn a_pipelines_lifecycle_list_show_watch_savepoint_savepoints_dry_runs_and_stop() {
+    let _slots = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
+    require_stack();
+    let mut jobs = Jobs::default();
+    let name = unique("live jobs lifecycle");
+    let jid = start_pipeline(&name, &mut jobs);
+    let dir_name = name.replace(' ', "-");
+
+    // list: one row for it, RUNNING with all tasks; the plain form carries the whole name.
+    let listed = jobs_cmd(&["list", "--name", &regex::escape(&name), "--format", "json"]).expect(0);
+    let rows = listed.json();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{}", listed.dump());
+    assert_eq!(rows[0]["id"], jid.as_str());
+    assert_eq!(rows[0]["state"], "RUNNING");
+    let plain = jobs_cmd(&["list", "--format", "plain"]).expect(0);
+    let line = plain
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&jid))
+        .expect("listed");
+    assert!(line.contains(&format!("\t{name}\tRUNNING\t")), "{line}");
+
+    // show by name: healthy, vertices with parallelism, no exceptions.
+    let shown = jobs_cmd(&["show", &name, "--format", "json"])
+        .expect(0)
+        .json();
+    assert_eq!(shown[0]["id"], jid.as_str());
+    assert_eq!(shown[0]["healthy"], true, "{shown}");
+    let vertices = shown[0]["vertices"].as_array().unwrap();
+    assert_eq!(vertices.len(), 2, "{shown}");
+    assert!(vertices
+        .iter()
+        .all(|v| v["status"] == "RUNNING" && v["parallelism"] == 1));
+    assert!(shown[0]["restored_from"].is_null());
+
+    // watch --once: the cluster as the JobManager sees it; the exit code follows the verdict.
+    let watched = jobs_cmd(&["watch", "--once", "--format", "ndjson"]);
+    let tick: Value = serde_json::from_str(watched.stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}\n{}", watched.dump()));
+    assert!(tick["taskmanagers"].as_i64() >= Some(1), "{tick}");
+    assert!(tick["slots_total"].as_i64() >= Some(1), "{tick}");
+    assert!(tick["jobs"]["running"].as_i64() >= Some(1), "{tick}");
+    assert_eq!(
+        watched.code,
+        if tick["healthy"] == true { 0 } else { 1 },
+        "{}",
+        watched.dump()
+    );
+
+    // savepoint without stopping: the path is printed, under <savepoint-dir>/<pipeline>/.
+    let taken = jobs_cmd(&["savepoint", &name]).expect(0);
+    let taken_path = local(&taken.stdout);
+    assert_eq!(
+        taken_path.parent().unwrap(),
+        savepoint_dir().join(&dir_name),
+        "{}",
+        taken.dump()
+    );
+    assert!(taken_path.join("_metadata").is_file(), "{}", taken.dump());
+    assert_eq!(
+        job_state(&jid).0,
+        "RUNNING",
+        "a savepoint does not stop the job"
+    );
+
+    // savepoints NAME from another process: another working directory and HOME, the profile by path.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let env_file = repo().join("env/local.env");
+    let history = run(flink_sql()
+        .current_dir(elsewhere.path())
+        .env("HOME", home.path())
+        .args([
+            "jobs",
+            "savepoints",
+            &name,
+            "--format",
+            "json",
+            "--env-file",
+        ])
+        .arg(&env_file))
+    .expect(0)
+    .json();
+    let found = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| local(s["path"].as_str().unwrap()) == taken_path)
+        .unwrap_or_else(|| panic!("{} not in {history}", taken_path.display()));
+    assert!(
+        found["found_in"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("storage")),
+        "{found}"
+    );
+
+    // dry runs change nothing.
+    let dry = jobs_cmd(&["stop", &name, "--savepoint", "--dry-run"]).expect(0);
+    assert!(dry.stdout.contains("dry run: would stop"), "{}", dry.dump());
+    let dry = jobs_cmd(&["cancel", &name, "--dry-run"]).expect(0);
+    assert!(
+        dry.stdout.contains("dry run: would cancel"),
+        "{}",
+        dry.dump()
+    );
+    assert_eq!(
+        job_state(&jid).0,
+        "RUNNING",
+        "dry runs leave the job running"
+    );
+
+    // stop with a savepoint: the path is printed, the job is FINISHED, the savepoint is complete.
+    let stopped = jobs_cmd(&["stop", &name, "--savepoint"]).expect(0);
+    let stop_path = local(&stopped.stdout);
+    assert!(stop_path.join("_metadata").is_file(), "{}", stopped.dump());
+    assert_eq!(stop_path.parent().unwrap(), savepoint_dir().join(&dir_name));
+    assert_eq!(job_state(&jid).0, "FINISHED");
+
+    // Both savepoints are the pipeline's history now, newest first.
+    let listed = jobs_cmd(&["savepoints", &name, "--format", "plain"]).expect(0);
+    let paths: Vec<PathBuf> = listed
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| local(l.split('\t').nth(1).unwrap()))
+        .collect();
+    assert_eq!(paths, [stop_path, taken_path], "{}", listed.dump());
+}
+
+#[test]
+fn a_pattern_matching_two_jobs_is_refused_without_yes_and_cancelled_with_it() {
+    let _slots = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
+    require_stack();
+    let mut jobs = Jobs::default();
+    let stamp = unique("live-jobs-pattern");
+    let a = start_pipeline(&format!("{stamp} a"), &mut jobs);
+    let b = start_pipeline(&format!("{stamp} b"), &mut jobs);
+    let pattern = format!("^{stamp} ");
+
+    let refused = jobs_cmd(&["cancel", "--name", &pattern]).expect(2);
+    assert!(
+        refused.stderr.contains("refusing to cancel 2 jobs"),
+        "{}",
+        refused.dump()
+    );
+    assert!(
+        refused.stderr.contains(&a) && refused.stderr.contains(&b),
+        "{}",
+        refused.dump()
+    );
+    assert_eq!(job_state(&a).0, "RUNNING");
+    assert_eq!(job_state(&b).0, "RUNNING");
+
+    let dry = jobs_cmd(&[
+        "cancel",
+        "--name",
+        &pattern,
+        "--dry-run",
+        "--format",
+        "json",
+    ])
+    .expect(0);
+    assert_eq!(dry.json().as_array().unwrap().len(), 2, "{}", dry.dump());
+    assert_eq!(job_state(&a).0, "RUNNING");
+
+    let cancelled =
+        jobs_cmd(&["cancel", "--name", &pattern, "--yes", "--format", "json"]).expect(0);
+    let results = cancelled.json();
+    let mut ids: Vec<_> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["result"], "CANCELED", "{r}");
+            r["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    ids.sort();
+    let mut expected = vec![a.clone(), b.clone()];
+    expected.sort();
+    assert_eq!(ids, expected);
+    assert_eq!(job_state(&a).0, "CANCELED");
+    assert_eq!(job_state(&b).0, "CANCELED");
+
+    // Nothing left to cancel: exit 1, and the message says what it looked for.
+    let none = jobs_cmd(&["cancel", "--name", &pattern, "--yes"]).expect(1);
+    assert!(
+        none.stderr.contains("no running job is jobs matching"),
+        "{}",
+        none.dump()
+    );
+}
