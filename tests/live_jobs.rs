@@ -223,6 +223,50 @@ fn local(path: &str) -> PathBuf {
     PathBuf::from(path.trim().strip_prefix("file:").expect("a file: path"))
 }
 
+fn savepoints_on_disk(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter(|e| e.as_ref().unwrap().path().join("_metadata").is_file())
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Sends one savepoint trigger three times with the same trigger id (twice at once, once after it
+/// completed) through the library's client; returns the one savepoint's path.
+fn trigger_three_times(jid: &str, dir: &Path) -> PathBuf {
+    use flink_sql::jobmanager::{JobManager, SavepointStatus};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let redactor = flink_sql::secrets::Redactor::default();
+        let jm =
+            JobManager::with_auth(jobmanager_url(), vec![], None, None, redactor, None).unwrap();
+        let trigger = flink_sql::jobs::trigger_id();
+        let target = format!("file://{}", dir.display());
+        let send = || jm.trigger_savepoint(jid, Some(&target), &trigger);
+        let (first, second) = tokio::join!(send(), send());
+        assert_eq!(first.unwrap(), trigger);
+        assert_eq!(second.unwrap(), trigger);
+        let path = loop {
+            match jm.savepoint_status(jid, &trigger).await.unwrap() {
+                SavepointStatus::InProgress => tokio::time::sleep(Duration::from_millis(100)).await,
+                SavepointStatus::Completed(path) => break path,
+                SavepointStatus::Failed(e) => panic!("the savepoint failed: {e:?}"),
+            }
+        };
+        assert_eq!(send().await.unwrap(), trigger);
+        assert_eq!(
+            jm.savepoint_status(jid, &trigger).await.unwrap(),
+            SavepointStatus::Completed(path.clone()),
+            "the third send named the finished operation"
+        );
+        local(&path)
+    })
+}
+
 #[test]
 fn a_pipelines_lifecycle_list_show_watch_savepoint_savepoints_dry_runs_and_stop() {
     let _slots = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
@@ -322,6 +366,13 @@ fn a_pipelines_lifecycle_list_show_watch_savepoint_savepoints_dry_runs_and_stop(
         "{found}"
     );
 
+    // A retried trigger (the same client trigger id, during and after the savepoint) names the
+    // same operation: one more savepoint on storage, not two or three.
+    let pipeline_dir = savepoint_dir().join(&dir_name);
+    let before = savepoints_on_disk(&pipeline_dir);
+    let retried = trigger_three_times(&jid, &pipeline_dir);
+    assert_eq!(savepoints_on_disk(&pipeline_dir), before + 1);
+
     // dry runs change nothing.
     let dry = jobs_cmd(&["stop", &name, "--savepoint", "--dry-run"]).expect(0);
     assert!(dry.stdout.contains("dry run: would stop"), "{}", dry.dump());
@@ -344,7 +395,7 @@ fn a_pipelines_lifecycle_list_show_watch_savepoint_savepoints_dry_runs_and_stop(
     assert_eq!(stop_path.parent().unwrap(), savepoint_dir().join(&dir_name));
     assert_eq!(job_state(&jid).0, "FINISHED");
 
-    // Both savepoints are the pipeline's history now, newest first.
+    // All three savepoints are the pipeline's history now, newest first.
     let listed = jobs_cmd(&["savepoints", &name, "--format", "plain"]).expect(0);
     let paths: Vec<PathBuf> = listed
         .stdout
@@ -352,7 +403,7 @@ fn a_pipelines_lifecycle_list_show_watch_savepoint_savepoints_dry_runs_and_stop(
         .skip(1)
         .map(|l| local(l.split('\t').nth(1).unwrap()))
         .collect();
-    assert_eq!(paths, [stop_path, taken_path], "{}", listed.dump());
+    assert_eq!(paths, [stop_path, retried, taken_path], "{}", listed.dump());
 }
 
 #[test]

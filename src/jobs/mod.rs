@@ -239,6 +239,16 @@ async fn chosen(
     if targets.is_empty() {
         return Err(not_found(sel, &jobs, true).into());
     }
+    if let Some(ended) = targets.iter().find(|j| !select::is_active(j)) {
+        return Err(CliError::new(
+            Exit::StatementFailed,
+            format!(
+                "cannot {verb} job {}: it has already ended ({})",
+                ended.jid, ended.state
+            ),
+        )
+        .into());
+    }
     confirm(ctx, verb, sel, &targets, err)?;
     Ok(targets.into_iter().cloned().collect())
 }
