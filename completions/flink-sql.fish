@@ -31,6 +31,7 @@ complete -c flink-sql -n "__fish_flink_sql_needs_command" -s V -l version -d 'Pr
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "jobs" -d 'List, inspect, stop, savepoint and cancel jobs through the JobManager REST API'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s f -l file -d 'A SQL file, a folder (its *.sql in name order) or - for stdin. Repeatable' -r -F
@@ -157,14 +158,142 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen_subcommand_from help" -f -a "show" -d 'List every variable with its source (--var, the process environment, or the profile file and line) and its value, secrets masked. Shows what each value overrides'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand env; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and not __fish_seen_subcommand_from list show cancel stop savepoint savepoints watch help" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and not __fish_seen_subcommand_from list show cancel stop savepoint savepoints watch help" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and not __fish_seen_subcommand_from list show cancel stop savepoint savepoints watch help" -s h -l help -d 'Print help'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and not __fish_seen_subcommand_from list show cancel stop savepoint savepoints watch help" -f -a "list" -d 'Jobs with pipeline name, state, tasks, start time and duration (one /jobs/overview call). Default: active jobs and those that ended within the last hour, active first, newest first'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and not __fish_seen_subcommand_from list show cancel stop savepoint savepoints watch help" -f -a "show" -d 'State, times, health, vertices, parallelism, checkpoints, restored-from and latest exceptions of a job (by id), or of a pipeline\'s active jobs (by name; its newest run when none is active)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and not __fish_seen_subcommand_from list show cancel stop savepoint savepoints watch help" -f -a "cancel" -d 'Cancel a job, a pipeline\'s running jobs, or every running job whose name matches --name'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and not __fish_seen_subcommand_from list show cancel stop savepoint savepoints watch help" -f -a "stop" -d 'Stop a job with a savepoint (POST /jobs/{id}/stop) and print the savepoint path. Without DIR the savepoint goes to <cluster savepoint dir>/<pipeline name>/. To stop without a savepoint, use cancel'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and not __fish_seen_subcommand_from list show cancel stop savepoint savepoints watch help" -f -a "savepoint" -d 'Take a savepoint without stopping, wait for it, print its path'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and not __fish_seen_subcommand_from list show cancel stop savepoint savepoints watch help" -f -a "savepoints" -d 'A pipeline\'s savepoints, newest first: from the JobManager\'s checkpoint history and from listing <savepoint dir>/<pipeline name>/ (file:// only). Exit 1 when none is found'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and not __fish_seen_subcommand_from list show cancel stop savepoint savepoints watch help" -f -a "watch" -d 'Cluster health: TaskManagers, free slots, running/restarting/failed jobs, jobs whose tasks are not all RUNNING, failing checkpoints. Repeats every --interval until Ctrl-C'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and not __fish_seen_subcommand_from list show cancel stop savepoint savepoints watch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -l jobmanager -d 'JobManager REST URL [profile: FLINK_REST_URL; default: next to a local gateway]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -l header -d 'Extra HTTP header for an auth proxy, \'Name: value\'. Repeatable [profile: SQL_GATEWAY_HEADERS]. The bearer token SQL_GATEWAY_TOKEN is sent too' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -l ca-cert -d 'Extra CA certificate (PEM) to trust for https [profile: FLINK_SQL_CA_CERT]' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -l format -d 'Output format [default: table on a terminal, plain otherwise]' -r -f -a "table\t'Box table (default on a terminal)'
+plain\t'Tab separated; for stop/savepoint just the savepoint path (default off a terminal)'
+json\t'One JSON document'
+ndjson\t'One JSON object per line'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -l state -d 'Only jobs in this state (RUNNING, FAILED, …); repeatable or comma separated. Includes ended jobs of any age the JobManager remembers' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -l name -d 'Only jobs whose name matches this regex (anywhere in the name)' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -l all -d 'Every job the JobManager remembers (ended jobs stay for jobstore.expiration-time)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from show" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from show" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from show" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from show" -l jobmanager -d 'JobManager REST URL [profile: FLINK_REST_URL; default: next to a local gateway]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from show" -l header -d 'Extra HTTP header for an auth proxy, \'Name: value\'. Repeatable [profile: SQL_GATEWAY_HEADERS]. The bearer token SQL_GATEWAY_TOKEN is sent too' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from show" -l ca-cert -d 'Extra CA certificate (PEM) to trust for https [profile: FLINK_SQL_CA_CERT]' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from show" -l format -d 'Output format [default: table on a terminal, plain otherwise]' -r -f -a "table\t'Box table (default on a terminal)'
+plain\t'Tab separated; for stop/savepoint just the savepoint path (default off a terminal)'
+json\t'One JSON document'
+ndjson\t'One JSON object per line'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l jobmanager -d 'JobManager REST URL [profile: FLINK_REST_URL; default: next to a local gateway]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l header -d 'Extra HTTP header for an auth proxy, \'Name: value\'. Repeatable [profile: SQL_GATEWAY_HEADERS]. The bearer token SQL_GATEWAY_TOKEN is sent too' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l ca-cert -d 'Extra CA certificate (PEM) to trust for https [profile: FLINK_SQL_CA_CERT]' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l format -d 'Output format [default: table on a terminal, plain otherwise]' -r -f -a "table\t'Box table (default on a terminal)'
+plain\t'Tab separated; for stop/savepoint just the savepoint path (default off a terminal)'
+json\t'One JSON document'
+ndjson\t'One JSON object per line'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l timeout -d 'Give up waiting for the savepoint, stop or cancel after this long: exit 4 [default 10m]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l name -d 'Every running job whose name matches this regex' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s y -l yes -d 'Act on several matching jobs without asking (needed off a terminal)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l dry-run -d 'Show which jobs would be affected and how; change nothing'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -l jobmanager -d 'JobManager REST URL [profile: FLINK_REST_URL; default: next to a local gateway]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -l header -d 'Extra HTTP header for an auth proxy, \'Name: value\'. Repeatable [profile: SQL_GATEWAY_HEADERS]. The bearer token SQL_GATEWAY_TOKEN is sent too' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -l ca-cert -d 'Extra CA certificate (PEM) to trust for https [profile: FLINK_SQL_CA_CERT]' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -l format -d 'Output format [default: table on a terminal, plain otherwise]' -r -f -a "table\t'Box table (default on a terminal)'
+plain\t'Tab separated; for stop/savepoint just the savepoint path (default off a terminal)'
+json\t'One JSON document'
+ndjson\t'One JSON object per line'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -l timeout -d 'Give up waiting for the savepoint, stop or cancel after this long: exit 4 [default 10m]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -l savepoint -d 'Where the savepoint goes (a stop always takes one); DIR is used as given' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -s y -l yes -d 'Act on several matching jobs without asking (needed off a terminal)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -l dry-run -d 'Show which jobs would be affected and how; change nothing'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -l drain -d 'Emit MAX_WATERMARK before stopping: event-time windows and timers fire (the job\'s state then reflects the end of input)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -l jobmanager -d 'JobManager REST URL [profile: FLINK_REST_URL; default: next to a local gateway]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -l header -d 'Extra HTTP header for an auth proxy, \'Name: value\'. Repeatable [profile: SQL_GATEWAY_HEADERS]. The bearer token SQL_GATEWAY_TOKEN is sent too' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -l ca-cert -d 'Extra CA certificate (PEM) to trust for https [profile: FLINK_SQL_CA_CERT]' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -l format -d 'Output format [default: table on a terminal, plain otherwise]' -r -f -a "table\t'Box table (default on a terminal)'
+plain\t'Tab separated; for stop/savepoint just the savepoint path (default off a terminal)'
+json\t'One JSON document'
+ndjson\t'One JSON object per line'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -l timeout -d 'Give up waiting for the savepoint, stop or cancel after this long: exit 4 [default 10m]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -s y -l yes -d 'Act on several matching jobs without asking (needed off a terminal)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -l dry-run -d 'Show which jobs would be affected and how; change nothing'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoints" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoints" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoints" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoints" -l jobmanager -d 'JobManager REST URL [profile: FLINK_REST_URL; default: next to a local gateway]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoints" -l header -d 'Extra HTTP header for an auth proxy, \'Name: value\'. Repeatable [profile: SQL_GATEWAY_HEADERS]. The bearer token SQL_GATEWAY_TOKEN is sent too' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoints" -l ca-cert -d 'Extra CA certificate (PEM) to trust for https [profile: FLINK_SQL_CA_CERT]' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoints" -l format -d 'Output format [default: table on a terminal, plain otherwise]' -r -f -a "table\t'Box table (default on a terminal)'
+plain\t'Tab separated; for stop/savepoint just the savepoint path (default off a terminal)'
+json\t'One JSON document'
+ndjson\t'One JSON object per line'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoints" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoints" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from savepoints" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from watch" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from watch" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from watch" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from watch" -l jobmanager -d 'JobManager REST URL [profile: FLINK_REST_URL; default: next to a local gateway]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from watch" -l header -d 'Extra HTTP header for an auth proxy, \'Name: value\'. Repeatable [profile: SQL_GATEWAY_HEADERS]. The bearer token SQL_GATEWAY_TOKEN is sent too' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from watch" -l ca-cert -d 'Extra CA certificate (PEM) to trust for https [profile: FLINK_SQL_CA_CERT]' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from watch" -l format -d 'Output format [default: table on a terminal, plain otherwise]' -r -f -a "table\t'Box table (default on a terminal)'
+plain\t'Tab separated; for stop/savepoint just the savepoint path (default off a terminal)'
+json\t'One JSON document'
+ndjson\t'One JSON object per line'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from watch" -l interval -d 'Time between looks' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from watch" -l once -d 'Look once and exit: 0 when healthy, 1 when not'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from watch" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from watch" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "list" -d 'Jobs with pipeline name, state, tasks, start time and duration (one /jobs/overview call). Default: active jobs and those that ended within the last hour, active first, newest first'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "show" -d 'State, times, health, vertices, parallelism, checkpoints, restored-from and latest exceptions of a job (by id), or of a pipeline\'s active jobs (by name; its newest run when none is active)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a job, a pipeline\'s running jobs, or every running job whose name matches --name'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop a job with a savepoint (POST /jobs/{id}/stop) and print the savepoint path. Without DIR the savepoint goes to <cluster savepoint dir>/<pipeline name>/. To stop without a savepoint, use cancel'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "savepoint" -d 'Take a savepoint without stopping, wait for it, print its path'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "savepoints" -d 'A pipeline\'s savepoints, newest first: from the JobManager\'s checkpoint history and from listing <savepoint dir>/<pipeline name>/ (file:// only). Exit 1 when none is found'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Cluster health: TaskManagers, free slots, running/restarting/failed jobs, jobs whose tasks are not all RUNNING, failing checkpoints. Repeats every --interval until Ctrl-C'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env completions help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env completions help" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env completions help" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions help" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions help" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions help" -f -a "jobs" -d 'List, inspect, stop, savepoint and cancel jobs through the JobManager REST API'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "plan" -d 'Show the steps `up` would take; nothing runs'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "render" -d 'Write the rendered manifests to a folder (the Kafka Secret only with --include-secrets)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "up" -d 'Install or upgrade everything, in order, then wait until it is ready. Idempotent'
@@ -172,3 +301,10 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_see
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "migrate" -d 'Clear the way for `up` where the old platform ran: list the old objects `up` would collide with (old Flink clusters, objects with the platform\'s names that flink-sql did not create, owners of pods that break Pod Security), then remove exactly those once confirmed. Stop the old cluster\'s jobs with a savepoint first'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "down" -d 'Remove what `up` created, in reverse order. The operator stays unless --operator'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from env" -f -a "show" -d 'List every variable with its source (--var, the process environment, or the profile file and line) and its value, secrets masked. Shows what each value overrides'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "list" -d 'Jobs with pipeline name, state, tasks, start time and duration (one /jobs/overview call). Default: active jobs and those that ended within the last hour, active first, newest first'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "show" -d 'State, times, health, vertices, parallelism, checkpoints, restored-from and latest exceptions of a job (by id), or of a pipeline\'s active jobs (by name; its newest run when none is active)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "cancel" -d 'Cancel a job, a pipeline\'s running jobs, or every running job whose name matches --name'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "stop" -d 'Stop a job with a savepoint (POST /jobs/{id}/stop) and print the savepoint path. Without DIR the savepoint goes to <cluster savepoint dir>/<pipeline name>/. To stop without a savepoint, use cancel'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "savepoint" -d 'Take a savepoint without stopping, wait for it, print its path'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "savepoints" -d 'A pipeline\'s savepoints, newest first: from the JobManager\'s checkpoint history and from listing <savepoint dir>/<pipeline name>/ (file:// only). Exit 1 when none is found'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "watch" -d 'Cluster health: TaskManagers, free slots, running/restarting/failed jobs, jobs whose tasks are not all RUNNING, failing checkpoints. Repeats every --interval until Ctrl-C'
