@@ -373,6 +373,19 @@ fn a_pipelines_lifecycle_list_show_watch_savepoint_savepoints_dry_runs_and_stop(
     let retried = trigger_three_times(&jid, &pipeline_dir);
     assert_eq!(savepoints_on_disk(&pipeline_dir), before + 1);
 
+    // A savepoint Flink cannot write fails (Flink still says COMPLETED, with a failure-cause):
+    // exit 1, the cause on stderr, no path on stdout, and the job keeps running.
+    let failed = jobs_cmd(&["savepoint", &name, "file:///proc/flink-sql-cannot-write"]).expect(1);
+    assert_eq!(failed.stdout, "", "{}", failed.dump());
+    assert!(
+        failed
+            .stderr
+            .contains("the savepoint failed: Failed to create savepoint directory"),
+        "{}",
+        failed.dump()
+    );
+    assert_eq!(job_state(&jid).0, "RUNNING");
+
     // dry runs change nothing.
     let dry = jobs_cmd(&["stop", &name, "--savepoint", "--dry-run"]).expect(0);
     assert!(dry.stdout.contains("dry run: would stop"), "{}", dry.dump());

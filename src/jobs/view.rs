@@ -317,10 +317,12 @@ fn report_json(r: &JobReport) -> Value {
 pub fn actions(out: &mut impl Write, format: Format, results: &[ActionResult]) -> io::Result<()> {
     if format == Format::Plain {
         for r in results {
-            match &r.savepoint {
-                Some(path) => writeln!(out, "{path}")?,
-                None if r.dry_run => writeln!(out, "{}\t{}", r.jid, r.result)?,
-                None => writeln!(out, "{}", r.jid)?,
+            match (&r.savepoint, r.dry_run, r.action) {
+                (Some(path), _, _) => writeln!(out, "{path}")?,
+                (None, true, _) => writeln!(out, "{}\t{}", r.jid, r.result)?,
+                (None, false, "cancel") => writeln!(out, "{}", r.jid)?,
+                // A failed savepoint or stop: nothing to hand on; the error is on stderr.
+                (None, false, _) => {}
             }
         }
         return Ok(());
@@ -608,6 +610,10 @@ mod tests {
         let text = render(|o| actions(o, Format::Plain, &[action(Some("file:/sp/x"), false)]));
         assert_eq!(text, "file:/sp/x\n");
         let text = render(|o| actions(o, Format::Plain, &[action(None, false)]));
+        assert_eq!(text, "", "a failed stop hands on no path");
+        let mut cancel = action(None, false);
+        cancel.action = "cancel";
+        let text = render(|o| actions(o, Format::Plain, &[cancel]));
         assert_eq!(text, format!("{}\n", "d".repeat(32)));
         let text = render(|o| actions(o, Format::Plain, &[action(None, true)]));
         assert_eq!(text, format!("{}\tdry run: would stop\n", "d".repeat(32)));
