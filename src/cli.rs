@@ -326,6 +326,7 @@ pub struct JobsArgs {
 pub enum JobsAction {
     /// Jobs with pipeline name, state, tasks, start time and duration (one /jobs/overview call).
     /// Default: active jobs and those that ended within the last hour, active first, newest first.
+    #[command(after_help = JOBS_EXIT_CODES)]
     List {
         #[command(flatten)]
         opts: JobsOpts,
@@ -343,6 +344,7 @@ pub enum JobsAction {
     /// State, times, health, vertices, parallelism, checkpoints, restored-from and latest
     /// exceptions of a job (by id), or of a pipeline's active jobs (by name; its newest run when
     /// none is active).
+    #[command(after_help = JOBS_EXIT_CODES)]
     Show {
         #[command(flatten)]
         opts: JobsOpts,
@@ -351,6 +353,7 @@ pub enum JobsAction {
         job: String,
     },
     /// Cancel a job, a pipeline's running jobs, or every running job whose name matches --name.
+    #[command(after_help = JOBS_EXIT_CODES)]
     Cancel {
         #[command(flatten)]
         opts: JobsOpts,
@@ -366,6 +369,7 @@ pub enum JobsAction {
     /// Stop a job with a savepoint (POST /jobs/{id}/stop) and print the savepoint path. Without
     /// DIR the savepoint goes to <cluster savepoint dir>/<pipeline name>/. To stop without a
     /// savepoint, use cancel.
+    #[command(after_help = JOBS_EXIT_CODES)]
     Stop {
         #[command(flatten)]
         opts: JobsOpts,
@@ -383,6 +387,7 @@ pub enum JobsAction {
         drain: bool,
     },
     /// Take a savepoint without stopping, wait for it, print its path.
+    #[command(after_help = JOBS_EXIT_CODES)]
     Savepoint {
         #[command(flatten)]
         opts: JobsOpts,
@@ -397,6 +402,7 @@ pub enum JobsAction {
     },
     /// A pipeline's savepoints, newest first: from the JobManager's checkpoint history and from
     /// listing <savepoint dir>/<pipeline name>/ (file:// only). Exit 1 when none is found.
+    #[command(after_help = JOBS_EXIT_CODES)]
     Savepoints {
         #[command(flatten)]
         opts: JobsOpts,
@@ -406,6 +412,7 @@ pub enum JobsAction {
     },
     /// Cluster health: TaskManagers, free slots, running/restarting/failed jobs, jobs whose tasks
     /// are not all RUNNING, failing checkpoints. Repeats every --interval until Ctrl-C.
+    #[command(after_help = JOBS_EXIT_CODES)]
     Watch {
         #[command(flatten)]
         opts: JobsOpts,

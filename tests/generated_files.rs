@@ -90,3 +90,29 @@ fn deploy_help_documents_its_exit_codes() {
         );
     }
 }
+
+#[test]
+fn jobs_help_documents_its_exit_codes_on_every_action() {
+    for action in [
+        "list",
+        "show",
+        "cancel",
+        "stop",
+        "savepoint",
+        "savepoints",
+        "watch",
+    ] {
+        let out = Command::cargo_bin("flink-sql")
+            .unwrap()
+            .args(["jobs", action, "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8(out.stdout).unwrap();
+        for code in ["0 ", "1 ", "2 ", "3 ", "4 ", "130"] {
+            assert!(
+                help.contains(&format!("  {code}")),
+                "exit code {code} missing from jobs {action} --help"
+            );
+        }
+    }
+}
