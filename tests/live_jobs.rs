@@ -14,81 +14,24 @@
 //!
 //! Run: `cargo test --features live --test live_jobs`.
 
-use std::collections::HashMap;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use common::{flink_sql, http, jobmanager_url, repo, require_stack, unique, Jobs, Run};
 use serde_json::Value;
-
-const STACK_UP: &str = "run scripts/stack.sh up";
-const RUN_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// The tests share the cluster's slots: one at a time inside this suite.
 static SLOTS: Mutex<()> = Mutex::new(());
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn local_env() -> &'static HashMap<String, String> {
-    static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let path = repo().join("env/local.env");
-        let iter = dotenvy::from_path_iter(&path)
-            .unwrap_or_else(|e| panic!("{} unreadable ({e}): {STACK_UP}", path.display()));
-        iter.map(|kv| kv.expect("a valid env/local.env line"))
-            .collect()
-    })
-}
-
-fn jobmanager_url() -> &'static str {
-    local_env()
-        .get("FLINK_REST_URL")
-        .unwrap_or_else(|| panic!("env/local.env has no FLINK_REST_URL: {STACK_UP}"))
-}
-
-/// One blocking HTTP call (a fresh runtime, so it also works in `Drop`).
-fn http(method: reqwest::Method, url: &str) -> Result<(u16, String), String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let resp = reqwest::Client::new()
-            .request(method, url)
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await
-            .map_err(|e| format!("{url}: {e}"))?;
-        let status = resp.status().as_u16();
-        Ok((status, resp.text().await.map_err(|e| e.to_string())?))
-    })
-}
-
 fn get_json(path: &str) -> Value {
     let url = format!("{}{path}", jobmanager_url());
     let (status, body) = http(reqwest::Method::GET, &url)
-        .unwrap_or_else(|e| panic!("the JobManager is unreachable ({e}): {STACK_UP}"));
+        .unwrap_or_else(|e| panic!("the JobManager is unreachable ({e}): {}", common::STACK_UP));
     assert!(status < 300, "GET {url} -> {status}: {body}");
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {url}: {e}: {body}"))
-}
-
-fn require_stack() {
-    let overview = get_json("/overview");
-    assert!(
-        overview["taskmanagers"].as_u64() >= Some(1),
-        "no TaskManager is registered ({overview}): {STACK_UP}"
-    );
-}
-
-fn unique(tag: &str) -> String {
-    let millis = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    format!("{tag}-{millis}")
 }
 
 /// The job's state and whether every vertex runs.
@@ -115,35 +58,15 @@ fn wait_running(jid: &str) {
     }
 }
 
-/// Jobs this suite started: cancelled through the REST API when dropped, whatever happened.
-#[derive(Default)]
-struct Jobs(Vec<String>);
-
-impl Drop for Jobs {
-    fn drop(&mut self) {
-        for jid in &self.0 {
-            let url = format!("{}/jobs/{jid}?mode=cancel", jobmanager_url());
-            let _ = http(reqwest::Method::PATCH, &url);
-        }
-    }
+/// Exit code checked, stdout as JSON.
+trait Checked {
+    fn expect(self, code: i32) -> Run;
+    fn json(&self) -> Value;
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn dump(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
+impl Checked for Run {
     fn expect(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "unexpected exit code\n{}", self.dump());
+        self.expect_code(code);
         self
     }
 
@@ -153,35 +76,17 @@ impl Run {
     }
 }
 
-/// The built binary with only PATH and HOME, run from the repository (`--env local` works).
-fn flink_sql() -> Command {
-    let mut cmd = Command::cargo_bin("flink-sql").expect("the flink-sql binary is built");
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(
-            "HOME",
-            std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
-        )
-        .current_dir(repo())
-        .timeout(RUN_TIMEOUT);
-    cmd
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().expect("flink-sql runs");
-    Run {
-        code: out.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+fn run(cmd: &mut std::process::Command) -> Run {
+    Run::of(cmd)
 }
 
 fn jobs_cmd(args: &[&str]) -> Run {
     run(flink_sql().arg("jobs").args(args).args(["--env", "local"]))
 }
 
-/// Starts the stateful pipeline `name` with `flink-sql exec`; returns its job id.
-fn start_pipeline(name: &str, jobs: &mut Jobs) -> String {
+/// Starts the stateful pipeline `name` with `flink-sql exec`; returns its job id. Cancel it
+/// with `Jobs(name)`, created before this call.
+fn start_pipeline(name: &str) -> String {
     let sql = format!(
         "SET 'pipeline.name' = '{name}';\n\
          SET 'execution.checkpointing.interval' = '2s';\n\
@@ -200,7 +105,6 @@ fn start_pipeline(name: &str, jobs: &mut Jobs) -> String {
         .find(|e| e["event"] == "job_submitted")
         .and_then(|e| e["job_id"].as_str().map(str::to_owned))
         .unwrap_or_else(|| panic!("no job_submitted event\n{}", out.dump()));
-    jobs.0.push(jid.clone());
     wait_running(&jid);
     jid
 }
@@ -244,7 +148,7 @@ fn trigger_three_times(jid: &str, dir: &Path) -> PathBuf {
         let redactor = flink_sql::secrets::Redactor::default();
         let jm =
             JobManager::with_auth(jobmanager_url(), vec![], None, None, redactor, None).unwrap();
-        let trigger = flink_sql::jobs::trigger_id();
+        let trigger = flink_sql::jobmanager::fresh_job_id();
         let target = format!("file://{}", dir.display());
         let send = || jm.trigger_savepoint(jid, Some(&target), &trigger);
         let (first, second) = tokio::join!(send(), send());
@@ -271,9 +175,9 @@ fn trigger_three_times(jid: &str, dir: &Path) -> PathBuf {
 fn a_pipelines_lifecycle_list_show_watch_savepoint_savepoints_dry_runs_and_stop() {
     let _slots = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
     require_stack();
-    let mut jobs = Jobs::default();
-    let name = unique("live jobs lifecycle");
-    let jid = start_pipeline(&name, &mut jobs);
+    let name = unique("live jobs lifecycle ");
+    let _jobs = Jobs(name.clone());
+    let jid = start_pipeline(&name);
     let dir_name = name.replace(' ', "-");
 
     // list: one row for it, RUNNING with all tasks; the plain form carries the whole name.
@@ -423,10 +327,11 @@ fn a_pipelines_lifecycle_list_show_watch_savepoint_savepoints_dry_runs_and_stop(
 fn a_pattern_matching_two_jobs_is_refused_without_yes_and_cancelled_with_it() {
     let _slots = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
     require_stack();
-    let mut jobs = Jobs::default();
-    let stamp = unique("live-jobs-pattern");
-    let a = start_pipeline(&format!("{stamp} a"), &mut jobs);
-    let b = start_pipeline(&format!("{stamp} b"), &mut jobs);
+    let stamp = unique("live-jobs-pattern-");
+    let (name_a, name_b) = (format!("{stamp} a"), format!("{stamp} b"));
+    let _jobs = (Jobs(name_a.clone()), Jobs(name_b.clone()));
+    let a = start_pipeline(&name_a);
+    let b = start_pipeline(&name_b);
     let pattern = format!("^{stamp} ");
 
     let refused = jobs_cmd(&["cancel", "--name", &pattern]).expect(2);

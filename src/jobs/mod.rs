@@ -402,7 +402,8 @@ async fn savepoint_one(
         return Ok(dry(job, action, what));
     }
     wait_no_savepoint_in_progress(ctx, &job.jid, err).await?;
-    let trigger = trigger_id();
+    // Flink's trigger ids have the job id format: 32 hex digits, fresh per operation.
+    let trigger = crate::jobmanager::fresh_job_id();
     writeln!(err, "{}: {what} (trigger {trigger})", job.jid)?;
     match kind {
         SavepointKind::Take => {
@@ -443,28 +444,6 @@ async fn savepoint_one(
         savepoint,
         dry_run: false,
     })
-}
-
-/// A fresh 32-hex trigger id (Flink's `TriggerId` format), from the standard library's
-/// per-process random hash keys and the clock: no two calls in one process repeat.
-pub fn trigger_id() -> String {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let half = |salt: u64| {
-        let mut h = RandomState::new().build_hasher();
-        h.write_u64(salt);
-        h.write_u64(n);
-        h.write_u128(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        h.write_u32(std::process::id());
-        h.finish()
-    };
-    format!("{:016x}{:016x}", half(1), half(2))
 }
 
 /// Waits while another savepoint of this job is in progress (from another client, or a
@@ -614,13 +593,6 @@ pub async fn health(ctx: &Ctx<'_>) -> anyhow::Result<Health> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn trigger_ids_are_32_hex_and_never_repeat() {
-        let ids: std::collections::HashSet<_> = (0..1000).map(|_| trigger_id()).collect();
-        assert_eq!(ids.len(), 1000);
-        assert!(ids.iter().all(|i| select::is_job_id(i)));
-    }
 
     #[test]
     fn states_are_checked_in_any_case_and_comma_lists() {
