@@ -382,7 +382,7 @@ fn a_pattern_matching_two_jobs_is_refused_without_yes_and_cancelled_with_it() {
     // Nothing left to cancel: exit 1, and the message says what it looked for.
     let none = jobs_cmd(&["cancel", "--name", &pattern, "--yes"]).expect(1);
     assert!(
-        none.stderr.contains("no running job is jobs matching"),
+        none.stderr.contains("no running job matches the pattern"),
         "{}",
         none.dump()
     );

@@ -133,9 +133,9 @@ pub async fn list(
 
 fn not_found(sel: &Selector, jobs: &[JobOverview], active_only: bool) -> CliError {
     let what = if active_only {
-        "no running job is"
+        "no running job matches"
     } else {
-        "the JobManager knows no job that is"
+        "the JobManager knows no job matching"
     };
     let mut names: Vec<&str> = jobs
         .iter()

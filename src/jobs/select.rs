@@ -42,7 +42,7 @@ impl Selector {
         match self {
             Selector::Id(id) => format!("job {id}"),
             Selector::Name(n) => format!("pipeline '{n}'"),
-            Selector::Pattern(r) => format!("jobs matching /{}/", r.as_str()),
+            Selector::Pattern(r) => format!("the pattern /{}/", r.as_str()),
         }
     }
 }
