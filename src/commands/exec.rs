@@ -23,7 +23,7 @@ pub fn run(args: ExecArgs, verbose: u8, quiet: bool) -> anyhow::Result<Exit> {
     let statements = match read_and_prepare(&settings) {
         Ok(statements) => statements,
         Err((diagnostics, sources)) => {
-            report_diagnostics(&diagnostics, &sources, &mut stderr)?;
+            render::write_input_problems(&mut stderr, &diagnostics, &sources, &redactor)?;
             return Ok(Exit::Input);
         }
     };
@@ -95,29 +95,6 @@ fn read_input(input: &Input) -> Result<Vec<Source>, Diagnostic> {
         Input::Stdin => input::read_stdin().map(|s| vec![s]),
         Input::Command(i, sql) => input::command_line(*i, sql).map(|s| vec![s]),
     }
-}
-
-/// `file:line:col: error: message`, then the source line and a caret under the column.
-fn report_diagnostics(
-    diagnostics: &[Diagnostic],
-    sources: &[Source],
-    err: &mut impl Write,
-) -> io::Result<()> {
-    for d in diagnostics {
-        writeln!(err, "error: {d}")?;
-        let source = sources.iter().find(|s| s.name == d.file);
-        if let Some(line) = source.and_then(|s| s.text.lines().nth(d.pos.line.saturating_sub(1))) {
-            if d.pos.line > 0 {
-                render::write_excerpt(err, line, d.pos.column)?;
-            }
-        }
-    }
-    let n = diagnostics.len();
-    writeln!(
-        err,
-        "{n} problem{} found; nothing was sent to the gateway",
-        if n == 1 { "" } else { "s" }
-    )
 }
 
 fn execute(settings: &ExecSettings, statements: &[Statement]) -> anyhow::Result<Exit> {

@@ -1,11 +1,18 @@
 //! Error messages on stderr: `file:line:col: error: message`, a caret excerpt of the source line,
-//! and the full server trace under `-v`.
+//! and the full server trace under `-v`; input problems (exit 2) grouped by message.
 
 use std::io::{self, Write};
 
 use crate::model::{Outcome, Status};
-use crate::script::{Pos, Statement};
+use crate::script::{self, Diagnostic, Pos, Source, Statement};
 use crate::secrets::Redactor;
+
+/// The most characters of a source line an excerpt shows: a window around the caret, so that an
+/// error on a minified 100 KB line does not print the whole line.
+pub const EXCERPT_CHARS: usize = 120;
+
+/// How many further places a grouped input problem lists before "and N more".
+const LISTED_PLACES: usize = 3;
 
 /// The one-line message of a statement that did not succeed (`None` when it did).
 pub fn message(outcome: &Outcome) -> Option<String> {
@@ -74,7 +81,7 @@ fn write_excerpt(
     let Some(offset) = pos.line.checked_sub(stmt.pos.line) else {
         return Ok(());
     };
-    let Some(line) = stmt.text.lines().nth(offset) else {
+    let Some(line) = script::line(&stmt.text, offset + 1) else {
         return Ok(());
     };
     // The statement's first line starts at its own column, not at column 1.
@@ -89,7 +96,8 @@ fn write_excerpt(
 ///    |      ^
 /// ```
 /// The line number is left out when unknown; the caret sits under character `caret` (1-based) of
-/// `text`, tabs copied so that it lines up.
+/// `text`, tabs copied so that it lines up. A line longer than [`EXCERPT_CHARS`] is cut to a
+/// window around the caret, with `…` where text was left out.
 pub fn write_excerpt_line(
     w: &mut impl Write,
     line: Option<usize>,
@@ -98,7 +106,7 @@ pub fn write_excerpt_line(
 ) -> io::Result<()> {
     let number = line.map(|n| n.to_string()).unwrap_or_default();
     let gutter = " ".repeat(number.len());
-    let text = text.trim_end_matches(['\r', '\n']);
+    let (text, caret) = window(text.trim_end_matches(['\r', '\n']), caret);
     writeln!(w, "{gutter} |")?;
     writeln!(w, "{number} | {text}")?;
     if let Some(caret) = caret {
@@ -110,6 +118,99 @@ pub fn write_excerpt_line(
         writeln!(w, "{gutter} | {before}^")?;
     }
     Ok(())
+}
+
+/// At most [`EXCERPT_CHARS`] characters of `text` around `caret` (the start without one), and
+/// the caret's place in what is kept.
+fn window(text: &str, caret: Option<usize>) -> (std::borrow::Cow<'_, str>, Option<usize>) {
+    // Cheap test first: a line of fewer bytes than the cap has fewer characters too.
+    if text.len() <= EXCERPT_CHARS || text.chars().count() <= EXCERPT_CHARS {
+        return (text.into(), caret);
+    }
+    let want = caret.unwrap_or(1).saturating_sub(1);
+    let skip = want.saturating_sub(EXCERPT_CHARS / 2);
+    let mut kept = String::with_capacity(EXCERPT_CHARS * 4 + 6);
+    if skip > 0 {
+        kept.push('…');
+    }
+    let mut chars = text.chars().skip(skip);
+    kept.extend(chars.by_ref().take(EXCERPT_CHARS));
+    if chars.next().is_some() {
+        kept.push('…');
+    }
+    let shift = usize::from(skip > 0);
+    (kept.into(), caret.map(|c| c - skip + shift))
+}
+
+/// Writes the input problems found before anything was sent, then a count. Problems with the
+/// same message in the same file (one unset variable used 20,000 times) are one entry: the first
+/// place with its excerpt, a few more places, and how many there are. Source lines are masked
+/// before they are cut, so a cut never leaves half a secret.
+pub fn write_input_problems(
+    w: &mut impl Write,
+    diagnostics: &[Diagnostic],
+    sources: &[Source],
+    redactor: &Redactor,
+) -> io::Result<()> {
+    let groups = group(diagnostics);
+    for places in &groups {
+        let first = places[0];
+        writeln!(w, "error: {first}{}", also_at(places))?;
+        let source = sources.iter().find(|s| s.name == first.file);
+        let line = source.and_then(|s| script::line(&s.text, first.pos.line));
+        if let Some(line) = line {
+            let caret = Some(first.pos.column);
+            write_excerpt_line(w, None, &redactor.redact(line), caret)?;
+        }
+    }
+    let (n, total) = (groups.len(), diagnostics.len());
+    let plural = if n == 1 { "" } else { "s" };
+    let places = if total > n {
+        format!(" in {total} places")
+    } else {
+        String::new()
+    };
+    writeln!(
+        w,
+        "{n} problem{plural} found{places}; nothing was sent to the gateway"
+    )
+}
+
+/// Diagnostics grouped by file and message, in the order each group first appears.
+fn group(diagnostics: &[Diagnostic]) -> Vec<Vec<&Diagnostic>> {
+    let mut index = std::collections::HashMap::new();
+    let mut groups: Vec<Vec<&Diagnostic>> = Vec::new();
+    for d in diagnostics {
+        let at = *index.entry((&d.file, &d.message)).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[at].push(d);
+    }
+    groups
+}
+
+/// ` (20000 places; also at 1:12, 1:19, 1:26 and 19996 more)`, or nothing for one place.
+fn also_at(places: &[&Diagnostic]) -> String {
+    if places.len() < 2 {
+        return String::new();
+    }
+    let listed: Vec<String> = places[1..]
+        .iter()
+        .take(LISTED_PLACES)
+        .map(|d| format!("{}:{}", d.pos.line, d.pos.column))
+        .collect();
+    let more = places.len() - 1 - listed.len();
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        " ({} places; also at {}{more})",
+        places.len(),
+        listed.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -191,6 +292,118 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             " |\n | SELECT ${X\n |        ^\n"
+        );
+    }
+
+    fn source(name: &str, text: &str) -> Source {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    fn problems(diagnostics: &[Diagnostic], sources: &[Source], redactor: &Redactor) -> String {
+        let mut out = Vec::new();
+        write_input_problems(&mut out, diagnostics, sources, redactor).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn one_unset_variable_used_everywhere_on_a_long_line_is_one_short_entry() {
+        let line = "SELECT ${X}, ".repeat(20_000);
+        let sources = [source("f.sql", &line)];
+        let vars = crate::profile::Vars::default();
+        let diagnostics = crate::script::prepare(&sources, &vars, false).unwrap_err();
+        assert_eq!(diagnostics.len(), 20_000);
+        let out = problems(&diagnostics, &sources, &Redactor::default());
+        assert!(out.len() < 1000, "{} bytes of diagnostics", out.len());
+        let first = out.lines().next().unwrap();
+        assert_eq!(
+            first,
+            "error: f.sql:1:8: variable X is not set (20000 places; also at 1:21, 1:34, 1:47 and 19996 more)"
+        );
+        assert!(out.ends_with("1 problem found in 20000 places; nothing was sent to the gateway\n"));
+    }
+
+    #[test]
+    fn the_excerpt_of_a_long_line_is_a_window_around_the_column() {
+        let line = format!("{}${{X}}{}", "a".repeat(5000), "b".repeat(5000));
+        let d = Diagnostic {
+            file: "f.sql".into(),
+            pos: Pos {
+                line: 1,
+                column: 5001,
+            },
+            message: "variable X is not set".into(),
+        };
+        let out = problems(&[d], &[source("f.sql", &line)], &Redactor::default());
+        let lines: Vec<&str> = out.lines().collect();
+        let shown = lines[2].strip_prefix(" | ").unwrap();
+        assert_eq!(shown.chars().count(), EXCERPT_CHARS + 2, "{shown}");
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        let caret = lines[3].strip_prefix(" | ").unwrap();
+        let caret_at = caret.len() - 1;
+        assert_eq!(shown.chars().nth(caret_at), Some('$'), "{out}");
+    }
+
+    #[test]
+    fn a_secret_is_masked_before_the_excerpt_is_cut() {
+        let secret = "s3cr3t-value-that-is-long";
+        let line = format!("{}'{secret}', ${{X}}", "a".repeat(45));
+        let column = line.find('$').unwrap() + 1;
+        let d = Diagnostic {
+            file: "f.sql".into(),
+            pos: Pos { line: 1, column },
+            message: "variable X is not set".into(),
+        };
+        let (redactor, _) = Redactor::new([secret]);
+        let long = format!("{line}{}", " ".repeat(500));
+        let out = problems(&[d], &[source("f.sql", &long)], &redactor);
+        assert!(!out.contains("s3cr3t"), "{out}");
+        assert!(out.contains("'***'"), "{out}");
+    }
+
+    #[test]
+    fn distinct_problems_are_counted_without_places() {
+        let sources = [source("f.sql", "SELECT ${A}, ${B}")];
+        let diagnostics =
+            crate::script::prepare(&sources, &crate::profile::Vars::default(), false).unwrap_err();
+        let out = problems(&diagnostics, &sources, &Redactor::default());
+        assert!(
+            out.contains("error: f.sql:1:8: variable A is not set\n"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("\n2 problems found; nothing was sent to the gateway\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_lone_cr_line_ending_gives_the_right_line_and_excerpt() {
+        let sources = [source("f.sql", "SELECT 1;\rSELECT\r  ${X};\r")];
+        let diagnostics =
+            crate::script::prepare(&sources, &crate::profile::Vars::default(), false).unwrap_err();
+        let out = problems(&diagnostics, &sources, &Redactor::default());
+        assert_eq!(
+            out,
+            "error: f.sql:3:3: variable X is not set\n |\n |   ${X};\n |   ^\n1 problem found; nothing was sent to the gateway\n"
+        );
+    }
+
+    #[test]
+    fn a_runtime_error_excerpt_splits_lines_at_a_lone_cr() {
+        let mut s = stmt(1, Kind::Query, "SELECT *\rFROM ordrs");
+        s.pos = Pos { line: 1, column: 1 };
+        let outcome = failed(
+            3,
+            "Object 'ordrs' not found",
+            Some(Pos { line: 2, column: 6 }),
+            None,
+        );
+        assert_eq!(
+            render(&s, &outcome, false),
+            "sql/orders.sql:2:6: error: Object 'ordrs' not found\n  |\n2 | FROM ordrs\n  |      ^\n"
         );
     }
 

@@ -34,6 +34,8 @@ mod summary;
 mod table;
 pub mod value;
 
+pub use diagnostic::write_input_problems;
+
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 

@@ -2,8 +2,10 @@
 //!
 //! Column widths come from the first rows: up to [`BUFFER_ROWS`] rows, or what arrived within
 //! [`BUFFER_TIME`] of the columns, or the whole result if it ends sooner. Later rows keep those
-//! widths and are cut with `…` when wider, so an endless stream uses bounded memory. Numbers are
-//! right-aligned, everything else left-aligned; a value with line breaks takes several lines.
+//! widths and text is cut with `…` when wider, so an endless stream uses bounded memory. A number
+//! is never cut (`100…` would be a different number): a later, wider cell of a numeric column
+//! widens that column from its row on, under a new border line. Numbers are right-aligned,
+//! everything else left-aligned; a value with line breaks takes several lines.
 //! The `op` column (+I/-U/+U/-D) is shown for every query, as in plain and csv and in Flink's
 //! tableau mode: whether a result happens to end before the table is first drawn depends on
 //! timing, and the columns of a result must not. NULL is `<NULL>`.
@@ -120,6 +122,11 @@ impl<W: Write> Table<W> {
                     push_escaped(&mut grid.cells[i], &self.redactor.redact(text));
                 }
                 let cells = &grid.cells[..row.fields.len()];
+                if let Some(widened) = widen_numbers(layout, cells) {
+                    draw_border(&mut self.out, &widened)?;
+                    grid.layout = Some(widened);
+                }
+                let layout = grid.layout.as_ref().expect("drawn");
                 draw_row(
                     &mut self.out,
                     layout,
@@ -214,6 +221,30 @@ fn measure(grid: &Grid, op: bool) -> Layout {
         .collect();
     let right = grid.classes.iter().map(|c| c.is_numeric()).collect();
     Layout { op, widths, right }
+}
+
+/// The layout with every numeric column at least as wide as its cell in `cells`; `None` when
+/// all fit. Numeric cells (digits, a sign, `.`, `E`, or `<NULL>`) are short, so this stays
+/// bounded.
+fn widen_numbers(layout: &Layout, cells: &[String]) -> Option<Layout> {
+    let wider = |(i, cell): (usize, &String)| {
+        let width = display_width(cell);
+        (layout.right.get(i) == Some(&true) && width > layout.widths[i]).then_some((i, width))
+    };
+    let mut widths = None::<Vec<usize>>;
+    for (i, width) in cells
+        .iter()
+        .take(layout.widths.len())
+        .enumerate()
+        .filter_map(wider)
+    {
+        widths.get_or_insert_with(|| layout.widths.clone())[i] = width;
+    }
+    Some(Layout {
+        op: layout.op,
+        widths: widths?,
+        right: layout.right.clone(),
+    })
 }
 
 /// The table text of a value: `<NULL>`, or its text (`push_escaped` then makes control characters
@@ -422,7 +453,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_after_the_first_thousand_keep_the_widths_and_are_cut() {
+    fn rows_after_the_first_thousand_keep_the_widths_and_text_is_cut() {
         let cols = [
             col("s", "VARCHAR", "STRING", json!({})),
             col("n", "INTEGER", "INT", json!({})),
@@ -431,16 +462,48 @@ mod tests {
             .map(|i| row(RowKind::Insert, json!(["abc", i % 10])))
             .collect();
         let later = vec![
-            row(RowKind::Insert, json!(["abcdefgh", 12345])),
-            row(RowKind::Insert, json!([null, 1])),
+            row(RowKind::Insert, json!(["abcdefgh", 1])),
+            row(RowKind::Insert, json!([null, 2])),
         ];
         let out = render(Kind::Query, &cols, &[first, later], &ok(1, 1002));
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[1], "| op | s   | n |");
         assert_eq!(lines[3], "| +I | abc | 0 |");
-        assert_eq!(lines[lines.len() - 3], "| +I | ab… | … |");
-        assert_eq!(lines[lines.len() - 2], "| +I | <N… | 1 |");
+        assert_eq!(lines[lines.len() - 3], "| +I | ab… | 1 |");
+        assert_eq!(lines[lines.len() - 2], "| +I | <N… | 2 |");
         assert_eq!(lines.len(), 3 + BUFFER_ROWS + 2 + 1);
+    }
+
+    #[test]
+    fn a_later_wider_number_widens_its_column_and_is_never_cut() {
+        let cols = [
+            col("s", "VARCHAR", "STRING", json!({})),
+            col("n", "BIGINT", "BIGINT", json!({})),
+            col("d", "INTEGER", "INT", json!({})),
+        ];
+        let first: Vec<Row> = (0..BUFFER_ROWS)
+            .map(|i| row(RowKind::Insert, json!(["abc", i % 10, 1])))
+            .collect();
+        let later = vec![
+            row(RowKind::Insert, json!(["x", 1000000000000i64, 2])),
+            row(RowKind::Insert, json!(["y", 7, -123456789])),
+            row(RowKind::Insert, json!(["z", null, 3])),
+        ];
+        let out = render(Kind::Query, &cols, &[first, later], &ok(1, 1003));
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[lines.len() - 6..],
+            [
+                "+----+-----+---------------+---+",
+                "| +I | x   | 1000000000000 | 2 |",
+                "+----+-----+---------------+------------+",
+                "| +I | y   |             7 | -123456789 |",
+                "| +I | z   |        <NULL> |          3 |",
+                "+----+-----+---------------+------------+",
+            ],
+            "{out}"
+        );
+        assert!(!out.contains('…'), "{out}");
     }
 
     #[test]

@@ -1,14 +1,27 @@
 //! Reading inputs (files, folders, stdin, `-c`) into [`Source`]s, with input hygiene (SPEC §4):
 //! a UTF-8 BOM is dropped, CRLF is kept (positions count it as one line break), invalid UTF-8
 //! and NUL bytes are errors naming the byte offset. The only I/O of `script`.
+//!
+//! What is read is bounded: a script is a regular file or a pipe (stdin, `<(…)`), never a device
+//! (`-f /dev/zero` would read forever), and at most [`MAX_INPUT_BYTES`]. A folder names every
+//! `*.sql` entry it cannot read (a dangling link, a FIFO) instead of skipping it.
 
+use std::fs::FileType;
 use std::io::Read;
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::sync::Arc;
 
 use super::{Diagnostic, Pos, Source};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The largest input read: far above any real script (the benchmark's 64 MB is the largest seen),
+/// low enough that a runaway pipe fails instead of eating the machine's memory.
+pub const MAX_INPUT_BYTES: u64 = 256 << 20;
+
+/// Bytes read from a pipe per step: a NUL (`cat /dev/zero |`) is found after the first step.
+const READ_CHUNK: usize = 1 << 20;
 
 /// The name of the `index`-th (1-based) `-c` input.
 pub fn command_line_name(index: usize) -> String {
@@ -65,20 +78,34 @@ pub fn command_line(index: usize, sql: &str) -> Result<Source, Diagnostic> {
     from_bytes(command_line_name(index), sql.as_bytes().to_vec())
 }
 
-/// Reads one file; its name is the path as given.
+/// Reads one file; its name is the path as given. A regular file or a pipe; anything else
+/// (a device such as `/dev/zero`, a socket) is refused before it is read.
 pub fn read_file(path: &Path) -> Result<Source, Diagnostic> {
     let name = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => from_bytes(name, bytes),
-        Err(e) => Err(Diagnostic::whole_file(
+    let cannot = |e: std::io::Error| format!("cannot read file: {e}");
+    let file =
+        std::fs::File::open(path).map_err(|e| Diagnostic::whole_file(name.as_str(), cannot(e)))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Diagnostic::whole_file(name.as_str(), cannot(e)))?;
+    let file_type = meta.file_type();
+    if !file_type.is_file() && !file_type.is_fifo() {
+        let what = describe(file_type);
+        return Err(Diagnostic::whole_file(
             name,
-            format!("cannot read file: {e}"),
-        )),
+            format!("is {what}, not a file or a pipe: refusing to read it"),
+        ));
     }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(too_large(name));
+    }
+    read_from(&name, file)
 }
 
 /// Reads the `*.sql` files of a folder (not its subfolders), in name order. Hidden files (editor
-/// lock and backup files start with `.`) are ignored. A folder without any is an error.
+/// lock and backup files start with `.`) are ignored, and so are subfolders. A `*.sql` entry
+/// that is neither a file nor a link to one (a dangling link, a FIFO) is an error naming it:
+/// skipping it would run less than the folder holds. A folder without any is an error.
 pub fn read_dir(path: &Path) -> Result<Vec<Source>, Diagnostic> {
     let name = path.display().to_string();
     let cannot = |e: std::io::Error| {
@@ -87,7 +114,7 @@ pub fn read_dir(path: &Path) -> Result<Vec<Source>, Diagnostic> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).map_err(cannot)? {
         let entry_path = entry.map_err(cannot)?.path();
-        if is_sql_file(&entry_path) {
+        if is_sql_name(&entry_path) && folder_entry(&entry_path)? {
             files.push(entry_path);
         }
     }
@@ -101,7 +128,7 @@ pub fn read_dir(path: &Path) -> Result<Vec<Source>, Diagnostic> {
     files.iter().map(|f| read_file(f)).collect()
 }
 
-fn is_sql_file(path: &Path) -> bool {
+fn is_sql_name(path: &Path) -> bool {
     let visible = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -110,7 +137,60 @@ fn is_sql_file(path: &Path) -> bool {
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
-    visible && sql && path.is_file()
+    visible && sql
+}
+
+/// Whether a `*.sql` entry of a folder is read (`true`) or is a subfolder (`false`); an error
+/// for anything else.
+fn folder_entry(path: &Path) -> Result<bool, Diagnostic> {
+    let name = path.display().to_string();
+    let target = match std::fs::metadata(path) {
+        Ok(meta) => meta.file_type(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Diagnostic::whole_file(
+                name,
+                "is a symbolic link to a missing file",
+            ))
+        }
+        Err(e) => {
+            return Err(Diagnostic::whole_file(
+                name,
+                format!("cannot read file: {e}"),
+            ))
+        }
+    };
+    match () {
+        _ if target.is_file() => Ok(true),
+        _ if target.is_dir() => Ok(false),
+        _ => Err(Diagnostic::whole_file(
+            name,
+            format!(
+                "is {}, not a file: a folder's *.sql entries must be files",
+                describe(target)
+            ),
+        )),
+    }
+}
+
+fn describe(file_type: FileType) -> &'static str {
+    match () {
+        _ if file_type.is_dir() => "a folder",
+        _ if file_type.is_fifo() => "a FIFO (named pipe)",
+        _ if file_type.is_char_device() => "a character device",
+        _ if file_type.is_block_device() => "a block device",
+        _ if file_type.is_socket() => "a socket",
+        _ => "not a regular file",
+    }
+}
+
+fn too_large(name: impl Into<Arc<str>>) -> Diagnostic {
+    Diagnostic::whole_file(
+        name,
+        format!(
+            "is larger than {} MiB, the most a script may hold",
+            MAX_INPUT_BYTES >> 20
+        ),
+    )
 }
 
 /// Reads all of standard input.
@@ -118,13 +198,28 @@ pub fn read_stdin() -> Result<Source, Diagnostic> {
     read_from(STDIN_NAME, std::io::stdin().lock())
 }
 
-/// Reads all of `reader` as the source `name`.
-pub fn read_from(name: &str, mut reader: impl Read) -> Result<Source, Diagnostic> {
+/// Reads all of `reader` as the source `name`, at most [`MAX_INPUT_BYTES`]. Stops at the first
+/// chunk that holds a NUL: what follows cannot make it a script.
+pub fn read_from(name: &str, reader: impl Read) -> Result<Source, Diagnostic> {
     let mut bytes = Vec::new();
-    match reader.read_to_end(&mut bytes) {
-        Ok(_) => from_bytes(name, bytes),
-        Err(e) => Err(Diagnostic::whole_file(name, format!("cannot read: {e}"))),
+    let mut limited = reader.take(MAX_INPUT_BYTES + 1);
+    loop {
+        let before = bytes.len();
+        match limited
+            .by_ref()
+            .take(READ_CHUNK as u64)
+            .read_to_end(&mut bytes)
+        {
+            Ok(0) => break,
+            Ok(_) if bytes[before..].contains(&0) => break,
+            Ok(_) => {}
+            Err(e) => return Err(Diagnostic::whole_file(name, format!("cannot read: {e}"))),
+        }
     }
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large(name));
+    }
+    from_bytes(name, bytes)
 }
 
 /// Reads what `-f PATH` names: `-` is standard input, a folder its `*.sql` files, else a file.
@@ -260,6 +355,77 @@ mod tests {
         assert_eq!(
             message,
             format!("{}: the folder has no *.sql files", dir.path().display())
+        );
+    }
+
+    #[test]
+    fn a_dangling_sql_link_in_a_folder_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.sql"), "A").unwrap();
+        let link = dir.path().join("b.sql");
+        std::os::unix::fs::symlink(dir.path().join("gone.sql"), &link).unwrap();
+        assert_eq!(
+            read_dir(dir.path()).unwrap_err().to_string(),
+            format!("{}: is a symbolic link to a missing file", link.display())
+        );
+    }
+
+    #[test]
+    fn a_fifo_in_a_folder_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.sql"), "A").unwrap();
+        let fifo = dir.path().join("p.sql");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let message = read_dir(dir.path()).unwrap_err().to_string();
+        assert_eq!(
+            message,
+            format!(
+                "{}: is a FIFO (named pipe), not a file: a folder's *.sql entries must be files",
+                fifo.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_link_to_a_file_in_a_folder_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("real.txt"), "R").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("real.txt"), dir.path().join("r.sql")).unwrap();
+        assert_eq!(read_dir(dir.path()).unwrap()[0].text, "R");
+    }
+
+    #[test]
+    fn a_device_is_refused_before_it_is_read() {
+        let message = read_file(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "/dev/zero: is a character device, not a file or a pipe: refusing to read it"
+        );
+    }
+
+    #[test]
+    fn an_endless_stream_of_nul_stops_after_the_first_chunk() {
+        let message = read_from(STDIN_NAME, std::io::repeat(0))
+            .unwrap_err()
+            .to_string();
+        assert!(message.starts_with("<stdin>:1:1: NUL byte"), "{message}");
+    }
+
+    #[test]
+    fn an_input_larger_than_the_limit_is_refused() {
+        let endless = std::io::repeat(b' ');
+        assert_eq!(
+            read_from(STDIN_NAME, endless).unwrap_err().to_string(),
+            "<stdin>: is larger than 256 MiB, the most a script may hold"
+        );
+        let fits = std::io::repeat(b' ').take(READ_CHUNK as u64 * 3 + 5);
+        assert_eq!(
+            read_from(STDIN_NAME, fits).unwrap().text.len(),
+            READ_CHUNK * 3 + 5
         );
     }
 

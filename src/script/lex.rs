@@ -354,7 +354,8 @@ fn placeholder_end(bytes: &[u8], start: usize) -> usize {
 /// Turns byte offsets into positions, moving forward: converting all the offsets of a text in
 /// increasing order costs one pass over it.
 ///
-/// A line break is `\n` (so CRLF counts once); columns count characters.
+/// A line break is `\n`, `\r\n` or a lone `\r`, as Calcite counts them (so positions Flink
+/// reports and ours agree); columns count characters.
 #[derive(Debug, Clone)]
 pub struct Cursor<'a> {
     src: &'a str,
@@ -380,7 +381,13 @@ impl<'a> Cursor<'a> {
             self.offset = 0;
             self.pos = self.origin;
         }
-        self.pos = advance(self.pos, &self.src.as_bytes()[self.offset..offset]);
+        let bytes = self.src.as_bytes();
+        let mut from = self.offset;
+        // A CRLF split between two calls: the `\r` already started the new line.
+        if from > 0 && from < offset && bytes[from - 1] == b'\r' && bytes[from] == b'\n' {
+            from += 1;
+        }
+        self.pos = advance(self.pos, &bytes[from..offset]);
         self.offset = offset;
         self.pos
     }
@@ -390,18 +397,46 @@ fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
 }
 
-/// `pos` moved over `bytes` (which must hold whole characters).
+/// `pos` moved over `bytes` (which must hold whole characters). A line break is `\n`, `\r\n` or a
+/// lone `\r`; a `\r` at the very end counts as a break (the caller skips a `\n` after it).
 pub fn advance(pos: Pos, bytes: &[u8]) -> Pos {
-    match bytes.iter().rposition(|&b| b == b'\n') {
+    match bytes.iter().rposition(|&b| b == b'\n' || b == b'\r') {
         None => Pos {
             line: pos.line,
             column: pos.column + count(bytes, |b| !is_continuation(b)),
         },
         Some(last) => Pos {
-            line: pos.line + count(&bytes[..last], |b| b == b'\n') + 1,
+            line: pos.line + breaks(&bytes[..=last]),
             column: 1 + count(&bytes[last + 1..], |b| !is_continuation(b)),
         },
     }
+}
+
+/// How many line breaks `bytes` holds: every `\n`, plus every `\r` not followed by one.
+fn breaks(bytes: &[u8]) -> usize {
+    let newlines = count(bytes, |b| b == b'\n');
+    // Most files have no `\r`: one memchr, then the vectorised count alone.
+    if !bytes.contains(&b'\r') {
+        return newlines;
+    }
+    let next = bytes[1..].iter().chain([&0]);
+    let lone_crs = bytes
+        .iter()
+        .zip(next)
+        .filter(|&(&b, &n)| b == b'\r' && n != b'\n')
+        .count();
+    newlines + lone_crs
+}
+
+/// Line `n` (1-based) of `text`, without its line break; breaks as in [`advance`].
+pub fn line(text: &str, n: usize) -> Option<&str> {
+    let mut rest = text;
+    for _ in 1..n {
+        let at = rest.find(['\n', '\r'])?;
+        let width = if rest[at..].starts_with("\r\n") { 2 } else { 1 };
+        rest = &rest[at + width..];
+    }
+    (n > 0).then(|| rest.find(['\n', '\r']).map_or(rest, |at| &rest[..at]))
 }
 
 /// How many bytes match. Counting into a `u8` per 255-byte chunk lets the compiler use all 16 or
@@ -638,6 +673,34 @@ mod tests {
         assert_eq!(c.pos_at(0), Pos { line: 1, column: 1 });
         assert_eq!(c.pos_at(src.find('x').unwrap()), Pos { line: 2, column: 4 });
         assert_eq!(c.pos_at(src.find('y').unwrap()), Pos { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn a_lone_cr_is_a_line_break_too() {
+        let src = "SELECT 1;\rSELECT\r  ${X};\r\nz";
+        let mut c = Cursor::new(src, Pos::START);
+        assert_eq!(c.pos_at(src.find('$').unwrap()), Pos { line: 3, column: 3 });
+        assert_eq!(c.pos_at(src.find('z').unwrap()), Pos { line: 4, column: 1 });
+        assert_eq!(Pos::START.advanced("a\r\rb"), Pos { line: 3, column: 2 });
+    }
+
+    #[test]
+    fn a_crlf_split_between_two_offsets_counts_once() {
+        let src = "a\r\nb";
+        let mut c = Cursor::new(src, Pos::START);
+        assert_eq!(c.pos_at(2), Pos { line: 2, column: 1 });
+        assert_eq!(c.pos_at(3), Pos { line: 2, column: 1 });
+    }
+
+    #[test]
+    fn lines_end_at_any_line_break() {
+        let text = "a\rb\r\nc\nd";
+        let lines: Vec<_> = (0..=5).map(|n| line(text, n)).collect();
+        assert_eq!(
+            lines,
+            [None, Some("a"), Some("b"), Some("c"), Some("d"), None]
+        );
+        assert_eq!(line("x\n", 2), Some(""));
     }
 
     #[test]

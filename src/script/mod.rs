@@ -14,6 +14,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use kind::Kind;
+pub use lex::line;
 
 use crate::profile::Vars;
 
@@ -36,8 +37,8 @@ impl Pos {
     /// Line 1, column 1.
     pub const START: Pos = Pos { line: 1, column: 1 };
 
-    /// This position moved over `text`: a `\n` starts a new line (CRLF counts once), every other
-    /// character is one column.
+    /// This position moved over `text`: a `\n`, `\r\n` or lone `\r` starts a new line, every
+    /// other character is one column.
     pub fn advanced(self, text: &str) -> Pos {
         lex::advance(self, text.as_bytes())
     }

@@ -359,6 +359,7 @@ fn scan_flat<'a>(
 }
 
 /// Scans a string literal's content, following its `"…"` spans (where `\` escapes, as in JAAS).
+/// A `\` escapes everywhere in an `E'…'` literal too.
 fn scan_literal<'a>(
     text: &'a str,
     from: usize,
@@ -378,7 +379,10 @@ fn scan_literal<'a>(
                 quoted = !quoted;
                 at + 1
             }
-            b'\\' if quoted => at + 2,
+            b'\\' if quoted || c_style => {
+                let context = Context::Literal { c_style, quoted };
+                after_backslash(text, at + 1, to, context, visit)
+            }
             b'$' => match parse(text, at, to) {
                 Some((found, end)) => {
                     let context = Context::Literal { c_style, quoted };
@@ -394,6 +398,38 @@ fn scan_literal<'a>(
             },
             _ => at + 1,
         };
+    }
+}
+
+/// Where scanning goes on after an escaping `\` whose next byte is at `at`. A placeholder right
+/// after it is an error: its value's first character would be read as escaped (`\n` for a value
+/// starting with `n`), and skipping it would send `${…}` as is. `\$${` stays an escape.
+fn after_backslash<'a>(
+    text: &'a str,
+    at: usize,
+    to: usize,
+    context: Context,
+    visit: &mut dyn FnMut(Hit<'a>),
+) -> usize {
+    if text.as_bytes().get(at) != Some(&b'$') {
+        return at + 1;
+    }
+    match parse(text, at, to) {
+        None => at + 1,
+        Some((Found::Escape, _)) => at,
+        Some((_, end)) => {
+            let message = format!(
+                "{} follows a \\ that escapes its first character: remove the \\ (the value is escaped for its place) or write $${{ for a literal ${{",
+                snippet(text, at, to)
+            );
+            visit(Hit {
+                start: at,
+                end,
+                context,
+                found: Found::Malformed(message),
+            });
+            end
+        }
     }
 }
 
@@ -682,17 +718,19 @@ impl SourceMap {
 }
 
 /// The byte offset of a 1-based line and UTF-16 column in `text`, clamped to the line and text.
+/// Lines end as Calcite ends them: at `\n`, `\r\n` or a lone `\r`.
 fn offset_of(text: &str, pos: Pos) -> usize {
     let mut line_start = 0;
     for _ in 1..pos.line {
-        match text[line_start..].find('\n') {
+        match text[line_start..].find(['\n', '\r']) {
+            Some(i) if text[line_start + i..].starts_with("\r\n") => line_start += i + 2,
             Some(i) => line_start += i + 1,
             None => return text.len(),
         }
     }
     let mut units = 1;
     for (i, c) in text[line_start..].char_indices() {
-        if units >= pos.column || c == '\n' {
+        if units >= pos.column || c == '\n' || c == '\r' {
             return line_start + i;
         }
         units += c.len_utf16();
@@ -930,6 +968,32 @@ mod tests {
             sub(r#"'x="a\" ${P}" y=${P}'"#, &[("P", r#"""#)]),
             r#"'x="a\" \"" y="'"#
         );
+    }
+
+    #[test]
+    fn a_placeholder_behind_an_escaping_backslash_is_an_error_not_sent_as_is() {
+        let jaas = r#"'x required password="\${P}";'"#;
+        let e = errors(jaas, &[("P", "secret")]);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].starts_with(r"t.sql:1:24: ${P} follows a \ that escapes its first character"),
+            "{}",
+            e[0]
+        );
+        let c_style = errors(r"E'\${P}'", &[("P", "n")]);
+        assert!(
+            c_style[0].starts_with("t.sql:1:4: ${P} follows a"),
+            "{c_style:?}"
+        );
+    }
+
+    #[test]
+    fn a_backslash_before_an_escape_or_a_bare_dollar_stays_as_written() {
+        assert_eq!(
+            sub(r#"'p="\$${P}" q="\$x"'"#, &[]),
+            r#"'p="\${P}" q="\$x"'"#
+        );
+        assert_eq!(sub(r"E'\\${P}'", &[("P", "v")]), r"E'\\v'");
     }
 
     #[test]
