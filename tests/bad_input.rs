@@ -125,6 +125,8 @@ impl Case {
     }
 
     /// Runs `flink-sql exec ARGS` with `stdin` piped in, in this folder.
+    // The child is reaped by `wait4` (for its rusage), not by `Child::wait`.
+    #[allow(clippy::zombie_processes)]
     fn exec(&self, args: &[&str], stdin: &[u8]) -> Run {
         let mut recorder = Recorder::start();
         let mut child = Command::new(env!("CARGO_BIN_EXE_flink-sql"))

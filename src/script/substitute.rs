@@ -305,7 +305,7 @@ fn visit_spots<'a>(text: &'a str, spots: &[Token], visit: &mut dyn FnMut(Hit<'a>
     for spot in spots {
         let (from, to) = spot.content().unwrap_or((spot.start, spot.end));
         match spot.kind {
-            TokenKind::Placeholder => visit_code_placeholder(text, spot.start, visit),
+            TokenKind::Placeholder => visit_code_placeholder(text, spot.start, spot.end, visit),
             TokenKind::String => scan_literal(text, from, to, false, visit),
             TokenKind::EscapedString => scan_literal(text, from, to, true, visit),
             TokenKind::QuotedIdent => scan_flat(text, from, to, Context::QuotedIdent, visit),
@@ -316,8 +316,15 @@ fn visit_spots<'a>(text: &'a str, spots: &[Token], visit: &mut dyn FnMut(Hit<'a>
 }
 
 /// A `${` in code is always the start of a placeholder token; a `$` just before it (a token of
-/// its own) makes it the escape `$${`.
-fn visit_code_placeholder<'a>(text: &'a str, at: usize, visit: &mut dyn FnMut(Hit<'a>)) {
+/// its own) makes it the escape `$${`. The token runs to the first `}` of its line, so after an
+/// escape or a malformed start the rest of it is scanned too: in `$${A:-x${B}}` the `${B}` is a
+/// placeholder, as it would be inside a literal.
+fn visit_code_placeholder<'a>(
+    text: &'a str,
+    at: usize,
+    token_end: usize,
+    visit: &mut dyn FnMut(Hit<'a>),
+) {
     let start = match text.as_bytes()[..at].last() {
         Some(b'$') => at - 1,
         _ => at,
@@ -329,6 +336,9 @@ fn visit_code_placeholder<'a>(text: &'a str, at: usize, visit: &mut dyn FnMut(Hi
             context: Context::Code,
             found,
         });
+        if end < token_end {
+            scan_flat(text, end, token_end, Context::Code, visit);
+        }
     }
 }
 
@@ -868,6 +878,15 @@ mod tests {
     #[test]
     fn escape_takes_the_dollar_right_before_the_brace() {
         assert_eq!(sub("$$${X} '$$${X}'", &[]), "$${X} '$${X}'");
+    }
+
+    #[test]
+    fn a_placeholder_after_an_escape_in_code_is_substituted() {
+        assert_eq!(
+            sub("$${A:-x${B}} ${C}", &[("B", "b"), ("C", "c")]),
+            "${A:-xb} c"
+        );
+        assert_eq!(sub("$$${Z:-E${Z:-z}", &[]), "$${Z:-Ez");
     }
 
     #[test]
