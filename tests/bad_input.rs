@@ -327,7 +327,7 @@ fn a_malformed_profile_line() {
     std::fs::create_dir(case.path("env")).unwrap();
     case.write("env/bad.env", "A=1\nthis line is not a variable\n");
     let run = case.exec(&["--env", "bad", "-c", "SELECT 1"], b"");
-    refused(&run, "bad.env", 0);
+    refused(&run, "env/bad.env:2:6: expected '=' after this", 0);
 }
 
 #[test]

@@ -1,30 +1,48 @@
-//! The profile reader on any bytes, through its public entry point (a profile file on disk).
+//! The profile reader (`profile::dotenv::read`) on any text, with a variable from outside the
+//! file (`OUTSIDE`, as `--var` or the environment would give it).
 //!
-//! Properties: nothing panics; an error is an input error (exit 2) that names the file.
+//! Properties: nothing panics; every error points at a line and column inside the text; every
+//! entry has a well-formed key on a line of the text.
 #![no_main]
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
-use flink_sql::profile;
+use flink_sql::profile::dotenv;
 use libfuzzer_sys::fuzz_target;
 
-/// One file per fuzzing process, rewritten for every input.
-fn path() -> &'static PathBuf {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        std::env::temp_dir().join(format!("flink-sql-fuzz-{}.env", std::process::id()))
-    })
-}
-
 fuzz_target!(|data: &[u8]| {
-    let path = path();
-    std::fs::write(path, data).expect("temp file");
-    if let Err(e) = profile::read_file(path) {
-        let message = e.to_string();
-        assert!(
-            message.contains(&*path.to_string_lossy()),
-            "the error does not name the file: {message}"
-        );
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let outside = |name: &str| (name == "OUTSIDE").then(|| "from outside".to_owned());
+    // `str::lines` does not count a last empty line; an error may point just past the text.
+    let last_line = text.split('\n').count();
+    match dotenv::read(text, &outside) {
+        Ok(entries) => {
+            for entry in entries {
+                assert!(
+                    (1..=last_line).contains(&entry.line),
+                    "entry {} on line {} of {last_line}",
+                    entry.key,
+                    entry.line
+                );
+                let key_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+                assert!(
+                    !entry.key.is_empty() && entry.key.bytes().all(key_byte),
+                    "malformed key {:?}",
+                    entry.key
+                );
+            }
+        }
+        Err(errors) => {
+            assert!(!errors.is_empty(), "an error without a problem");
+            for e in errors {
+                assert!(
+                    (1..=last_line).contains(&e.line) && e.column >= 1,
+                    "error at {}:{} outside {last_line} lines: {}",
+                    e.line,
+                    e.column,
+                    e.message
+                );
+            }
+        }
     }
 });
