@@ -13,8 +13,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let outside = |name: &str| (name == "OUTSIDE").then(|| "from outside".to_owned());
-    // `str::lines` does not count a last empty line; an error may point just past the text.
-    let last_line = text.split('\n').count();
+    // Lines end at `\n`, `\r\n` or a lone `\r`; an error may point at an empty last line.
+    let last_line =
+        1 + text.matches('\n').count() + text.matches('\r').count() - text.matches("\r\n").count();
     match dotenv::read(text, &outside) {
         Ok(entries) => {
             for entry in entries {

@@ -1220,6 +1220,29 @@ mod tests {
     }
 
     #[test]
+    fn source_map_counts_a_lone_cr_as_a_line_break_like_flink() {
+        let (sql, map) = map_of(
+            "SELECT\r  '${A}',\r\n  bad",
+            Pos::START,
+            &[("A", "long value")],
+        );
+        assert_eq!(
+            map.to_source(&sql, Pos { line: 3, column: 3 }),
+            Pos { line: 3, column: 3 }
+        );
+        assert_eq!(
+            map.to_source(
+                &sql,
+                Pos {
+                    line: 2,
+                    column: 15
+                }
+            ),
+            Pos { line: 2, column: 9 }
+        );
+    }
+
+    #[test]
     fn default_source_map_is_the_identity() {
         let sql = "SELECT\n  x";
         assert_eq!(
