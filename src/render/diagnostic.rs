@@ -1,7 +1,9 @@
 //! Error messages on stderr: `file:line:col: error: message`, a caret excerpt of the source line,
 //! and the full server trace under `-v`; input problems (exit 2) grouped by message.
 
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::model::{Outcome, Status};
 use crate::script::{self, Diagnostic, Pos, Source, Statement};
@@ -10,6 +12,10 @@ use crate::secrets::Redactor;
 /// The most characters of a source line an excerpt shows: a window around the caret, so that an
 /// error on a minified 100 KB line does not print the whole line.
 pub const EXCERPT_CHARS: usize = 120;
+
+/// A problem in more places than this is shown once, with its count; up to this many are each
+/// shown with their excerpt.
+pub const GROUP_AFTER: usize = 3;
 
 /// How many further places a grouped input problem lists before "and N more".
 const LISTED_PLACES: usize = 3;
@@ -142,52 +148,55 @@ fn window(text: &str, caret: Option<usize>) -> (std::borrow::Cow<'_, str>, Optio
     (kept.into(), caret.map(|c| c - skip + shift))
 }
 
-/// Writes the input problems found before anything was sent, then a count. Problems with the
-/// same message in the same file (one unset variable used 20,000 times) are one entry: the first
-/// place with its excerpt, a few more places, and how many there are. Source lines are masked
-/// before they are cut, so a cut never leaves half a secret.
+/// Writes the input problems found before anything was sent, in order, then a count. A problem
+/// repeated more than [`GROUP_AFTER`] times (the same message in the same file: one unset
+/// variable used 20,000 times on a minified line) is one entry at its first place, with how many
+/// places there are and a few more of them. Source lines are masked before they are cut, so a
+/// cut never leaves half a secret.
 pub fn write_input_problems(
     w: &mut impl Write,
     diagnostics: &[Diagnostic],
     sources: &[Source],
     redactor: &Redactor,
 ) -> io::Result<()> {
-    let groups = group(diagnostics);
-    for places in &groups {
-        let first = places[0];
-        writeln!(w, "error: {first}{}", also_at(places))?;
-        let source = sources.iter().find(|s| s.name == first.file);
-        let line = source.and_then(|s| script::line(&s.text, first.pos.line));
-        if let Some(line) = line {
-            let caret = Some(first.pos.column);
-            write_excerpt_line(w, None, &redactor.redact(line), caret)?;
+    let places = places_by_problem(diagnostics);
+    let mut entries = 0;
+    let mut grouped = HashSet::new();
+    for d in diagnostics {
+        let same = &places[&(&d.file, &d.message)];
+        let also = match same.len() > GROUP_AFTER {
+            false => String::new(),
+            true if grouped.insert((&d.file, &d.message)) => also_at(same),
+            true => continue,
+        };
+        entries += 1;
+        writeln!(w, "error: {d}{also}")?;
+        let source = sources.iter().find(|s| s.name == d.file);
+        if let Some(line) = source.and_then(|s| script::line(&s.text, d.pos.line)) {
+            write_excerpt_line(w, None, &redactor.redact(line), Some(d.pos.column))?;
         }
     }
-    let (n, total) = (groups.len(), diagnostics.len());
-    let plural = if n == 1 { "" } else { "s" };
-    let places = if total > n {
-        format!(" in {total} places")
-    } else {
-        String::new()
+    let total = diagnostics.len();
+    let plural = if entries == 1 { "" } else { "s" };
+    let places = match total > entries {
+        true => format!(" in {total} places"),
+        false => String::new(),
     };
     writeln!(
         w,
-        "{n} problem{plural} found{places}; nothing was sent to the gateway"
+        "{entries} problem{plural} found{places}; nothing was sent to the gateway"
     )
 }
 
-/// Diagnostics grouped by file and message, in the order each group first appears.
-fn group(diagnostics: &[Diagnostic]) -> Vec<Vec<&Diagnostic>> {
-    let mut index = std::collections::HashMap::new();
-    let mut groups: Vec<Vec<&Diagnostic>> = Vec::new();
+type Problem<'a> = (&'a Arc<str>, &'a String);
+
+/// Every place of each problem (file and message).
+fn places_by_problem(diagnostics: &[Diagnostic]) -> HashMap<Problem<'_>, Vec<&Diagnostic>> {
+    let mut places: HashMap<Problem<'_>, Vec<&Diagnostic>> = HashMap::new();
     for d in diagnostics {
-        let at = *index.entry((&d.file, &d.message)).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[at].push(d);
+        places.entry((&d.file, &d.message)).or_default().push(d);
     }
-    groups
+    places
 }
 
 /// ` (20000 places; also at 1:12, 1:19, 1:26 and 19996 more)`, or nothing for one place.
@@ -361,6 +370,28 @@ mod tests {
         let out = problems(&[d], &[source("f.sql", &long)], &redactor);
         assert!(!out.contains("s3cr3t"), "{out}");
         assert!(out.contains("'***'"), "{out}");
+    }
+
+    #[test]
+    fn a_problem_in_a_few_places_is_shown_at_each_in_order() {
+        let sources = [source("f.sql", "SELECT ${A}, ${B},\n ${A}, ${A}")];
+        let diagnostics =
+            crate::script::prepare(&sources, &crate::profile::Vars::default(), false).unwrap_err();
+        let out = problems(&diagnostics, &sources, &Redactor::default());
+        let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("error: ")).collect();
+        assert_eq!(
+            errors,
+            [
+                "error: f.sql:1:8: variable A is not set",
+                "error: f.sql:1:14: variable B is not set",
+                "error: f.sql:2:2: variable A is not set",
+                "error: f.sql:2:8: variable A is not set",
+            ]
+        );
+        assert!(
+            out.ends_with("\n4 problems found; nothing was sent to the gateway\n"),
+            "{out}"
+        );
     }
 
     #[test]
