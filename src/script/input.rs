@@ -97,7 +97,7 @@ pub fn read_file(path: &Path) -> Result<Source, Diagnostic> {
         ));
     }
     if meta.len() > MAX_INPUT_BYTES {
-        return Err(too_large(name));
+        return Err(too_large(name, MAX_INPUT_BYTES));
     }
     read_from(&name, file)
 }
@@ -183,12 +183,12 @@ fn describe(file_type: FileType) -> &'static str {
     }
 }
 
-fn too_large(name: impl Into<Arc<str>>) -> Diagnostic {
+fn too_large(name: impl Into<Arc<str>>, limit: u64) -> Diagnostic {
     Diagnostic::whole_file(
         name,
         format!(
             "is larger than {} MiB, the most a script may hold",
-            MAX_INPUT_BYTES >> 20
+            limit >> 20
         ),
     )
 }
@@ -201,8 +201,12 @@ pub fn read_stdin() -> Result<Source, Diagnostic> {
 /// Reads all of `reader` as the source `name`, at most [`MAX_INPUT_BYTES`]. Stops at the first
 /// chunk that holds a NUL: what follows cannot make it a script.
 pub fn read_from(name: &str, reader: impl Read) -> Result<Source, Diagnostic> {
+    read_at_most(name, reader, MAX_INPUT_BYTES)
+}
+
+fn read_at_most(name: &str, reader: impl Read, limit: u64) -> Result<Source, Diagnostic> {
     let mut bytes = Vec::new();
-    let mut limited = reader.take(MAX_INPUT_BYTES + 1);
+    let mut limited = reader.take(limit + 1);
     loop {
         let before = bytes.len();
         match limited
@@ -216,8 +220,8 @@ pub fn read_from(name: &str, reader: impl Read) -> Result<Source, Diagnostic> {
             Err(e) => return Err(Diagnostic::whole_file(name, format!("cannot read: {e}"))),
         }
     }
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(too_large(name));
+    if bytes.len() as u64 > limit {
+        return Err(too_large(name, limit));
     }
     from_bytes(name, bytes)
 }
@@ -417,16 +421,18 @@ mod tests {
 
     #[test]
     fn an_input_larger_than_the_limit_is_refused() {
+        let limit = READ_CHUNK as u64 * 3 + 5;
         let endless = std::io::repeat(b' ');
         assert_eq!(
-            read_from(STDIN_NAME, endless).unwrap_err().to_string(),
-            "<stdin>: is larger than 256 MiB, the most a script may hold"
+            read_at_most(STDIN_NAME, endless, limit)
+                .unwrap_err()
+                .to_string(),
+            "<stdin>: is larger than 3 MiB, the most a script may hold"
         );
-        let fits = std::io::repeat(b' ').take(READ_CHUNK as u64 * 3 + 5);
-        assert_eq!(
-            read_from(STDIN_NAME, fits).unwrap().text.len(),
-            READ_CHUNK * 3 + 5
-        );
+        let fits = std::io::repeat(b' ').take(limit);
+        let source = read_at_most(STDIN_NAME, fits, limit).unwrap();
+        assert_eq!(source.text.len() as u64, limit);
+        assert_eq!(MAX_INPUT_BYTES, 256 << 20);
     }
 
     #[test]
