@@ -11,21 +11,32 @@
 # a copy (the scripts locate FLINK_HOME from their own physical path) and whose lib/ and opt/ are symlinks.
 
 FLINK_VERSION="2.0.0"
-FLINK_KAFKA_CONNECTOR_VERSION="4.0.1-2.0"
-# The kafka-clients version flink-connector-kafka 4.0.1-2.0 is built against (its parent pom's kafka.version).
-FLINK_KAFKA_CLIENTS_VERSION="3.9.1"
-FLINK_AVRO_CONFLUENT_VERSION="2.0.0"
 
-# Jars added to FLINK_HOME/lib, i.e. to the classpath of the JobManager, the TaskManager and the gateway.
-# flink-connector-kafka (not the fat flink-sql-connector-kafka) + kafka-clients, like the users' image: the fat
-# jar relocates Kafka under org.apache.flink.kafka.shaded, and then the unshaded
-# org.apache.kafka.common.security.scram.ScramLoginModule named in the users' JAAS strings does not load.
-# The connector's other runtime dependencies (jackson, commons-lang3, lz4, snappy) are already in flink-dist.
-FLINK_EXTRA_LIB_JARS=(
-  "org.apache.flink:flink-connector-kafka:$FLINK_KAFKA_CONNECTOR_VERSION"
-  "org.apache.kafka:kafka-clients:$FLINK_KAFKA_CLIENTS_VERSION"
-  "org.apache.flink:flink-sql-avro-confluent-registry:$FLINK_AVRO_CONFLUENT_VERSION"
-)
+# The jars added to the distribution come from the image's manifest, deploy/flink-image-jars.tsv (group,
+# artifact, version, placement, sha256): the local Flink carries the jar set the image ships. lib/ jars
+# join the classpath of the JobManager, the TaskManager and the gateway; plugins/NAME jars get a plugin
+# folder of their own (the gs and azure filesystems load at startup but stay unused locally).
+# scripts/image-jars.sh check compares the assembled FLINK_HOME with the manifest.
+FLINK_IMAGE_MANIFEST="$REPO_ROOT/deploy/flink-image-jars.tsv"
+FLINK_EXTRA_LIB_JARS=()
+FLINK_EXTRA_PLUGIN_JARS=()   # "PLUGIN_DIR_NAME GROUP:ARTIFACT:VERSION"
+declare -gA FLINK_JAR_SHA256=()
+flink_read_manifest() {
+  local g a v place sha
+  [ -f "$FLINK_IMAGE_MANIFEST" ] || die "missing $FLINK_IMAGE_MANIFEST"
+  while IFS=$'\t' read -r g a v place sha; do
+    case "$g" in ''|'#'*) continue ;; esac
+    FLINK_JAR_SHA256["$g:$a:$v"]="$sha"
+    case "$place" in
+      lib) FLINK_EXTRA_LIB_JARS+=("$g:$a:$v") ;;
+      plugins/*) FLINK_EXTRA_PLUGIN_JARS+=("${place#plugins/} $g:$a:$v") ;;
+      *) die "$FLINK_IMAGE_MANIFEST: $g:$a:$v: placement '$place' is neither lib nor plugins/NAME" ;;
+    esac
+  done <"$FLINK_IMAGE_MANIFEST"
+}
+flink_read_manifest
+
+# Stack only: the official image has opt/flink-sql-gateway already; the wheels do not.
 FLINK_EXTRA_OPT_JARS=(
   "org.apache.flink:flink-sql-gateway:$FLINK_VERSION"
 )
@@ -78,12 +89,22 @@ flink_jar_file() {
 
 flink_fetch_jars() {
   local c
-  for c in "${FLINK_EXTRA_LIB_JARS[@]}" "${FLINK_EXTRA_OPT_JARS[@]}"; do
-    [ -s "$(flink_jar_file "$c")" ] && continue
-    need mvn
-    log "fetching $c"
-    mvn_fetch "$c" "$FLINK_JAR_CACHE"
-    [ -s "$(flink_jar_file "$c")" ] || die "fetched $c but $(flink_jar_file "$c") is missing"
+  local p want got
+  for c in "${FLINK_EXTRA_LIB_JARS[@]}" "${FLINK_EXTRA_OPT_JARS[@]}" "${FLINK_EXTRA_PLUGIN_JARS[@]#* }"; do
+    if [ ! -s "$(flink_jar_file "$c")" ]; then
+      need mvn
+      log "fetching $c"
+      mvn_fetch "$c" "$FLINK_JAR_CACHE"
+      [ -s "$(flink_jar_file "$c")" ] || die "fetched $c but $(flink_jar_file "$c") is missing"
+    fi
+    want="${FLINK_JAR_SHA256[$c]:-}"
+    [ -n "$want" ] || continue
+    p="$(flink_jar_file "$c")"
+    # Verified once per cached file (the plugins are ~100 MB): a marker beside the jar holds its checksum.
+    [ "$(cat "$p.sha256" 2>/dev/null)" = "$want" ] && continue
+    got="$(sha256sum "$p" | cut -c1-64)"
+    [ "$got" = "$want" ] || die "$c: sha256 $got, but $FLINK_IMAGE_MANIFEST says $want"
+    echo "$got" >"$p.sha256"
   done
 }
 
@@ -92,6 +113,7 @@ flink_build_home() {
   local dist manifest tmp f c
   dist="$(flink_dist_dir)"
   manifest="dist=$dist"$'\n'"$(printf '%s\n' "${FLINK_EXTRA_LIB_JARS[@]}" "${FLINK_EXTRA_OPT_JARS[@]}")"
+  [ "${#FLINK_EXTRA_PLUGIN_JARS[@]}" = 0 ] || manifest+=$'\n'"$(printf 'plugins/%s\n' "${FLINK_EXTRA_PLUGIN_JARS[@]}")"
   if [ -f "$FLINK_HOME_DIR/.manifest" ] && [ "$(cat "$FLINK_HOME_DIR/.manifest")" = "$manifest" ]; then
     return 0
   fi
@@ -99,12 +121,16 @@ flink_build_home() {
   tmp="$(mktemp -d "$FLINK_SQL_CACHE/.flink-home.XXXXXX")"
   chmod 755 "$tmp"
   cp -R "$dist/bin" "$dist/conf" "$tmp/"
-  mkdir -p "$tmp/lib" "$tmp/opt" "$tmp/log"
-  ln -s "$dist/plugins" "$tmp/plugins"
+  mkdir -p "$tmp/lib" "$tmp/opt" "$tmp/log" "$tmp/plugins"
+  for f in "$dist"/plugins/*; do ln -s "$f" "$tmp/plugins/"; done
   for f in "$dist"/lib/*.jar; do ln -s "$f" "$tmp/lib/"; done
   for f in "$dist"/opt/*.jar; do ln -s "$f" "$tmp/opt/"; done
   for c in "${FLINK_EXTRA_LIB_JARS[@]}"; do ln -s "$(flink_jar_file "$c")" "$tmp/lib/"; done
   for c in "${FLINK_EXTRA_OPT_JARS[@]}"; do ln -s "$(flink_jar_file "$c")" "$tmp/opt/"; done
+  for c in "${FLINK_EXTRA_PLUGIN_JARS[@]}"; do
+    mkdir -p "$tmp/plugins/${c%% *}"
+    ln -s "$(flink_jar_file "${c#* }")" "$tmp/plugins/${c%% *}/"
+  done
   printf '%s' "$manifest" >"$tmp/.manifest"
   rm -rf "$FLINK_HOME_DIR"
   mv "$tmp" "$FLINK_HOME_DIR"
