@@ -112,6 +112,22 @@ pub enum DeployAction {
         #[arg(short, long)]
         yes: bool,
     },
+    /// Write the Flink image's build context (Dockerfile on the official Flink 2.0 image, the jar
+    /// manifest, a fetch script that checks every sha256), then build and push FLINK_IMAGE with
+    /// docker, podman or buildah; with none of them, print the commands.
+    Image {
+        #[command(flatten)]
+        opts: DeployOpts,
+        /// Folder for the build context.
+        #[arg(long, value_name = "DIR", default_value = "flink-image")]
+        out: PathBuf,
+        /// Base image [default: flink:2.0.0-scala_2.12-java17]; give one with @sha256: to pin it.
+        #[arg(long, value_name = "IMAGE")]
+        base: Option<String>,
+        /// Build only; do not push.
+        #[arg(long)]
+        no_push: bool,
+    },
     /// Remove what `up` created, in reverse order. The operator stays unless --operator.
     Down {
         #[command(flatten)]

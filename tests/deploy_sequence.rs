@@ -71,6 +71,27 @@ impl Fake {
         Fake { dir, env }
     }
 
+    /// A fake whose PATH holds only the given container tools (recording stand-ins) and the few
+    /// programs the stand-in needs, so a container tool installed on the host is not found.
+    fn with_engines(engines: &[&str]) -> Fake {
+        let mut fake = Fake::new();
+        let bin = fake.dir.path().join("bin");
+        let tool = repo().join("tests/fixtures/fakebin/fake-tool");
+        for name in engines {
+            std::os::unix::fs::symlink(&tool, bin.join(name)).unwrap();
+        }
+        for prog in ["bash", "cat", "basename"] {
+            let real = ["/usr/bin", "/bin"]
+                .iter()
+                .map(|d| Path::new(d).join(prog))
+                .find(|p| p.exists())
+                .unwrap_or_else(|| panic!("{prog} not found in /usr/bin or /bin"));
+            std::os::unix::fs::symlink(real, bin.join(prog)).unwrap();
+        }
+        fake.env[0].1 = bin.display().to_string();
+        fake
+    }
+
     fn set(mut self, key: &str, value: &str) -> Fake {
         self.env.push((key.to_owned(), value.to_owned()));
         self
@@ -1017,4 +1038,104 @@ fn old_platform_keys_are_read_under_their_new_names_with_a_note() {
     assert!(text(&out.stderr).contains(
         "GCP_PROJECT (the old platform's key for GCP_PROJECT_ID) differs from GCP_PROJECT_ID"
     ));
+}
+
+const PROFILE_IMAGE: &str = "asia-docker.pkg.dev/sbx-ci-cd/public/flink:2.0.0";
+
+/// The build context `deploy image` wrote, as the container tool saw it.
+fn assert_context(fake: &Fake) {
+    let ctx = fake.dir.path().join("flink-image");
+    let dockerfile = std::fs::read_to_string(ctx.join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("\nFROM flink:2.0.0-scala_2.12-java17\n"),
+        "{dockerfile}"
+    );
+    let manifest = std::fs::read_to_string(ctx.join("flink-image-jars.tsv")).unwrap();
+    assert_eq!(
+        manifest,
+        std::fs::read_to_string(repo().join("deploy/flink-image-jars.tsv")).unwrap()
+    );
+    assert!(ctx.join("fetch-jars.sh").is_file());
+}
+
+#[test]
+fn image_builds_and_pushes_the_profiles_image_with_docker() {
+    let fake = Fake::with_engines(&["docker", "podman"]);
+    let out = fake.run(&["image"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let calls: Vec<String> = fake
+        .calls()
+        .iter()
+        .map(|c| format!("{} {}", c.tool, c.args.join(" ")))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "docker info --format {{.ServerVersion}}".to_owned(),
+            format!("docker build -t {PROFILE_IMAGE} flink-image"),
+            format!("docker push {PROFILE_IMAGE}"),
+        ]
+    );
+    assert!(stdout.contains(&format!("Successfully tagged {PROFILE_IMAGE}")));
+    assert!(stdout.contains(&format!(
+        "image {PROFILE_IMAGE} built and pushed with docker"
+    )));
+    assert_context(&fake);
+}
+
+#[test]
+fn image_uses_podman_when_dockers_daemon_does_not_answer_and_no_push_skips_the_push() {
+    let fake = Fake::with_engines(&["docker", "podman"]).set("FAKE_DOCKER_DOWN", "1");
+    let out = fake.run(&["image", "--no-push", "--base", "flink:2.0.0@sha256:abc"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let calls: Vec<String> = fake
+        .calls()
+        .iter()
+        .map(|c| format!("{} {}", c.tool, c.args.join(" ")))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "docker info --format {{.ServerVersion}}".to_owned(),
+            format!("podman build -t {PROFILE_IMAGE} flink-image"),
+        ]
+    );
+    assert!(stdout.contains("docker is installed, but its daemon does not answer"));
+    let dockerfile =
+        std::fs::read_to_string(fake.dir.path().join("flink-image/Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("\nFROM flink:2.0.0@sha256:abc\n"),
+        "{dockerfile}"
+    );
+}
+
+#[test]
+fn image_without_a_container_tool_writes_the_context_and_prints_the_commands() {
+    let fake = Fake::with_engines(&[]);
+    let out = fake.run(&["image"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(fake.calls().is_empty());
+    assert!(
+        stdout.contains(&format!(
+            "run these where one is:\n  docker build -t {PROFILE_IMAGE} flink-image\n  docker push {PROFILE_IMAGE}\n"
+        )),
+        "{stdout}"
+    );
+    assert!(text(&out.stderr).contains(&format!("error: {PROFILE_IMAGE} was not built")));
+    assert_context(&fake);
+}
+
+#[test]
+fn image_stops_after_a_failed_build_with_a_hint() {
+    let fake = Fake::with_engines(&["podman"]).set("FAKE_FAIL", "podman build");
+    let out = fake.run(&["image"]);
+    assert_eq!(out.status.code(), Some(1));
+    let calls = fake.calls();
+    assert_eq!(calls.len(), 1, "no push after a failed build: {calls:?}");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("podman build failed"), "{stderr}");
+    assert!(stderr.contains("hint: the build log above says which step failed"));
 }

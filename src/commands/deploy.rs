@@ -7,7 +7,7 @@ use std::io;
 use base64::Engine;
 
 use crate::cli::{DeployAction, DeployArgs, DeployOpts};
-use crate::deploy::{self, config, context::Confirm, kube::Tools, Target};
+use crate::deploy::{self, config, context::Confirm, image, kube::Tools, Target};
 use crate::error::Exit;
 use crate::secrets::{RedactWriter, Redactor};
 use crate::settings::{self, World};
@@ -63,6 +63,25 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
         DeployAction::Migrate { yes, .. } => {
             deploy::migrate::migrate(&config, tools, &target(yes), &mut out)?
         }
+        DeployAction::Image {
+            out: dir,
+            base,
+            no_push,
+            ..
+        } => {
+            let request = image::ImageRequest {
+                image: config
+                    .template_vars
+                    .get("FLINK_IMAGE")
+                    .unwrap_or_default()
+                    .to_owned(),
+                dir,
+                base: base.unwrap_or_else(|| image::DEFAULT_BASE.to_owned()),
+                push: !no_push,
+                dry_run: opts.dry_run,
+            };
+            image::image(&request, &mut out)?
+        }
     };
     Ok(exit)
 }
@@ -73,7 +92,8 @@ fn options(action: &DeployAction) -> &DeployOpts {
         DeployAction::Render { opts, .. }
         | DeployAction::Up { opts, .. }
         | DeployAction::Down { opts, .. }
-        | DeployAction::Migrate { opts, .. } => opts,
+        | DeployAction::Migrate { opts, .. }
+        | DeployAction::Image { opts, .. } => opts,
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod context;
+pub mod image;
 pub mod kube;
 pub mod migrate;
 pub mod steps;
