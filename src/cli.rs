@@ -112,6 +112,10 @@ pub enum DeployAction {
         #[arg(short, long)]
         yes: bool,
     },
+    /// Preflight, read-only: the RBAC verbs `up` needs (kubectl auth can-i), the operator's CRDs
+    /// and release, NetworkPolicy support, Workload Identity, the RocksDB storage class and quota
+    /// headroom. One line per check, with a hint when it fails; exit 1 when one failed.
+    Check(DeployOpts),
     /// Write the Flink image's build context (Dockerfile on the official Flink 2.0 image, the jar
     /// manifest, a fetch script that checks every sha256), then build and push FLINK_IMAGE with
     /// docker, podman or buildah; with none of them, print the commands.

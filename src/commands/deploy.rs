@@ -57,6 +57,7 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
             deploy::up(&config, tools, &target(yes), wait, &mut out)?
         }
         DeployAction::Status(_) => deploy::status(&config, tools, &target(true), &mut out)?,
+        DeployAction::Check(_) => deploy::check::check(&config, tools, &target(true), &mut out)?,
         DeployAction::Down { yes, operator, .. } => {
             deploy::down(&config, tools, &target(yes), operator, &mut out)?
         }
@@ -88,7 +89,7 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
 
 fn options(action: &DeployAction) -> &DeployOpts {
     match action {
-        DeployAction::Plan(opts) | DeployAction::Status(opts) => opts,
+        DeployAction::Plan(opts) | DeployAction::Status(opts) | DeployAction::Check(opts) => opts,
         DeployAction::Render { opts, .. }
         | DeployAction::Up { opts, .. }
         | DeployAction::Down { opts, .. }

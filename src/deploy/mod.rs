@@ -3,11 +3,13 @@
 //! `wait` for readiness. Everything is rendered and checked before the first cluster call, so
 //! bad input changes nothing.
 
+pub mod check;
 pub mod config;
 pub mod context;
 pub mod image;
 pub mod kube;
 pub mod migrate;
+pub mod sizing;
 pub mod steps;
 pub mod survey;
 pub mod templates;
@@ -89,6 +91,20 @@ fn step_label(manifest: &Manifest) -> String {
         .trim_end_matches(".yaml")
         .trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
     name.replace('-', " ")
+}
+
+/// The context a read-only command (status, check) uses: the one named, else the current one,
+/// without asking.
+fn read_only_context(tools: &Tools, target: &Target) -> Result<String, CliError> {
+    if let Some(c) = &target.context {
+        return Ok(c.clone());
+    }
+    let current = tools.kubectl(&["config", "current-context"], None)?;
+    if !current.ok() {
+        return Err(CliError::input("no kube context is selected")
+            .with_hint("name one with --context NAME or K8S_CONTEXT in the profile"));
+    }
+    Ok(current.stdout.trim().to_owned())
 }
 
 /// `deploy up`: tools, context, CRDs, operator, the objects in order, then readiness.
@@ -360,17 +376,7 @@ pub fn status(
     target: &Target,
     out: &mut dyn Write,
 ) -> Result<Exit, CliError> {
-    let context = match &target.context {
-        Some(c) => c.clone(),
-        None => {
-            let current = tools.kubectl(&["config", "current-context"], None)?;
-            if !current.ok() {
-                return Err(CliError::input("no kube context is selected")
-                    .with_hint("name one with --context NAME or K8S_CONTEXT in the profile"));
-            }
-            current.stdout.trim().to_owned()
-        }
-    };
+    let context = read_only_context(&tools, target)?;
     tools.context = Some(context.clone());
     let server = server_version(&tools, &context)?;
     let mut ready = true;
