@@ -1035,3 +1035,140 @@ fn the_old_platform_cuts_over_through_migrate_and_up_and_down_never_deletes_its_
     assert!(rig.exists("secret", "aiven-credentials"));
     assert!(!rig.exists("flinkdeployment", "flink-session"));
 }
+
+impl Rig {
+    /// Appends KEY=VALUE lines to the profile.
+    fn profile_add(&self, lines: &str) {
+        let mut text = std::fs::read_to_string(self.profile()).unwrap();
+        text.push_str(lines);
+        std::fs::write(self.profile(), text).unwrap();
+    }
+
+    /// A kubeconfig whose context acts as `user` (impersonation by the rig's admin), with the
+    /// context named as the profile names it.
+    fn kubeconfig_as(&self, user: &str) -> PathBuf {
+        let raw = self.kubectl_ok(&["config", "view", "--raw", "--minify", "-o", "json"]);
+        let mut config: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        config["users"][0]["user"]["as"] = serde_json::json!(user);
+        let path = self.dir.path().join(format!("kubeconfig-{user}"));
+        std::fs::write(&path, serde_json::to_string(&config).unwrap()).unwrap();
+        path
+    }
+
+    fn apply_cluster(&self, yaml: &str) {
+        self.apply_text(yaml);
+    }
+}
+
+/// Cluster-scoped or kube-system objects a test made, deleted when it ends.
+struct Cleanup<'r> {
+    rig: &'r Rig,
+    objects: Vec<Vec<String>>,
+}
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        for args in &self.objects {
+            let mut all: Vec<&str> = vec!["delete", "--ignore-not-found"];
+            all.extend(args.iter().map(String::as_str));
+            let _ = self.rig.kubectl(&all);
+        }
+    }
+}
+
+#[test]
+fn check_reports_each_preflight_and_finds_a_missing_rbac_verb_with_can_i() {
+    let rig = Rig::new("check");
+    let suffix = std::process::id();
+    let class = format!("rig-ssd-{suffix}");
+    let user = format!("deployer-{suffix}");
+    rig.profile_add(&format!(
+        "ROCKSDB_VOLUME=pvc\nROCKSDB_STORAGE_CLASS={class}\nTM_REPLICAS=2\nQUOTA_CPU=10\n"
+    ));
+    let mut cleanup = Cleanup {
+        rig: &rig,
+        objects: Vec::new(),
+    };
+
+    // As the rig's admin, before the cluster is ready: no Workload Identity, no storage class.
+    let out = rig.deploy(&["check"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("ok    rbac (can-i)       all 66 permissions `up` needs are granted"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("FAIL  workload identity  no daemonset gke-metadata-server"));
+    assert!(stdout.contains(&format!(
+        "bind roles/iam.workloadIdentityUser on the Google service account to sbx-stag.svc.id.goog[{}/flink]",
+        rig.namespace
+    )));
+    assert!(stdout.contains(&format!(
+        "FAIL  rocksdb storage    no storage class {class} for the TaskManagers' RocksDB volumes"
+    )));
+    assert!(stdout.contains("warn  network policies   API served, but no known enforcer"));
+    // 2 TMs of 2 CPU + JM 1 + gateway 1 = 6 of 10 CPU: room for 2 more.
+    assert!(
+        stdout.contains("ok    quota headroom     the platform with 2 TaskManagers needs 6 CPU, 20Gi, 4 pods; room for 2 more TaskManager(s)"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("check: 2 check(s) failed in context flink-sql-rig\n"));
+
+    // What GKE runs when Workload Identity is on, and the storage class: then all pass.
+    cleanup.objects.push(vec![
+        "daemonset".into(),
+        "gke-metadata-server".into(),
+        "-n".into(),
+        "kube-system".into(),
+    ]);
+    cleanup
+        .objects
+        .push(vec!["storageclass".into(), class.clone()]);
+    rig.apply_cluster(
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: gke-metadata-server, namespace: kube-system}\n\
+         spec:\n  selector: {matchLabels: {k8s-app: gke-metadata-server}}\n  template:\n    metadata: {labels: {k8s-app: gke-metadata-server}}\n\
+         \x20   spec: {containers: [{name: m, image: gke-metadata-server:rig}]}\n",
+    );
+    rig.apply_cluster(&format!(
+        "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {{name: {class}}}\nprovisioner: pd.csi.storage.gke.io\nvolumeBindingMode: WaitForFirstConsumer\n"
+    ));
+    let out = rig.deploy(&["check"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("ok    workload identity  daemonset gke-metadata-server present; `up` creates ServiceAccount flink bound to flink-gcs@sbx-stag.iam.gserviceaccount.com"), "{stdout}");
+    assert!(stdout.contains(&format!(
+        "ok    rocksdb storage    storage class {class} (provisioner pd.csi.storage.gke.io, binding WaitForFirstConsumer)"
+    )));
+
+    // A deployer who may read network policies but not create or patch them: can-i finds it.
+    cleanup
+        .objects
+        .push(vec!["clusterrolebinding".into(), user.clone()]);
+    cleanup
+        .objects
+        .push(vec!["clusterrole".into(), user.clone()]);
+    rig.apply_cluster(&format!(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: {user}}}\nrules:\n\
+         - apiGroups: ['', apps, rbac.authorization.k8s.io, apiextensions.k8s.io, flink.apache.org, storage.k8s.io]\n  resources: ['*']\n  verbs: ['*']\n\
+         - apiGroups: [networking.k8s.io]\n  resources: [networkpolicies]\n  verbs: [get, list, watch]\n\
+         ---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: {user}}}\n\
+         roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: {user}}}\n\
+         subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: User, name: {user}}}]\n"
+    ));
+    let kubeconfig = rig.kubeconfig_as(&user);
+    let out = rig
+        .flink_sql(&["check"])
+        .env("KUBECONFIG", &kubeconfig)
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let ns = &rig.namespace;
+    assert!(
+        stdout.contains(&format!(
+            "FAIL  rbac (can-i)       2 of 66 permissions `up` needs are missing: create networkpolicies.networking.k8s.io in {ns}, patch networkpolicies.networking.k8s.io in {ns}\n      hint: ask a cluster admin to grant them"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("check: 1 check(s) failed in context flink-sql-rig\n"));
+}

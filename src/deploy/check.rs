@@ -284,8 +284,12 @@ fn operator(config: &DeployConfig, tools: &Tools) -> Line {
                 op.namespace, op.release, op.version
             ),
         ),
-        Err(e) => line(Mark::Fail, name, format!("helm could not list releases: {}", e.message))
-            .hint("install helm 3 and make sure it can read Secrets in the operator's namespace"),
+        Err(e) => line(
+            Mark::Fail,
+            name,
+            format!("helm could not list releases: {}", e.message),
+        )
+        .hint("install helm 3 and make sure it can read Secrets in the operator's namespace"),
     }
 }
 
@@ -302,17 +306,24 @@ const ENFORCERS: &[(&str, &str)] = &[
 fn network_policies(tools: &Tools) -> Result<Line, CliError> {
     let name = "network policies";
     let api = tools.kubectl(
-        &["api-resources", "--api-group=networking.k8s.io", "-o", "name"],
+        &[
+            "api-resources",
+            "--api-group=networking.k8s.io",
+            "-o",
+            "name",
+        ],
         None,
     )?;
     if !api.ok() {
         return Err(steps::unreachable(&api));
     }
     if !api.stdout.lines().any(|l| l.starts_with("networkpolicies")) {
-        return Ok(
-            line(Mark::Fail, name, "the API server has no networking.k8s.io/networkpolicies")
-                .hint("`up` applies six NetworkPolicies; this cluster cannot store them"),
-        );
+        return Ok(line(
+            Mark::Fail,
+            name,
+            "the API server has no networking.k8s.io/networkpolicies",
+        )
+        .hint("`up` applies six NetworkPolicies; this cluster cannot store them"));
     }
     let ds = get_json(tools, &["get", "daemonsets", "-n", "kube-system"])?;
     let names: Vec<String> = ds
@@ -396,7 +407,11 @@ fn workload_identity(config: &DeployConfig, tools: &Tools) -> Result<Line, CliEr
         None => format!("`up` creates ServiceAccount {sa} bound to {identity}"),
     };
     Ok(match present {
-        Some(Value::Object(_)) => line(Mark::Ok, name, format!("{kind} {object} present; {ksa_text}")),
+        Some(Value::Object(_)) => line(
+            Mark::Ok,
+            name,
+            format!("{kind} {object} present; {ksa_text}"),
+        ),
         _ => line(
             Mark::Fail,
             name,
@@ -442,7 +457,8 @@ fn storage_class(config: &DeployConfig, tools: &Tools) -> Result<Line, CliError>
                 format!("no storage class {class} for the TaskManagers' RocksDB volumes"),
             )
             .hint(if names.is_empty() {
-                "the cluster has no storage class: set ROCKSDB_VOLUME=emptydir, or create one".to_owned()
+                "the cluster has no storage class: set ROCKSDB_VOLUME=emptydir, or create one"
+                    .to_owned()
             } else {
                 format!(
                     "set ROCKSDB_STORAGE_CLASS to one of: {} (or ROCKSDB_VOLUME=emptydir)",
@@ -457,7 +473,9 @@ fn storage_class(config: &DeployConfig, tools: &Tools) -> Result<Line, CliError>
 pub fn quotas(config: &DeployConfig, tools: &Tools) -> Result<Vec<(String, Quota)>, CliError> {
     let live = get_json(tools, &["get", "resourcequota", "-n", &config.namespace])?;
     if let Some(Value::String(denied)) = &live {
-        return Err(CliError::input(format!("cannot read the namespace's quotas: {denied}")));
+        return Err(CliError::input(format!(
+            "cannot read the namespace's quotas: {denied}"
+        )));
     }
     let mut found: Vec<(String, Quota)> = live
         .as_ref()
@@ -514,7 +532,8 @@ fn quota(config: &DeployConfig, tools: &Tools) -> Result<Line, CliError> {
     for (qname, q) in quotas(config, tools)? {
         match sizing::fits(&q, wanted, ours) {
             Ok(available) => {
-                let left = |a: u64, w: u64, per: u64| if per == 0 { u64::MAX } else { (a - w) / per };
+                let left =
+                    |a: u64, w: u64, per: u64| if per == 0 { u64::MAX } else { (a - w) / per };
                 room = room
                     .min(left(available.cpu_milli, wanted.cpu_milli, tm.cpu_milli))
                     .min(left(available.memory, wanted.memory, tm.memory))
@@ -540,7 +559,11 @@ fn quota(config: &DeployConfig, tools: &Tools) -> Result<Line, CliError> {
         format!(
             "the platform with {tms} TaskManagers needs {}; room for {} more TaskManager(s)",
             wanted.show(),
-            if room == u64::MAX { "any number of".to_owned() } else { room.to_string() }
+            if room == u64::MAX {
+                "any number of".to_owned()
+            } else {
+                room.to_string()
+            }
         ),
     ))
 }
