@@ -116,6 +116,25 @@ pub enum DeployAction {
     /// and release, NetworkPolicy support, Workload Identity, the RocksDB storage class and quota
     /// headroom. One line per check, with a hint when it fails; exit 1 when one failed.
     Check(DeployOpts),
+    /// Set the number of TaskManagers: checked against the namespace's ResourceQuota first, then
+    /// the FlinkDeployment is patched and the operator's report of the new size waited for. The
+    /// next `up` applies the profile's TM_REPLICAS again.
+    Scale {
+        #[command(flatten)]
+        opts: DeployOpts,
+        /// How many TaskManagers.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        taskmanagers: u64,
+        /// Confirm the current kube context without a prompt (for CI).
+        #[arg(short, long)]
+        yes: bool,
+        /// Give up waiting for the new size after this long [profile: DEPLOY_TIMEOUT; default 10m].
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        timeout: Option<std::time::Duration>,
+        /// Do not wait for the operator to report the new size.
+        #[arg(long)]
+        no_wait: bool,
+    },
     /// Write the Flink image's build context (Dockerfile on the official Flink 2.0 image, the jar
     /// manifest, a fetch script that checks every sha256), then build and push FLINK_IMAGE with
     /// docker, podman or buildah; with none of them, print the commands.

@@ -1172,3 +1172,86 @@ fn check_reports_each_preflight_and_finds_a_missing_rbac_verb_with_can_i() {
     );
     assert!(stdout.ends_with("check: 1 check(s) failed in context flink-sql-rig\n"));
 }
+
+#[test]
+fn scale_refuses_over_quota_patches_within_it_and_waits_for_the_operators_report() {
+    let rig = Rig::new("scale");
+    // JobManager 1 CPU + gateway 1 CPU + 2 CPU per TaskManager: 12 CPU hold 5 TaskManagers.
+    rig.profile_add("QUOTA_CPU=12\n");
+    let up = rig.deploy(&["up", "--no-wait"]);
+    assert!(
+        up.status.success(),
+        "{}{}",
+        text(&up.stdout),
+        text(&up.stderr)
+    );
+    let replicas = || {
+        rig.json(&[
+            "get",
+            "flinkdeployment",
+            "flink-session",
+            "-n",
+            &rig.namespace,
+        ])["spec"]["taskManager"]["replicas"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(replicas(), 2);
+
+    let over = rig.deploy(&["scale", "--taskmanagers", "6"]);
+    assert_eq!(over.status.code(), Some(2), "{}", text(&over.stdout));
+    let stderr = text(&over.stderr);
+    assert!(
+        stderr.contains("error: 6 TaskManagers (2 CPU, 8Gi each) do not fit: the platform would need 14 CPU, 52Gi, 8 pods, ResourceQuota flink-sql-platform leaves 12 CPU, 160Gi, 50 pods"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: nothing was changed"));
+    assert_eq!(replicas(), 2);
+
+    let dry = rig.deploy(&["scale", "--taskmanagers", "5", "--dry-run"]);
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    assert!(text(&dry.stdout).contains("would change: spec.taskManager.replicas 2 -> 5"));
+    assert_eq!(replicas(), 2);
+
+    // No operator runs on the rig: the patch lands, the wait reports the timeout and why.
+    let within = rig.deploy(&["scale", "--taskmanagers", "5", "--timeout", "3s"]);
+    let stdout = text(&within.stdout);
+    let stderr = text(&within.stderr);
+    assert_eq!(within.status.code(), Some(4), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("changed: spec.taskManager.replicas 2 -> 5"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("wait: taskmanagers"));
+    assert!(
+        stderr.contains("FlinkDeployment flink-session is not ready before the timeout: the operator reports none TaskManager(s) of 5"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(
+        "without a running operator watching the namespace, nothing reconciles the patch"
+    ));
+    assert_eq!(replicas(), 5);
+
+    // The operator's report (played here) ends the wait; the same size again changes nothing.
+    rig.kubectl_ok(&[
+        "patch", "flinkdeployment", "flink-session", "-n", &rig.namespace,
+        "--subresource=status", "--type=merge", "-p",
+        r#"{"status":{"jobManagerDeploymentStatus":"READY","lifecycleState":"STABLE","taskManager":{"replicas":5}}}"#,
+    ]);
+    let again = rig.deploy(&["scale", "--taskmanagers", "5", "--timeout", "10s"]);
+    let stdout = text(&again.stdout);
+    assert!(again.status.success(), "{stdout}{}", text(&again.stderr));
+    assert!(stdout.contains("patch"), "{stdout}");
+    assert!(stdout.contains("unchanged"));
+    assert!(stdout.contains("the operator reports 5 TaskManager(s)"));
+
+    // `up` and `scale` share a field manager: the next `up` applies the profile's count, no conflict.
+    let up = rig.deploy(&["up", "--no-wait"]);
+    assert!(
+        up.status.success(),
+        "{}{}",
+        text(&up.stdout),
+        text(&up.stderr)
+    );
+    assert_eq!(replicas(), 2);
+}

@@ -64,6 +64,16 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
         DeployAction::Migrate { yes, .. } => {
             deploy::migrate::migrate(&config, tools, &target(yes), &mut out)?
         }
+        DeployAction::Scale {
+            taskmanagers,
+            yes,
+            timeout,
+            no_wait,
+            ..
+        } => {
+            let wait = (!no_wait).then(|| timeout.unwrap_or(config.timeout));
+            deploy::scale::scale(&config, tools, &target(yes), taskmanagers, wait, &mut out)?
+        }
         DeployAction::Image {
             out: dir,
             base,
@@ -94,7 +104,8 @@ fn options(action: &DeployAction) -> &DeployOpts {
         | DeployAction::Up { opts, .. }
         | DeployAction::Down { opts, .. }
         | DeployAction::Migrate { opts, .. }
-        | DeployAction::Image { opts, .. } => opts,
+        | DeployAction::Image { opts, .. }
+        | DeployAction::Scale { opts, .. } => opts,
     }
 }
 

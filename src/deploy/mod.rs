@@ -9,6 +9,7 @@ pub mod context;
 pub mod image;
 pub mod kube;
 pub mod migrate;
+pub mod scale;
 pub mod sizing;
 pub mod steps;
 pub mod survey;

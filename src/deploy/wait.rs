@@ -63,6 +63,47 @@ fn flink_state(object: &Value, namespace: &str, operator_ns: &str) -> Seen {
     }
 }
 
+/// Polls until the operator reports `wanted` TaskManagers (status.taskManager.replicas, the
+/// scale subresource's status) on a READY JobManager.
+pub fn taskmanagers(
+    tools: &Tools,
+    namespace: &str,
+    name: &str,
+    wanted: u64,
+    deadline: Instant,
+) -> Result<Outcome, CliError> {
+    poll(deadline, &format!("FlinkDeployment {name}"), || {
+        let object = get(tools, namespace, "flinkdeployment", name)?;
+        Ok(taskmanager_state(&object, namespace, wanted))
+    })
+}
+
+fn taskmanager_state(object: &Value, namespace: &str, wanted: u64) -> Seen {
+    let status = &object["status"];
+    let reported = status["taskManager"]["replicas"].as_u64();
+    let jm = status["jobManagerDeploymentStatus"].as_str().unwrap_or("");
+    if reported == Some(wanted) && jm == "READY" {
+        return Seen::Ready(format!("the operator reports {wanted} TaskManager(s)"));
+    }
+    let shown = reported.map_or("none".to_owned(), |r| r.to_string());
+    let mut hints = vec![format!(
+        "new TaskManager pods need nodes with room for TM_CPU and TM_MEMORY: kubectl -n {namespace} get pods,events"
+    )];
+    if reported.is_none() {
+        hints.push(
+            "no TaskManager count in the FlinkDeployment's status: without a running operator watching the namespace, nothing reconciles the patch"
+                .to_owned(),
+        );
+    }
+    Seen::NotYet {
+        state: format!(
+            "the operator reports {shown} TaskManager(s) of {wanted}, JobManager {}",
+            or_none(jm)
+        ),
+        hints,
+    }
+}
+
 /// Polls until the gateway Deployment is Available at its current generation.
 pub fn gateway(tools: &Tools, namespace: &str, deadline: Instant) -> Result<Outcome, CliError> {
     poll(deadline, "Deployment flink-sql-gateway", || {
