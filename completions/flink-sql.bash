@@ -34,11 +34,17 @@ _flink__sql() {
             flink__sql,jobs)
                 cmd="flink__sql__subcmd__jobs"
                 ;;
+            flink__sql__subcmd__deploy,check)
+                cmd="flink__sql__subcmd__deploy__subcmd__check"
+                ;;
             flink__sql__subcmd__deploy,down)
                 cmd="flink__sql__subcmd__deploy__subcmd__down"
                 ;;
             flink__sql__subcmd__deploy,help)
                 cmd="flink__sql__subcmd__deploy__subcmd__help"
+                ;;
+            flink__sql__subcmd__deploy,image)
+                cmd="flink__sql__subcmd__deploy__subcmd__image"
                 ;;
             flink__sql__subcmd__deploy,migrate)
                 cmd="flink__sql__subcmd__deploy__subcmd__migrate"
@@ -49,17 +55,26 @@ _flink__sql() {
             flink__sql__subcmd__deploy,render)
                 cmd="flink__sql__subcmd__deploy__subcmd__render"
                 ;;
+            flink__sql__subcmd__deploy,scale)
+                cmd="flink__sql__subcmd__deploy__subcmd__scale"
+                ;;
             flink__sql__subcmd__deploy,status)
                 cmd="flink__sql__subcmd__deploy__subcmd__status"
                 ;;
             flink__sql__subcmd__deploy,up)
                 cmd="flink__sql__subcmd__deploy__subcmd__up"
                 ;;
+            flink__sql__subcmd__deploy__subcmd__help,check)
+                cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__check"
+                ;;
             flink__sql__subcmd__deploy__subcmd__help,down)
                 cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__down"
                 ;;
             flink__sql__subcmd__deploy__subcmd__help,help)
                 cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__help"
+                ;;
+            flink__sql__subcmd__deploy__subcmd__help,image)
+                cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__image"
                 ;;
             flink__sql__subcmd__deploy__subcmd__help,migrate)
                 cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__migrate"
@@ -69,6 +84,9 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__deploy__subcmd__help,render)
                 cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__render"
+                ;;
+            flink__sql__subcmd__deploy__subcmd__help,scale)
+                cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__scale"
                 ;;
             flink__sql__subcmd__deploy__subcmd__help,status)
                 cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__status"
@@ -106,8 +124,14 @@ _flink__sql() {
             flink__sql__subcmd__help,jobs)
                 cmd="flink__sql__subcmd__help__subcmd__jobs"
                 ;;
+            flink__sql__subcmd__help__subcmd__deploy,check)
+                cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__check"
+                ;;
             flink__sql__subcmd__help__subcmd__deploy,down)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__down"
+                ;;
+            flink__sql__subcmd__help__subcmd__deploy,image)
+                cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__image"
                 ;;
             flink__sql__subcmd__help__subcmd__deploy,migrate)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__migrate"
@@ -117,6 +141,9 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__help__subcmd__deploy,render)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__render"
+                ;;
+            flink__sql__subcmd__help__subcmd__deploy,scale)
+                cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__scale"
                 ;;
             flink__sql__subcmd__help__subcmd__deploy,status)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__status"
@@ -231,12 +258,54 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__deploy)
-            opts="-v -q -h --verbose --quiet --help plan render up status migrate down help"
+            opts="-v -q -h --verbose --quiet --help plan render up status migrate check scale image down help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__deploy__subcmd__check)
+            opts="-e -n -v -q -h --env --env-file --var --context --namespace --dry-run --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -287,8 +356,22 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__deploy__subcmd__help)
-            opts="plan render up status migrate down help"
+            opts="plan render up status migrate check scale image down help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__deploy__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -315,6 +398,20 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__deploy__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__deploy__subcmd__help__subcmd__image)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -370,6 +467,20 @@ _flink__sql() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flink__subcmd__sql__subcmd__deploy__subcmd__help__subcmd__scale)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flink__subcmd__sql__subcmd__deploy__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -391,6 +502,56 @@ _flink__sql() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__deploy__subcmd__image)
+            opts="-e -n -v -q -h --env --env-file --var --context --namespace --dry-run --out --base --no-push --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -518,6 +679,56 @@ _flink__sql() {
                     return 0
                     ;;
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__deploy__subcmd__scale)
+            opts="-e -n -y -v -q -h --env --env-file --var --context --namespace --dry-run --taskmanagers --yes --timeout --no-wait --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --taskmanagers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -821,7 +1032,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help__subcmd__deploy)
-            opts="plan render up status migrate down"
+            opts="plan render up status migrate check scale image down"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -834,7 +1045,35 @@ _flink__sql() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flink__subcmd__sql__subcmd__help__subcmd__deploy__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flink__subcmd__sql__subcmd__help__subcmd__deploy__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__help__subcmd__deploy__subcmd__image)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -877,6 +1116,20 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help__subcmd__deploy__subcmd__render)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__help__subcmd__deploy__subcmd__scale)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
