@@ -532,8 +532,7 @@ fn quota(config: &DeployConfig, tools: &Tools) -> Result<Line, CliError> {
     for (qname, q) in quotas(config, tools)? {
         match sizing::fits(&q, wanted, ours) {
             Ok(available) => {
-                let left =
-                    |a: u64, w: u64, per: u64| if per == 0 { u64::MAX } else { (a - w) / per };
+                let left = |a: u64, w: u64, per: u64| (a - w).checked_div(per).unwrap_or(u64::MAX);
                 room = room
                     .min(left(available.cpu_milli, wanted.cpu_milli, tm.cpu_milli))
                     .min(left(available.memory, wanted.memory, tm.memory))
