@@ -2,17 +2,21 @@
 # The drift check between the image's jar manifest (deploy/flink-image-jars.tsv) and the Flink the local
 # stack assembled (scripts/stack/flink.sh): every live test must run on the jar set the image ships.
 #
-#   scripts/image-jars.sh check [FLINK_HOME [MANIFEST]]
+#   scripts/image-jars.sh check [--rest URL] [FLINK_HOME [MANIFEST]]
 #       FLINK_HOME defaults to the stack's (~/.cache/flink-sql/flink-2.0.0), MANIFEST to the repository's.
 #       Fails (exit 1, one line per difference) when a manifest jar is missing from its placement, its
 #       sha256 differs, or the stack added a jar the manifest does not name. The distribution's own jars
 #       (symlinks into the `dist=` folder named in FLINK_HOME/.manifest) are not compared.
+#       With --rest, also the RUNNING JobManager's classpath (GET URL/jobmanager/environment): a cluster
+#       started before FLINK_HOME was reassembled still runs the old jars, and that is drift too.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${FLINK_SQL_CACHE:-$HOME/.cache/flink-sql}"
 
 check() {
+  local rest=""
+  if [ "${1:-}" = --rest ]; then rest="$2"; shift 2; fi
   local home="${1:-$CACHE/flink-2.0.0}" manifest="${2:-$HERE/../deploy/flink-image-jars.tsv}"
   local dist g a v place sha file got bad=0 n=0
   [ -f "$home/.manifest" ] || { echo "image-jars: $home is not an assembled FLINK_HOME (no .manifest): run scripts/stack.sh up" >&2; exit 2; }
@@ -39,6 +43,23 @@ check() {
     [ -n "${expected[$rel]:-}" ] && continue
     echo "extra: $rel is in the stack's Flink but not in the manifest"; bad=1
   done < <(find "$home/lib" "$home/plugins" -name '*.jar' -print0 2>/dev/null)
+  if [ -n "$rest" ]; then
+    local env cp name
+    env="$(curl -sf --max-time 5 "$rest/jobmanager/environment")" \
+      || { echo "image-jars: the JobManager at $rest does not answer: is the stack up?" >&2; exit 2; }
+    cp="$(jq -r '.classpath[]' <<<"$env" | sed 's#.*/##')"
+    while IFS=$'\t' read -r g a v place sha; do
+      case "$g" in ''|'#'*) continue ;; esac
+      [ "$place" = lib ] || continue
+      grep -qxF "$a-$v.jar" <<<"$cp" || { echo "not running: lib/$a-$v.jar is not on the running JobManager's classpath (restart the stack)"; bad=1; }
+    done <"$manifest"
+    while IFS= read -r name; do
+      [ -n "$name" ] || continue
+      [ -n "${expected[lib/$name]:-}" ] && continue
+      [ -n "$dist" ] && [ -e "$dist/lib/$name" ] && continue
+      echo "running extra: $name is on the running JobManager's classpath but not in the manifest"; bad=1
+    done < <(grep '\.jar$' <<<"$cp")
+  fi
   if [ "$bad" = 0 ]; then
     echo "image-jars: the stack's Flink at $home carries the $n jars of $(basename "$manifest")"
   else

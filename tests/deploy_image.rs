@@ -114,8 +114,13 @@ impl Home {
     }
 
     fn check(&self) -> Output {
+        self.check_with(&[])
+    }
+
+    fn check_with(&self, extra: &[&str]) -> Output {
         Command::new(repo().join("scripts/image-jars.sh"))
             .arg("check")
+            .args(extra)
             .arg(self.path("home"))
             .arg(self.path("manifest.tsv"))
             .output()
@@ -180,6 +185,85 @@ fn drift_check_fails_on_a_jar_the_manifest_does_not_name() {
         text(&out.stdout).trim_end(),
         "extra: lib/extra-9.jar is in the stack's Flink but not in the manifest"
     );
+}
+
+/// Serves `www/` over HTTP on a free loopback port, as a JobManager's REST API would answer
+/// `GET /jobmanager/environment`: a cluster started before its FLINK_HOME was reassembled cannot
+/// be produced on the shared stack without restarting it.
+struct Served {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Served {
+    fn new(www: &Path) -> Served {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
+            .arg(www)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+        let port = first
+            .split(" port ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap();
+        Served {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn drift_check_with_rest_compares_the_running_jobmanagers_classpath() {
+    let home = Home::new();
+    let www = home.path("www");
+    std::fs::create_dir_all(www.join("jobmanager")).unwrap();
+    let environment = |jars: &[&str]| {
+        let classpath: Vec<String> = jars.iter().map(|j| format!("/opt/x/lib/{j}")).collect();
+        let body = serde_json::json!({"jvm": {}, "classpath": classpath});
+        std::fs::write(www.join("jobmanager/environment"), body.to_string()).unwrap();
+    };
+    let served = Served::new(&www);
+
+    // Started before a-1.jar joined the manifest, and with a jar it no longer names.
+    environment(&["flink-dist-2.0.0.jar", "old-0.jar"]);
+    let out = home.check_with(&["--rest", &served.url]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout).trim_end(),
+        "not running: lib/a-1.jar is not on the running JobManager's classpath (restart the stack)\n\
+         running extra: old-0.jar is on the running JobManager's classpath but not in the manifest"
+    );
+
+    environment(&["flink-dist-2.0.0.jar", "a-1.jar"]);
+    let out = home.check_with(&["--rest", &served.url]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
 }
 
 /// fetch-jars.sh (run inside the image build) against Maven, with one small jar of the manifest.
