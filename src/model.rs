@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::script::Pos;
+use crate::script::{Pos, Statement};
 
 /// A result column as the gateway describes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -187,6 +187,34 @@ pub struct Summary {
     /// (statement index, job id) for every job started.
     pub jobs: Vec<(usize, String)>,
     pub elapsed: Duration,
+}
+
+/// Receives what a run produces, in order. Every method writes; none prints directly.
+pub trait Sink {
+    /// A statement is about to be sent.
+    fn started(&mut self, _stmt: &Statement) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// The result columns of a statement that returns content.
+    fn columns(&mut self, _stmt: &Statement, _columns: &[Column]) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// A page of rows (possibly empty).
+    fn rows(&mut self, _stmt: &Statement, _rows: &[Row]) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// An INSERT or statement set started a job.
+    fn job_submitted(&mut self, _stmt: &Statement, _job_id: &str) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// The statement ended (also for skipped statements, without `started`).
+    fn finished(&mut self, _stmt: &Statement, _outcome: &Outcome) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// The run ended.
+    fn done(&mut self, _summary: &Summary) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
-//! The runner: statements in order, in one session, with every event emitted into a `Sink`.
+//! The runner: one session, one statement at a time, with every event emitted into a `Sink`.
 //!
+//! A `Runner` is opened, runs statements one by one and is closed; a batch, a pipe and a prompt
+//! are loops over it (`commands/`), which also build the summary and decide what a signal means.
 //! Per statement: submit, fetch pages to the end (streaming them into the sink), close the
-//! operation; for INSERTs optionally wait for the job. Cancellation (SIGINT/SIGTERM), `--timeout`,
+//! operation; for INSERTs optionally wait for the job. Cancellation (a `Cancel`, per statement), `--timeout`,
 //! `--max-rows` and `--max-wait` all end in the same place: cancel and close the operation. A
 //! statement that may start a job is submitted with a job id of our choosing, so that a stop
 //! before the gateway named the job (or a lost answer to the POST) can still find it on the
@@ -13,15 +15,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::time::sleep;
 
-use crate::cli::WaitFor;
 use crate::error::{CliError, Exit};
 use crate::gateway::{self, Error, Log, OperationId, Page, ResultType, ServerError, Session};
 use crate::jobmanager::{self, JobDetails, JobManager};
-use crate::model::{Failure, Outcome, Row, Status, StopReason, Summary};
-use crate::render::Sink;
+use crate::model::{Failure, Outcome, Row, Sink, Status, StopReason};
 use crate::script::Statement;
 use crate::secrets::Redactor;
-use crate::settings;
 
 mod cleanup;
 
@@ -51,9 +50,18 @@ const EMIT_CHUNK: usize = 256;
 const JOB_POLL_FIRST: Duration = Duration::from_millis(50);
 const JOB_POLL_MAX: Duration = Duration::from_millis(500);
 
-/// How a run behaves; built once, before anything is sent.
+/// What `--wait` waits for once a statement's job was submitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitFor {
+    Submitted,
+    Running,
+    Finished,
+}
+
+/// How statements run; built once (by `settings`), before anything is sent.
 #[derive(Clone)]
 pub struct RunOptions {
+    /// Read by the loops over the runner (a batch, a pipe): the runner runs one statement.
     pub continue_on_error: bool,
     /// Stop a query after this many rows (a success).
     pub max_rows: Option<u64>,
@@ -67,44 +75,12 @@ pub struct RunOptions {
     pub jobmanager: Option<JobManager>,
 }
 
-impl RunOptions {
-    /// Validates the settings before any session is opened: `--wait running|finished` needs a
-    /// JobManager URL (given, or derivable for a local gateway), else exit 2.
-    pub fn new(
-        run: &settings::Run,
-        gateway: &settings::Gateway,
-        redactor: &Redactor,
-        log: Option<Log>,
-    ) -> Result<RunOptions, CliError> {
-        let jobmanager = match run.wait {
-            WaitFor::Submitted => jobmanager_for(gateway, redactor, log).ok(),
-            WaitFor::Running | WaitFor::Finished => Some(jobmanager_for(gateway, redactor, log)?),
-        };
-        Ok(RunOptions {
-            continue_on_error: run.continue_on_error,
-            max_rows: run.max_rows,
-            max_wait: run.max_wait,
-            wait: run.wait,
-            timeout: run.timeout,
-            jobmanager,
-        })
-    }
-}
-
-fn jobmanager_for(
-    gateway: &settings::Gateway,
-    redactor: &Redactor,
-    log: Option<Log>,
-) -> Result<JobManager, CliError> {
-    let url = gateway
-        .jobmanager_url
-        .clone()
-        .or_else(|| jobmanager::derive_url(&gateway.url));
-    let url = url.ok_or_else(|| {
-        CliError::input("--wait running|finished needs the JobManager REST URL")
-            .with_hint("set FLINK_REST_URL in the profile or pass --jobmanager URL (e.g. http://127.0.0.1:8081)")
-    })?;
-    JobManager::new(&url, gateway.ca_cert.clone(), redactor.clone(), log)
+/// What opening a session needs.
+#[derive(Clone)]
+pub struct Connect {
+    pub gateway: gateway::Config,
+    pub redactor: Redactor,
+    pub log: Option<Log>,
 }
 
 /// Asks a run to stop; the exit code says why (130 for SIGINT, 143 for SIGTERM).
@@ -133,6 +109,12 @@ impl Canceller {
             true
         })
     }
+
+    /// Arms it again once the cancelled statement has ended: the next request cancels the next
+    /// statement. (A prompt does this after every statement; a batch never does.)
+    pub fn rearm(&self) {
+        self.0.send_replace(None);
+    }
 }
 
 impl Cancel {
@@ -158,30 +140,80 @@ impl Cancel {
     }
 }
 
-/// A whole batch run: check the JobManager `--wait` needs, connect, run, and close the session
-/// on every path. Connecting is bounded by `--timeout` too.
-pub async fn exec(
-    gateway: &settings::Gateway,
-    redactor: Redactor,
-    log: Option<Log>,
-    statements: &[Statement],
-    opts: &RunOptions,
-    sink: &mut dyn Sink,
-    cancel: &Cancel,
-) -> anyhow::Result<(Summary, Exit)> {
-    if let Some(exit) = preflight(opts, cancel).await? {
-        return skip_all(statements, sink, exit);
+/// One session and the options its statements run with: `open`, `run` one statement at a time
+/// (each emits its events, `started` to `finished`, into the sink it is given), `close`. What
+/// follows a statement (the next, a skip, a summary) is the caller's business.
+pub struct Runner {
+    session: Session,
+    opts: RunOptions,
+}
+
+/// What `Runner::open` came to.
+#[allow(clippy::large_enum_variant)] // one per session; boxing would buy nothing
+pub enum Opened {
+    Ready(Runner),
+    /// A signal came before the session was open: nothing was sent.
+    Cancelled(Exit),
+}
+
+impl Runner {
+    /// Checks the JobManager `--wait` needs, then connects; connecting is bounded by `--timeout`.
+    pub async fn open(
+        connect: &Connect,
+        opts: RunOptions,
+        cancel: &Cancel,
+    ) -> Result<Opened, CliError> {
+        if let Some(exit) = preflight(&opts, cancel).await? {
+            return Ok(Opened::Cancelled(exit));
+        }
+        let (redactor, log) = (connect.redactor.clone(), connect.log.clone());
+        let connecting = tokio::time::timeout(
+            opts.timeout,
+            gateway::connect(&connect.gateway, redactor, log),
+        );
+        let session = tokio::select! {
+            s = connecting => s.map_err(|_| connect_timeout(opts.timeout))??,
+            exit = cancel.wait() => return Ok(Opened::Cancelled(exit)),
+        };
+        Ok(Opened::Ready(Runner::new(session, opts)))
     }
-    let connect = tokio::time::timeout(opts.timeout, gateway::connect(gateway, redactor, log));
-    let session = tokio::select! {
-        s = connect => s.map_err(|_| connect_timeout(opts.timeout))??,
-        exit = cancel.wait() => return skip_all(statements, sink, exit),
-    };
-    let result = run(&session, statements, opts, sink, cancel).await;
-    let abandoned = close_session(session, cancel).await;
-    match (result, abandoned) {
-        (Ok((summary, _)), Some(exit)) => Ok((summary, exit)),
-        (result, _) => result,
+
+    /// A runner over a session opened elsewhere.
+    pub fn new(session: Session, opts: RunOptions) -> Runner {
+        Runner { session, opts }
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn options(&self) -> &RunOptions {
+        &self.opts
+    }
+
+    /// Runs one statement to its end: submit, stream the result into `sink`, release the
+    /// operation, wait for its job if `--wait` asks. `cancel` stops this statement only; an `Err`
+    /// is a problem with the session or the gateway, not with the statement.
+    pub async fn run(
+        &self,
+        stmt: &Statement,
+        sink: &mut dyn Sink,
+        cancel: &Cancel,
+    ) -> anyhow::Result<Outcome> {
+        let outcome = run_statement(&self.session, stmt, &self.opts, sink, cancel).await?;
+        sink.finished(stmt, &outcome)?;
+        Ok(outcome)
+    }
+
+    /// Deletes the session, bounded by `CLEANUP_LIMIT`. A signal that arrives meanwhile (and
+    /// did not start this clean-up) ends it at once: its exit code is returned.
+    pub async fn close(self, cancel: &Cancel) -> Option<Exit> {
+        close_session(self.session, cancel).await
+    }
+
+    /// The session, for a caller that closes it itself.
+    pub fn into_session(self) -> Session {
+        self.session
     }
 }
 
@@ -213,8 +245,6 @@ fn connect_timeout(timeout: Duration) -> CliError {
     )
 }
 
-/// Deletes the session, bounded by `CLEANUP_LIMIT`. A signal that arrives meanwhile (and did
-/// not start this clean-up) ends it at once: its exit code is returned.
 async fn close_session(session: Session, cancel: &Cancel) -> Option<Exit> {
     let http = session.client().http().clone();
     let stop = Stop::new(cancel);
@@ -229,82 +259,6 @@ async fn close_session(session: Session, cancel: &Cancel) -> Option<Exit> {
                 .then(|| cancel.requested())
                 .flatten()
         }
-    }
-}
-
-fn skip_all(
-    statements: &[Statement],
-    sink: &mut dyn Sink,
-    exit: Exit,
-) -> anyhow::Result<(Summary, Exit)> {
-    let mut tally = Tally::default();
-    for stmt in statements {
-        let outcome = Outcome::new(Status::Skipped, Duration::ZERO);
-        sink.finished(stmt, &outcome)?;
-        tally.record(stmt, &outcome, false);
-    }
-    let summary = tally.summary;
-    sink.done(&summary)?;
-    Ok((summary, exit))
-}
-
-/// Runs `statements` in order in `session`. Stops at the first failure unless
-/// `continue_on_error`; what is not run is reported as skipped. The caller closes the session.
-pub async fn run(
-    session: &Session,
-    statements: &[Statement],
-    opts: &RunOptions,
-    sink: &mut dyn Sink,
-    cancel: &Cancel,
-) -> anyhow::Result<(Summary, Exit)> {
-    let clock = Instant::now();
-    let mut tally = Tally::default();
-    for stmt in statements {
-        let outcome = if tally.stopped || cancel.requested().is_some() {
-            Outcome::new(Status::Skipped, Duration::ZERO)
-        } else {
-            run_statement(session, stmt, opts, sink, cancel).await?
-        };
-        sink.finished(stmt, &outcome)?;
-        tally.record(stmt, &outcome, opts.continue_on_error);
-    }
-    tally.summary.elapsed = clock.elapsed();
-    sink.done(&tally.summary)?;
-    let exit = cancel.requested().or(tally.exit).unwrap_or(Exit::Success);
-    Ok((tally.summary, exit))
-}
-
-/// Counts outcomes and decides whether the run goes on.
-#[derive(Default)]
-struct Tally {
-    summary: Summary,
-    /// The first problem's exit code.
-    exit: Option<Exit>,
-    stopped: bool,
-}
-
-impl Tally {
-    fn record(&mut self, stmt: &Statement, outcome: &Outcome, continue_on_error: bool) {
-        match outcome.status {
-            Status::Ok => self.summary.ok += 1,
-            Status::Skipped => self.summary.skipped += 1,
-            Status::Failed | Status::TimedOut | Status::Interrupted => {
-                self.summary.failed += 1;
-                self.exit.get_or_insert(problem_exit(outcome.status));
-                self.stopped |= !continue_on_error || outcome.status == Status::Interrupted;
-            }
-        }
-        if let Some(job) = &outcome.job_id {
-            self.summary.jobs.push((stmt.index, job.clone()));
-        }
-    }
-}
-
-/// The exit code a problem statement stands for (cancellation's own code comes from `Cancel`).
-fn problem_exit(status: Status) -> Exit {
-    match status {
-        Status::TimedOut => Exit::Timeout,
-        _ => Exit::StatementFailed,
     }
 }
 

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use crate::cli::{ConnectOpts, ExecArgs, Format, JobsFormat, JobsOpts, ProfileOpts, WaitFor};
 use crate::error::CliError;
+use crate::jobmanager::{self, JobManager};
 use crate::profile::{self, ProfileRef, Vars};
+use crate::runner::{self, RunOptions};
 use crate::secrets::{self, Redactor};
 
 pub const DEFAULT_GATEWAY: &str = "http://localhost:8083";
@@ -232,6 +234,63 @@ fn secret_masks(vars: &Vars) -> (Redactor, Vec<String>) {
     // A password inside any URL value (`SQL_GATEWAY_URL=http://user:pw@host`) is a secret too.
     let in_urls = vars.iter().filter_map(|(_, v)| url_password(v));
     (redactor.with_values(in_urls), unmaskable)
+}
+
+impl Gateway {
+    /// What the gateway client needs (the JobManager URL is the runner's business).
+    pub fn config(&self) -> crate::gateway::Config {
+        crate::gateway::Config {
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            token: self.token.clone(),
+            ca_cert: self.ca_cert.clone(),
+            session_properties: self.session_properties.clone(),
+        }
+    }
+}
+
+impl Run {
+    /// The runner's options. Validated before any session is opened: `--wait running|finished`
+    /// needs a JobManager URL (given, or derivable for a local gateway), else exit 2.
+    pub fn options(
+        &self,
+        gateway: &Gateway,
+        redactor: &Redactor,
+        log: Option<crate::gateway::Log>,
+    ) -> Result<RunOptions, CliError> {
+        let jobmanager = match self.wait {
+            WaitFor::Submitted => jobmanager_for(gateway, redactor, log).ok(),
+            WaitFor::Running | WaitFor::Finished => Some(jobmanager_for(gateway, redactor, log)?),
+        };
+        Ok(RunOptions {
+            continue_on_error: self.continue_on_error,
+            max_rows: self.max_rows,
+            max_wait: self.max_wait,
+            wait: match self.wait {
+                WaitFor::Submitted => runner::WaitFor::Submitted,
+                WaitFor::Running => runner::WaitFor::Running,
+                WaitFor::Finished => runner::WaitFor::Finished,
+            },
+            timeout: self.timeout,
+            jobmanager,
+        })
+    }
+}
+
+fn jobmanager_for(
+    gateway: &Gateway,
+    redactor: &Redactor,
+    log: Option<crate::gateway::Log>,
+) -> Result<JobManager, CliError> {
+    let url = gateway
+        .jobmanager_url
+        .clone()
+        .or_else(|| jobmanager::derive_url(&gateway.url));
+    let url = url.ok_or_else(|| {
+        CliError::input("--wait running|finished needs the JobManager REST URL")
+            .with_hint("set FLINK_REST_URL in the profile or pass --jobmanager URL (e.g. http://127.0.0.1:8081)")
+    })?;
+    JobManager::new(&url, gateway.ca_cert.clone(), redactor.clone(), log)
 }
 
 /// Resolves `exec` arguments into settings.

@@ -119,7 +119,7 @@ fn gateway(url: &str) -> settings::Gateway {
 }
 
 fn client(url: &str) -> Client {
-    Client::new(&gateway(url), Redactor::default(), None)
+    Client::new(&gateway(url).config(), Redactor::default(), None)
         .unwrap()
         .with_version(Version::V4)
 }
@@ -154,7 +154,7 @@ async fn a_refused_get_is_retried_until_the_gateway_is_up() {
         *slot.lock().unwrap() = Some(s);
     });
     let mut c = Client::new(
-        &gateway(&format!("http://127.0.0.1:{port}")),
+        &gateway(&format!("http://127.0.0.1:{port}")).config(),
         Redactor::default(),
         None,
     )
@@ -172,7 +172,7 @@ async fn a_refused_get_is_retried_until_the_gateway_is_up() {
 async fn an_unreachable_gateway_is_exit_3_with_a_hint() {
     let url = format!("http://127.0.0.1:{}", free_port());
     let started = Instant::now();
-    let err = Client::new(&gateway(&url), Redactor::default(), None)
+    let err = Client::new(&gateway(&url).config(), Redactor::default(), None)
         .unwrap()
         .negotiate()
         .await
@@ -426,7 +426,7 @@ async fn secrets_in_server_errors_are_masked() {
     let body = r#"{"errors":["Internal server error.","<Exception on server side:\norg.x.E: bad\n\tat a\nCaused by: org.x.ValidationException: Unable to create table with 'password'='hunter22'\n\tat b\n\nEnd of exception on server side>"]}"#;
     let stub = Stub::start(move |_, _| Reply::Json(500, body.into()));
     let (redactor, _) = Redactor::new(["hunter22"]);
-    let c = Client::new(&gateway(&stub.url), redactor, None)
+    let c = Client::new(&gateway(&stub.url).config(), redactor, None)
         .unwrap()
         .with_version(Version::V4);
     let Error::Server(e) = c.submit(&session(), "x").await.unwrap_err() else {
@@ -498,7 +498,7 @@ fn run_opts(max_rows: Option<u64>) -> flink_sql::runner::RunOptions {
         timeout: Duration::from_secs(60),
     };
     let gateway = gateway("http://127.0.0.1:1");
-    flink_sql::runner::RunOptions::new(&run, &gateway, &Redactor::default(), None).unwrap()
+    run.options(&gateway, &Redactor::default(), None).unwrap()
 }
 
 /// Records the rows. When the last rows of page 0 arrive it waits (blocking the runtime's one
@@ -543,16 +543,11 @@ async fn run_endless(
         values: Vec::new(),
         ahead_seen: None,
     };
-    let (summary, exit) = flink_sql::runner::run(
-        &session,
-        &one_query(),
-        &run_opts(max_rows),
-        &mut sink,
-        cancel,
-    )
-    .await
-    .unwrap();
-    session.close().await.unwrap();
+    let runner = flink_sql::runner::Runner::new(session, run_opts(max_rows));
+    let (summary, exit) = flink_sql::commands::batch::run(&runner, &one_query(), &mut sink, cancel)
+        .await
+        .unwrap();
+    runner.into_session().close().await.unwrap();
     (sink, exit, summary)
 }
 

@@ -9,13 +9,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use flink_sql::cli::WaitFor;
+use flink_sql::commands::batch;
 use flink_sql::error::Exit;
 use flink_sql::gateway::{self, Client, Error, Log, OperationId, Session, Version};
 use flink_sql::jobmanager::JobManager;
 use flink_sql::model::{Column, Outcome, Row, Status, StopReason, Summary};
 use flink_sql::profile::Vars;
 use flink_sql::render::Sink;
-use flink_sql::runner::{self, Cancel, RunOptions};
+use flink_sql::runner::{self, Cancel, Runner};
 use flink_sql::script::{self, Pos, Source, Statement};
 use flink_sql::secrets::Redactor;
 use flink_sql::settings;
@@ -123,6 +124,15 @@ fn run_settings() -> settings::Run {
     }
 }
 
+/// What opening a session needs, as `exec` builds it.
+fn connect(gateway: &settings::Gateway, redactor: Redactor) -> runner::Connect {
+    runner::Connect {
+        gateway: gateway.config(),
+        redactor,
+        log: None,
+    }
+}
+
 /// Fails (never skips) when the stack is down.
 async fn require_stack() {
     let info = reqwest::get(format!("{}/v1/info", *GATEWAY_URL)).await;
@@ -146,12 +156,12 @@ fn statements(sql: &str) -> Vec<Statement> {
 async fn exec(sql: &str, run: settings::Run) -> (Recorder, Summary, Exit) {
     require_stack().await;
     let gateway = gateway_settings();
-    let opts = RunOptions::new(&run, &gateway, &Redactor::default(), None).expect("valid options");
+    let opts = run
+        .options(&gateway, &Redactor::default(), None)
+        .expect("valid options");
     let mut sink = Recorder::default();
-    let (summary, exit) = runner::exec(
-        &gateway,
-        Redactor::default(),
-        None,
+    let (summary, exit) = batch::exec(
+        &connect(&gateway, Redactor::default()),
         &statements(sql),
         &opts,
         &mut sink,
@@ -168,7 +178,7 @@ async fn logged_session() -> (Session, Arc<Mutex<Vec<String>>>) {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = lines.clone();
     let log: Log = Arc::new(move |line: &str| sink.lock().unwrap().push(line.to_owned()));
-    let session = gateway::connect(&gateway_settings(), Redactor::default(), Some(log))
+    let session = gateway::connect(&gateway_settings().config(), Redactor::default(), Some(log))
         .await
         .expect("connects");
     (session, lines)
@@ -354,17 +364,14 @@ async fn a_streaming_select_stops_at_max_rows_and_its_operation_is_gone() {
         max_rows: Some(5),
         ..run_settings()
     };
-    let opts = RunOptions::new(&run, &gateway_settings(), &Redactor::default(), None).unwrap();
+    let opts = run
+        .options(&gateway_settings(), &Redactor::default(), None)
+        .unwrap();
     let mut rec = Recorder::default();
-    let (_, exit) = runner::run(
-        &session,
-        &statements(&sql),
-        &opts,
-        &mut rec,
-        &Cancel::never(),
-    )
-    .await
-    .unwrap();
+    let runner = Runner::new(session, opts);
+    let (_, exit) = batch::run(&runner, &statements(&sql), &mut rec, &Cancel::never())
+        .await
+        .unwrap();
     assert_eq!(exit, Exit::Success);
     assert_eq!(rec.count(2), 5);
     assert_eq!(rec.outcome(2).stopped, Some(StopReason::MaxRows(5)));
@@ -375,7 +382,7 @@ async fn a_streaming_select_stops_at_max_rows_and_its_operation_is_gone() {
             .expect("the SELECT's operation was closed")
             .clone(),
     );
-    match session.status(&select).await {
+    match runner.session().status(&select).await {
         Err(Error::Server(e)) => assert!(
             e.message.contains("Can not find the submitted operation"),
             "{}",
@@ -384,7 +391,7 @@ async fn a_streaming_select_stops_at_max_rows_and_its_operation_is_gone() {
         other => panic!("the operation should be gone, got {other:?}"),
     }
     wait_for_job_named(&table, "CANCELED").await;
-    session.close().await.unwrap();
+    runner.into_session().close().await.unwrap();
 }
 
 #[tokio::test]
@@ -535,12 +542,12 @@ async fn cancellation_cancels_the_query_skips_the_rest_and_exits_130() {
     });
     require_stack().await;
     let gateway = gateway_settings();
-    let opts = RunOptions::new(&run_settings(), &gateway, &Redactor::default(), None).unwrap();
+    let opts = run_settings()
+        .options(&gateway, &Redactor::default(), None)
+        .unwrap();
     let mut rec = Recorder::default();
-    let (summary, exit) = runner::exec(
-        &gateway,
-        Redactor::default(),
-        None,
+    let (summary, exit) = batch::exec(
+        &connect(&gateway, Redactor::default()),
         &statements(&sql),
         &opts,
         &mut rec,
@@ -606,12 +613,10 @@ async fn secrets_the_gateway_echoes_back_are_masked() {
     );
     require_stack().await;
     let gateway = gateway_settings();
-    let opts = RunOptions::new(&run_settings(), &gateway, &redactor, None).unwrap();
+    let opts = run_settings().options(&gateway, &redactor, None).unwrap();
     let mut rec = Recorder::default();
-    let (_, exit) = runner::exec(
-        &gateway,
-        redactor.clone(),
-        None,
+    let (_, exit) = batch::exec(
+        &connect(&gateway, redactor.clone()),
         &statements(&sql),
         &opts,
         &mut rec,
@@ -637,13 +642,13 @@ async fn session_properties_apply_to_every_statement() {
         session_properties: vec![("table.local-time-zone".into(), "Asia/Tokyo".into())],
         ..gateway_settings()
     };
-    let opts = RunOptions::new(&run_settings(), &gateway, &Redactor::default(), None).unwrap();
+    let opts = run_settings()
+        .options(&gateway, &Redactor::default(), None)
+        .unwrap();
     let mut rec = Recorder::default();
     let sql = "SELECT CAST(TO_TIMESTAMP_LTZ(0, 0) AS STRING) AS s;";
-    let (_, exit) = runner::exec(
-        &gateway,
-        Redactor::default(),
-        None,
+    let (_, exit) = batch::exec(
+        &connect(&gateway, Redactor::default()),
         &statements(sql),
         &opts,
         &mut rec,
@@ -664,29 +669,20 @@ async fn older_api_versions_work_too() {
     require_stack().await;
     // Flink 1.20 speaks up to v3, 1.16 only v1 (no rowFormat); a 2.0 gateway still serves both.
     for version in [Version::V1, Version::V3] {
-        let client = Client::new(&gateway_settings(), Redactor::default(), None)
+        let client = Client::new(&gateway_settings().config(), Redactor::default(), None)
             .unwrap()
             .with_version(version);
         let session = Session::open(client, &[]).await.unwrap();
-        let opts = RunOptions::new(
-            &run_settings(),
-            &gateway_settings(),
-            &Redactor::default(),
-            None,
-        )
-        .unwrap();
+        let opts = run_settings()
+            .options(&gateway_settings(), &Redactor::default(), None)
+            .unwrap();
         let mut rec = Recorder::default();
         let sql = "SET 'pipeline.name' = 'v';\nSELECT 7 AS x;";
-        let (_, exit) = runner::run(
-            &session,
-            &statements(sql),
-            &opts,
-            &mut rec,
-            &Cancel::never(),
-        )
-        .await
-        .unwrap();
-        session.close().await.unwrap();
+        let runner = Runner::new(session, opts);
+        let (_, exit) = batch::run(&runner, &statements(sql), &mut rec, &Cancel::never())
+            .await
+            .unwrap();
+        runner.into_session().close().await.unwrap();
         assert_eq!(exit, Exit::Success, "{version:?}: {:?}", rec.outcomes);
         assert_eq!(rec.rows[&2][0].fields[0].json(), "7", "{version:?}");
     }
@@ -696,7 +692,7 @@ async fn older_api_versions_work_too() {
 async fn heartbeats_reach_the_session_and_a_closed_session_is_lost() {
     let _one = ONE_AT_A_TIME.lock().await;
     require_stack().await;
-    let mut client = Client::new(&gateway_settings(), Redactor::default(), None).unwrap();
+    let mut client = Client::new(&gateway_settings().config(), Redactor::default(), None).unwrap();
     assert_eq!(client.negotiate().await.unwrap(), Version::V4);
     assert_eq!(client.info().await.unwrap().version, "2.0.0");
     let session = Session::open(client.clone(), &[]).await.unwrap();
@@ -727,7 +723,8 @@ async fn wait_running_without_a_jobmanager_url_is_a_usage_error() {
         wait: WaitFor::Running,
         ..run_settings()
     };
-    let err = RunOptions::new(&run, &gateway, &Redactor::default(), None)
+    let err = run
+        .options(&gateway, &Redactor::default(), None)
         .err()
         .expect("refused before connecting");
     assert_eq!(err.exit, Exit::Input);

@@ -7,7 +7,7 @@ use crate::cli::ExecArgs;
 use crate::error::{CliError, Exit};
 use crate::gateway::Log;
 use crate::render;
-use crate::runner::{self, RunOptions};
+use crate::runner::{self, Connect};
 use crate::script::{self, input, Diagnostic, Source, Statement};
 use crate::secrets::{RedactWriter, Redactor};
 use crate::settings::{self, ExecSettings, Input, World};
@@ -100,7 +100,9 @@ fn read_input(input: &Input) -> Result<Vec<Source>, Diagnostic> {
 fn execute(settings: &ExecSettings, statements: &[Statement]) -> anyhow::Result<Exit> {
     let redactor = settings.profile.redactor.clone();
     let log = verbose_log(settings.output.verbose, &redactor);
-    let opts = RunOptions::new(&settings.run, &settings.gateway, &redactor, log.clone())?;
+    let opts = settings
+        .run
+        .options(&settings.gateway, &redactor, log.clone())?;
     // A report that cannot be written is a usage error found before anything is sent.
     let mut sinks = render::sinks(&settings.output, statements.len(), &redactor)
         .map_err(|e| CliError::input(e.to_string()))?;
@@ -110,17 +112,15 @@ fn execute(settings: &ExecSettings, statements: &[Statement]) -> anyhow::Result<
     let (_summary, exit) = runtime.block_on(async {
         let (canceller, cancel) = runner::cancellation();
         on_signals(&canceller)?;
-        let gateway = &settings.gateway;
+        let connect = Connect {
+            gateway: settings.gateway.config(),
+            redactor,
+            log,
+        };
         if settings.session_per_file {
-            let run = super::per_file::exec(
-                gateway, redactor, log, statements, &opts, &mut sinks, &cancel,
-            );
-            run.await
+            super::per_file::exec(&connect, statements, &opts, &mut sinks, &cancel).await
         } else {
-            runner::exec(
-                gateway, redactor, log, statements, &opts, &mut sinks, &cancel,
-            )
-            .await
+            super::batch::exec(&connect, statements, &opts, &mut sinks, &cancel).await
         }
     })?;
     Ok(exit)

@@ -1,5 +1,6 @@
 //! Subcommands: each turns its arguments into settings and drives the pieces below it.
 
+pub mod batch;
 mod completions;
 mod deploy;
 mod env;

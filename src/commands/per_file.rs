@@ -1,49 +1,34 @@
 //! `exec --session-per-file`: each input file in a session of its own, one after the other, so
-//! files that reuse table names or SETs never see each other's. The runner runs each file as it
-//! runs a whole batch; this module only cuts the statements at file boundaries and makes the
-//! sinks see one run (one summary, one JSON document, one JUnit report).
+//! files that reuse table names or SETs never see each other's. One `Batch` loops over a runner
+//! per file and builds the one summary, so the sinks see one run (one summary, one JSON
+//! document, one JUnit report); this module only cuts the statements at file boundaries.
 
+use super::batch::Batch;
 use crate::error::Exit;
-use crate::gateway::Log;
-use crate::model::{Outcome, Status, Summary};
-use crate::render::Sink;
-use crate::runner::{self, Cancel, RunOptions};
+use crate::model::{Sink, Summary};
+use crate::runner::{Cancel, Connect, RunOptions};
 use crate::script::Statement;
-use crate::secrets::Redactor;
-use crate::settings;
 
 /// Runs each file's statements in a fresh session. After a failure the next files are skipped,
 /// unless `continue_on_error`; after a cancellation they are always skipped.
 pub async fn exec(
-    gateway: &settings::Gateway,
-    redactor: Redactor,
-    log: Option<Log>,
+    connect: &Connect,
     statements: &[Statement],
     opts: &RunOptions,
     sink: &mut dyn Sink,
     cancel: &Cancel,
 ) -> anyhow::Result<(Summary, Exit)> {
-    let mut one_run = OneRun {
-        inner: sink,
-        summary: Summary::default(),
-    };
-    let mut exit = Exit::Success;
+    let mut batch = Batch::new(opts.continue_on_error);
     for file in by_file(statements) {
-        let stop =
-            cancel.requested().is_some() || (exit != Exit::Success && !opts.continue_on_error);
-        let (_, file_exit) = if stop {
-            skip(file, &mut one_run)?
+        if batch.is_stopped(cancel) {
+            batch.skip(file, sink)?;
         } else {
-            let (redactor, log) = (redactor.clone(), log.clone());
-            runner::exec(gateway, redactor, log, file, opts, &mut one_run, cancel).await?
-        };
-        if exit == Exit::Success {
-            exit = file_exit;
+            batch
+                .in_one_session(connect, file, opts, sink, cancel)
+                .await?;
         }
     }
-    let exit = cancel.requested().unwrap_or(exit);
-    one_run.inner.done(&one_run.summary)?;
-    Ok((one_run.summary, exit))
+    Ok(batch.finish(sink, cancel)?)
 }
 
 /// The statements cut where the file changes (each `-c` and stdin count as a file).
@@ -59,59 +44,10 @@ pub fn by_file(statements: &[Statement]) -> Vec<&[Statement]> {
     files
 }
 
-fn skip(statements: &[Statement], sink: &mut OneRun) -> anyhow::Result<(Summary, Exit)> {
-    let mut summary = Summary::default();
-    for stmt in statements {
-        sink.finished(
-            stmt,
-            &Outcome::new(Status::Skipped, std::time::Duration::ZERO),
-        )?;
-        summary.skipped += 1;
-    }
-    sink.done(&summary)?;
-    Ok((summary, Exit::Success))
-}
-
-/// Passes every event on except the end of each file's run, whose totals it adds up for the one
-/// `done` at the very end.
-struct OneRun<'a> {
-    inner: &'a mut dyn Sink,
-    summary: Summary,
-}
-
-impl Sink for OneRun<'_> {
-    fn started(&mut self, stmt: &Statement) -> std::io::Result<()> {
-        self.inner.started(stmt)
-    }
-    fn columns(
-        &mut self,
-        stmt: &Statement,
-        columns: &[crate::model::Column],
-    ) -> std::io::Result<()> {
-        self.inner.columns(stmt, columns)
-    }
-    fn rows(&mut self, stmt: &Statement, rows: &[crate::model::Row]) -> std::io::Result<()> {
-        self.inner.rows(stmt, rows)
-    }
-    fn job_submitted(&mut self, stmt: &Statement, job_id: &str) -> std::io::Result<()> {
-        self.inner.job_submitted(stmt, job_id)
-    }
-    fn finished(&mut self, stmt: &Statement, outcome: &Outcome) -> std::io::Result<()> {
-        self.inner.finished(stmt, outcome)
-    }
-    fn done(&mut self, summary: &Summary) -> std::io::Result<()> {
-        self.summary.ok += summary.ok;
-        self.summary.failed += summary.failed;
-        self.summary.skipped += summary.skipped;
-        self.summary.jobs.extend(summary.jobs.iter().cloned());
-        self.summary.elapsed += summary.elapsed;
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Outcome;
     use crate::script::{input, prepare};
 
     fn statements() -> Vec<Statement> {
@@ -155,15 +91,12 @@ mod tests {
     fn the_sinks_see_one_run_with_added_totals() {
         let all = statements();
         let mut record = Record::default();
-        let mut one_run = OneRun {
-            inner: &mut record,
-            summary: Summary::default(),
-        };
+        let mut batch = Batch::new(false);
         for file in by_file(&all) {
-            skip(file, &mut one_run).unwrap();
+            batch.skip(file, &mut record).unwrap();
         }
-        let total = one_run.summary.clone();
-        one_run.inner.done(&total).unwrap();
+        let (summary, exit) = batch.finish(&mut record, &Cancel::never()).unwrap();
+        assert_eq!((summary.skipped, exit), (4, Exit::Success));
         assert_eq!(
             record.events,
             [

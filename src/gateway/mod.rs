@@ -21,7 +21,6 @@ pub use wire::ResultType;
 use crate::error::CliError;
 use crate::model::{Column, Row};
 use crate::secrets::Redactor;
-use crate::settings;
 
 /// How often the background task tells the gateway the session is alive: well inside the
 /// default idle timeout (10 min) and any sane deployment's.
@@ -139,6 +138,19 @@ fn restore_decimals(columns: &[Column], rows: &mut [Row]) {
     }
 }
 
+/// Where the gateway is and how to talk to it: built by `settings`, known here by no other type.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub url: String,
+    /// Extra headers on every request.
+    pub headers: Vec<(String, String)>,
+    /// A bearer token (a secret).
+    pub token: Option<String>,
+    pub ca_cert: Option<std::path::PathBuf>,
+    /// Properties every session opens with.
+    pub session_properties: Vec<(String, String)>,
+}
+
 /// A gateway client speaking one API version.
 #[derive(Clone)]
 pub struct Client {
@@ -149,7 +161,7 @@ pub struct Client {
 impl Client {
     /// Builds a client for the gateway in `settings` (no network yet). Speaks v1 until `negotiate`.
     pub fn new(
-        settings: &settings::Gateway,
+        settings: &Config,
         redactor: Redactor,
         log: Option<Log>,
     ) -> Result<Client, CliError> {
@@ -356,7 +368,7 @@ impl Client {
 
 /// Negotiates a version and opens the run's session, with its heartbeat running.
 pub async fn connect(
-    settings: &settings::Gateway,
+    settings: &Config,
     redactor: Redactor,
     log: Option<Log>,
 ) -> Result<Session, CliError> {
