@@ -846,6 +846,16 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_rearmed_canceller_cancels_the_next_statement() {
+        let (canceller, cancel) = cancellation();
+        assert!(canceller.cancel(Exit::Interrupted));
+        canceller.rearm();
+        assert_eq!(cancel.requested(), None, "the next statement runs");
+        assert!(canceller.cancel(Exit::Interrupted), "a first request again");
+        assert_eq!(cancel.wait().await, Exit::Interrupted);
+    }
+
+    #[tokio::test]
     async fn never_never_fires() {
         let cancel = Cancel::never();
         let waited = tokio::time::timeout(Duration::from_millis(20), cancel.wait()).await;

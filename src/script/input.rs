@@ -198,6 +198,83 @@ pub fn read_stdin() -> Result<Source, Diagnostic> {
     read_from(STDIN_NAME, std::io::stdin().lock())
 }
 
+/// Input that arrives in chunks (a pipe), checked as `from_bytes` checks a whole file: the BOM
+/// is dropped, invalid UTF-8 and NUL bytes are errors at their byte offset and position. A
+/// character split between two reads is kept until its end arrives.
+#[derive(Debug)]
+pub struct Decoder {
+    name: Arc<str>,
+    /// Bytes not yet handed out: the start of the input (until the BOM question is settled) or
+    /// an incomplete character.
+    carry: Vec<u8>,
+    started: bool,
+    /// Bytes of the input handed out or dropped so far, and the position they end at.
+    offset: usize,
+    pos: Pos,
+}
+
+impl Decoder {
+    pub fn new(name: impl Into<Arc<str>>) -> Decoder {
+        Decoder {
+            name: name.into(),
+            carry: Vec::new(),
+            started: false,
+            offset: 0,
+            pos: Pos::START,
+        }
+    }
+
+    /// The text of `bytes` that is complete so far (possibly empty).
+    pub fn decode(&mut self, bytes: &[u8]) -> Result<String, Diagnostic> {
+        self.carry.extend_from_slice(bytes);
+        if !self.started {
+            if self.carry.len() < BOM.len() && BOM.starts_with(&self.carry) {
+                return Ok(String::new());
+            }
+            self.started = true;
+            if self.carry.starts_with(BOM) {
+                self.carry.drain(..BOM.len());
+                self.offset = BOM.len();
+            }
+        }
+        let (valid, bad) = match std::str::from_utf8(&self.carry) {
+            Ok(_) => (self.carry.len(), false),
+            // `error_len() == None`: the end is an incomplete character; more may complete it.
+            Err(e) => (e.valid_up_to(), e.error_len().is_some()),
+        };
+        if let Some(nul) = self.carry[..valid].iter().position(|&b| b == 0) {
+            return Err(self.problem(nul, "NUL byte (this looks like a binary file)"));
+        }
+        if bad {
+            return Err(self.problem(valid, "invalid UTF-8"));
+        }
+        let rest = self.carry.split_off(valid);
+        let text = String::from_utf8(std::mem::replace(&mut self.carry, rest)).expect("checked");
+        self.offset += text.len();
+        self.pos = self.pos.advanced(&text);
+        Ok(text)
+    }
+
+    /// The end of the input: a character left incomplete is invalid UTF-8.
+    pub fn finish(&self) -> Result<(), Diagnostic> {
+        if self.carry.is_empty() || !self.started && BOM.starts_with(&self.carry) {
+            Ok(())
+        } else {
+            Err(self.problem(0, "invalid UTF-8"))
+        }
+    }
+
+    /// A problem `at` bytes into the carried bytes.
+    fn problem(&self, at: usize, what: &str) -> Diagnostic {
+        let before = std::str::from_utf8(&self.carry[..at]).expect("a checked prefix");
+        Diagnostic {
+            file: self.name.clone(),
+            pos: self.pos.advanced(before),
+            message: format!("{what} at byte offset {}", self.offset + at),
+        }
+    }
+}
+
 /// Reads all of `reader` as the source `name`, at most [`MAX_INPUT_BYTES`]. Stops at the first
 /// chunk that holds a NUL: what follows cannot make it a script.
 pub fn read_from(name: &str, reader: impl Read) -> Result<Source, Diagnostic> {
@@ -240,6 +317,54 @@ pub fn read_path(path: &Path) -> Result<Vec<Source>, Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Decodes `chunks` in turn; the texts, or the first problem.
+    fn decoded(chunks: &[&[u8]]) -> Result<Vec<String>, String> {
+        let mut decoder = Decoder::new("<stdin>");
+        let mut texts = Vec::new();
+        for chunk in chunks {
+            texts.push(decoder.decode(chunk).map_err(|d| d.to_string())?);
+        }
+        decoder.finish().map_err(|d| d.to_string())?;
+        Ok(texts)
+    }
+
+    #[test]
+    fn a_character_split_between_reads_waits_for_its_end() {
+        let e = "é".as_bytes();
+        assert_eq!(
+            decoded(&[b"SELECT '", &e[..1], &e[1..], b"';"]).unwrap(),
+            ["SELECT '", "", "é", "';"]
+        );
+    }
+
+    #[test]
+    fn a_bom_split_between_reads_is_dropped() {
+        assert_eq!(
+            decoded(&[b"\xEF", b"\xBB\xBFSELECT 1;"]).unwrap(),
+            ["", "SELECT 1;"]
+        );
+    }
+
+    #[test]
+    fn a_nul_in_a_later_chunk_is_located_in_the_whole_input() {
+        assert_eq!(
+            decoded(&[b"SELECT 1;\nSEL", b"ECT \0"]).unwrap_err(),
+            "<stdin>:2:8: NUL byte (this looks like a binary file) at byte offset 17"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_chunk_or_at_the_end_is_an_error() {
+        assert_eq!(
+            decoded(&[b"ab", b"c\xFFd"]).unwrap_err(),
+            "<stdin>:1:4: invalid UTF-8 at byte offset 3"
+        );
+        assert_eq!(
+            decoded(&[b"ab", &"é".as_bytes()[..1]]).unwrap_err(),
+            "<stdin>:1:3: invalid UTF-8 at byte offset 2"
+        );
+    }
 
     fn err(bytes: &[u8]) -> String {
         from_bytes("f.sql", bytes.to_vec()).unwrap_err().to_string()

@@ -123,17 +123,8 @@ pub fn prepare(
                     continue;
                 }
             };
-            match substitute::substitute_at(&source.name, piece.text, piece.pos, &piece.spots, vars)
-            {
-                Ok((sql, map)) => statements.push(Statement {
-                    index: statements.len() + 1,
-                    file: source.name.clone(),
-                    pos: piece.pos,
-                    text: piece.text.to_owned(),
-                    sql,
-                    kind: piece.kind,
-                    map,
-                }),
+            match statement(statements.len() + 1, &source.name, piece, vars) {
+                Ok(statement) => statements.push(statement),
                 Err(mut found) => diagnostics.append(&mut found),
             }
         }
@@ -142,6 +133,79 @@ pub fn prepare(
         Ok(statements)
     } else {
         Err(diagnostics)
+    }
+}
+
+/// One piece substituted into a statement numbered `index`.
+fn statement(
+    index: usize,
+    file: &Arc<str>,
+    piece: split::Piece<'_>,
+    vars: &Vars,
+) -> Result<Statement, Vec<Diagnostic>> {
+    let (sql, map) = substitute::substitute_at(file, piece.text, piece.pos, &piece.spots, vars)?;
+    Ok(Statement {
+        index,
+        file: file.clone(),
+        pos: piece.pos,
+        text: piece.text.to_owned(),
+        sql,
+        kind: piece.kind,
+        map,
+    })
+}
+
+/// Statements prepared as their text arrives (a pipe; a prompt): split incrementally, each
+/// substituted as soon as it is complete, numbered from 1. A statement with a problem comes out
+/// as its diagnostics, in its place: the caller decides what that stops.
+pub struct Feed {
+    split: split::Incremental,
+    name: Arc<str>,
+    vars: Vars,
+    count: usize,
+}
+
+/// What a `Feed` hands out: a statement ready to send, or the problems of one.
+pub type Fed = Result<Statement, Vec<Diagnostic>>;
+
+impl Feed {
+    pub fn new(name: impl Into<Arc<str>>, vars: Vars) -> Feed {
+        let name = name.into();
+        Feed {
+            split: split::Incremental::new(name.clone()),
+            name,
+            vars,
+            count: 0,
+        }
+    }
+
+    /// Adds text; returns the statements it completed, in order.
+    pub fn push(&mut self, chunk: &str) -> Vec<Fed> {
+        let mut pieces = Vec::new();
+        let (name, vars, count) = (&self.name, &self.vars, &mut self.count);
+        self.split.push(chunk, |piece| {
+            *count += 1;
+            pieces.push(statement(*count, name, piece, vars));
+        });
+        pieces
+    }
+
+    /// The end of the input: the last statement (which needs no `;`), or what was left open.
+    pub fn finish(&mut self) -> Vec<Fed> {
+        let mut pieces = Vec::new();
+        let (name, vars, count) = (&self.name, &self.vars, &mut self.count);
+        self.split.finish(|piece| {
+            pieces.push(piece.map_err(|d| vec![d]).and_then(|piece| {
+                *count += 1;
+                statement(*count, name, piece, vars)
+            }));
+        });
+        pieces
+    }
+
+    /// Whether nothing but whitespace and comments waits for a `;`.
+    pub fn is_idle(&self) -> bool {
+        self.split.is_idle()
     }
 }
 
@@ -276,6 +340,25 @@ mod tests {
                 .into_iter()
                 .collect::<Vec<_>>(),
             ["A", "B"]
+        );
+    }
+
+    #[test]
+    fn a_feed_substitutes_each_statement_as_it_completes() {
+        let mut feed = Feed::new("<stdin>", vars(&[("T", "orders")]));
+        assert!(feed.push("SELECT * FROM ${T}").is_empty());
+        let first = feed.push(";\nSELECT ${MISSING};\nSELECT 3");
+        assert_eq!(first.len(), 2);
+        assert_eq!(first[0].as_ref().unwrap().sql, "SELECT * FROM orders");
+        assert_eq!(
+            messages(first[1].clone().unwrap_err()),
+            ["<stdin>:2:8: variable MISSING is not set"]
+        );
+        let last = feed.finish();
+        let third = last[0].as_ref().unwrap();
+        assert_eq!(
+            (third.index, third.pos.line, third.sql.as_str()),
+            (3, 3, "SELECT 3")
         );
     }
 

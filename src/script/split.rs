@@ -28,16 +28,24 @@ pub struct Piece<'a> {
     /// The tokens that may hold a placeholder, offsets relative to `text`: substitution looks
     /// only at these instead of lexing the statement again.
     pub(super) spots: Vec<Token>,
+    /// Byte offset just past the `;` that ended the statement; `None` when the input's end did.
+    pub ended_at: Option<usize>,
 }
 
 /// Splits `source` into statements; with `single_statement`, the whole source is one statement
 /// (without a trailing `;`). Yields at most one error, then stops: after an unterminated string
 /// nothing that follows can be trusted.
 pub fn split(source: &Source, single_statement: bool) -> Split<'_> {
+    split_from(source, Pos::START, single_statement)
+}
+
+/// `split` for a text that sits at `origin` in its file (the rest of a pipe after the statements
+/// already taken from it).
+pub fn split_from(source: &Source, origin: Pos, single_statement: bool) -> Split<'_> {
     Split {
         source,
         tokens: Lexer::new(&source.text),
-        cursor: Cursor::new(&source.text, Pos::START),
+        cursor: Cursor::new(&source.text, origin),
         single: single_statement,
         done: false,
     }
@@ -78,7 +86,7 @@ impl<'a> Iterator for Split<'a> {
                 continue;
             }
             if token.kind == TokenKind::Semicolon && !self.single && !open.block.is_open() {
-                match self.piece(std::mem::take(&mut open)) {
+                match self.piece(std::mem::take(&mut open), Some(token.end)) {
                     Some(piece) => return Some(Ok(piece)),
                     None => continue,
                 }
@@ -95,11 +103,11 @@ impl<'a> Split<'a> {
             Some(first) if open.block.is_open() => Some(Err(
                 self.diagnostic(first, "STATEMENT SET BEGIN without a matching END")
             )),
-            _ => self.piece(open).map(Ok),
+            _ => self.piece(open, None).map(Ok),
         }
     }
 
-    fn piece(&mut self, open: Open<'a>) -> Option<Piece<'a>> {
+    fn piece(&mut self, open: Open<'a>, ended_at: Option<usize>) -> Option<Piece<'a>> {
         let first = open.first?;
         let end = open.end_without_semicolon();
         if end <= first {
@@ -113,6 +121,7 @@ impl<'a> Split<'a> {
             pos,
             kind: open.classifier.kind(),
             spots: open.spots,
+            ended_at,
         })
     }
 
@@ -123,6 +132,67 @@ impl<'a> Split<'a> {
             pos,
             message: message.to_owned(),
         }
+    }
+}
+
+/// Splits text that arrives in chunks (a pipe, a prompt) with the lexer and rules of `split`:
+/// each statement is handed out as soon as its terminating `;` (or the `END;` of a statement
+/// set) has arrived, with positions that continue across chunks.
+///
+/// Only the text after the last statement handed out is kept, and it is split again only when a
+/// chunk brings a `;`: whether a `;` ends a statement depends only on the text before it, so a
+/// chunk without one cannot complete anything.
+#[derive(Debug)]
+pub struct Incremental {
+    /// The text after the last statement handed out (its name is the input's).
+    pending: Source,
+    /// Where `pending` starts in the input.
+    origin: Pos,
+}
+
+impl Incremental {
+    pub fn new(name: impl Into<std::sync::Arc<str>>) -> Incremental {
+        Incremental {
+            pending: Source {
+                name: name.into(),
+                text: String::new(),
+            },
+            origin: Pos::START,
+        }
+    }
+
+    /// Adds `chunk`; calls `each` with every statement it completes, in order.
+    pub fn push(&mut self, chunk: &str, mut each: impl FnMut(Piece<'_>)) {
+        self.pending.text.push_str(chunk);
+        if !chunk.contains(';') {
+            return;
+        }
+        let mut taken = None;
+        let mut split = split_from(&self.pending, self.origin, false);
+        // An error here is text still open (a string, a comment): more may close it.
+        while let Some(Ok(piece)) = split.next() {
+            let Some(end) = piece.ended_at else { break };
+            taken = Some((end, split.cursor.pos_at(end)));
+            each(piece);
+        }
+        if let Some((end, pos)) = taken {
+            self.pending.text.drain(..end);
+            self.origin = pos;
+        }
+    }
+
+    /// The end of the input: what is left is the last statement (it needs no `;`), or an error
+    /// (a string, comment or statement set left open).
+    pub fn finish(&self, mut each: impl FnMut(Result<Piece<'_>, Diagnostic>)) {
+        for piece in split_from(&self.pending, self.origin, false) {
+            each(piece);
+        }
+    }
+
+    /// Whether nothing but whitespace and comments waits for a `;` (a prompt's input is complete).
+    pub fn is_idle(&self) -> bool {
+        let mut tokens = Lexer::new(&self.pending.text);
+        tokens.all(|t| matches!(t, Ok(t) if t.is_comment() || t.kind == TokenKind::Semicolon))
     }
 }
 
@@ -276,6 +346,112 @@ mod tests {
             .map(|p| p.unwrap().pos)
             .map(|p| (p.line, p.column))
             .collect()
+    }
+
+    /// Feeds `chunks` one by one; after each, the statements it completed (text, line, column).
+    fn fed(chunks: &[&str]) -> Vec<Vec<(String, usize, usize)>> {
+        let mut inc = Incremental::new("<stdin>");
+        let mut after = Vec::new();
+        for chunk in chunks {
+            let mut got = Vec::new();
+            inc.push(chunk, |p| {
+                got.push((p.text.to_owned(), p.pos.line, p.pos.column))
+            });
+            after.push(got);
+        }
+        let mut last = Vec::new();
+        inc.finish(|p| {
+            let p = p.unwrap();
+            last.push((p.text.to_owned(), p.pos.line, p.pos.column))
+        });
+        after.push(last);
+        after
+    }
+
+    fn st(text: &str, line: usize, column: usize) -> (String, usize, usize) {
+        (text.to_owned(), line, column)
+    }
+
+    #[test]
+    fn a_fed_statement_comes_out_when_its_semicolon_arrives() {
+        assert_eq!(
+            fed(&["SELECT 1", ";\nSEL", "ECT 2;", "\n  SELECT 3"]),
+            [
+                vec![],
+                vec![st("SELECT 1", 1, 1)],
+                vec![st("SELECT 2", 2, 1)],
+                vec![],
+                vec![st("SELECT 3", 3, 3)],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fed_semicolon_inside_a_string_or_comment_waits_for_the_real_one() {
+        assert_eq!(
+            fed(&["SELECT 'a;", "b';", " /* ; */ SELECT -", "- x;\n", "2;"]),
+            [
+                vec![],
+                vec![st("SELECT 'a;b'", 1, 1)],
+                vec![],
+                vec![],
+                vec![st("SELECT -- x;\n2", 1, 23)],
+                vec![],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fed_statement_set_ends_at_its_end_semicolon() {
+        let got = fed(&[
+            "EXECUTE STATEMENT SET BEGIN\n",
+            "INSERT INTO a SELECT 1;\n",
+            "INSERT INTO b SELECT CASE WHEN x THEN 1 END;\n",
+            "END;",
+        ]);
+        assert!(got[..3].iter().all(Vec::is_empty), "{got:?}");
+        assert_eq!(got[3].len(), 1);
+        assert!(got[3][0].0.ends_with("END"));
+    }
+
+    #[test]
+    fn feeding_character_by_character_splits_like_a_whole_file() {
+        let text = "-- head\nSET 'a' = 'x;y';\r\n/* c; */ SELECT \"q;\" FROM t;;\n\
+                    EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1; END;\nSELECT é, `b;` ";
+        let whole: Vec<_> = split(&source(text), false)
+            .map(|p| p.unwrap())
+            .map(|p| (p.text.to_owned(), p.pos.line, p.pos.column))
+            .collect();
+        let chars: Vec<String> = text.chars().map(String::from).collect();
+        let chunks: Vec<&str> = chars.iter().map(String::as_str).collect();
+        let fed: Vec<_> = fed(&chunks).into_iter().flatten().collect();
+        assert_eq!(whole.len(), 4);
+        assert_eq!(fed, whole);
+    }
+
+    #[test]
+    fn an_unterminated_string_at_the_end_of_a_feed_is_an_error_where_it_began() {
+        let mut inc = Incremental::new("<stdin>");
+        inc.push("SELECT 1;\nSELECT 'open;", |_| {});
+        let mut errors = Vec::new();
+        inc.finish(|p| errors.push(p.unwrap_err().to_string()));
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with("<stdin>:2:8: unterminated string literal"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_feed_is_idle_when_only_comments_wait() {
+        let mut inc = Incremental::new("<stdin>");
+        assert!(inc.is_idle());
+        inc.push("SELECT 1; -- done\n", |_| {});
+        assert!(inc.is_idle());
+        inc.push("SELECT", |_| {});
+        assert!(!inc.is_idle());
+        inc.push(" 'x;", |_| {});
+        assert!(!inc.is_idle(), "an open string is not idle");
     }
 
     #[test]
