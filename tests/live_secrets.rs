@@ -206,6 +206,23 @@ fn no_secret_appears_in_any_mode_channel_or_file() {
         run.dump()
     );
 
+    // The same script through a pipe: run statement by statement as it arrives.
+    let mut piped = flink_sql();
+    piped
+        .env("SQL_GATEWAY_TOKEN", TOKEN)
+        .args(["exec", "--env", "local", "--gateway", &gateway])
+        .args(["--var", &secret_var, "--continue-on-error"])
+        .args(["-v", "--echo", "--format", "ndjson", "-f", "-"])
+        .stdin(std::fs::File::open(&script).unwrap());
+    let run = Run::of(&mut piped);
+    run.expect_code(1);
+    assert_run_clean("a pipe, ndjson -v --echo", &run);
+    assert!(
+        run.stdout.contains(r#""values":["pw=***"]"#),
+        "{}",
+        run.dump()
+    );
+
     // Default verbosity: Flink's parser quotes the literal with its own escapes.
     for format in ["json", "plain"] {
         let run = exec(&["--format", format]);

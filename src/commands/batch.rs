@@ -89,15 +89,14 @@ impl Batch {
         sink: &mut dyn Sink,
         cancel: &Cancel,
     ) -> anyhow::Result<()> {
-        let clock = Instant::now();
         for stmt in statements {
             self.run_one(runner, stmt, sink, cancel).await?;
         }
-        self.summary.elapsed += clock.elapsed();
         Ok(())
     }
 
-    /// Runs one statement, or skips it if the run has stopped.
+    /// Runs one statement, or skips it if the run has stopped. The run's time is the time its
+    /// statements ran (a quiet pipe is not counted).
     pub async fn run_one(
         &mut self,
         runner: &Runner,
@@ -108,9 +107,18 @@ impl Batch {
         if self.is_stopped(cancel) {
             return self.skip(std::slice::from_ref(stmt), sink);
         }
-        let outcome = runner.run(stmt, sink, cancel).await?;
-        self.record(stmt, &outcome);
+        let clock = Instant::now();
+        let outcome = runner.run(stmt, sink, cancel).await;
+        self.summary.elapsed += clock.elapsed();
+        self.record(stmt, &outcome?);
         Ok(())
+    }
+
+    /// A problem outside any statement (bad input in a pipe) stops the run; the first problem's
+    /// exit code stays the run's.
+    pub fn stop(&mut self, exit: Exit) {
+        self.exit.get_or_insert(exit);
+        self.stopped = true;
     }
 
     /// Reports `statements` as skipped.

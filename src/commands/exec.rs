@@ -20,6 +20,9 @@ pub fn run(args: ExecArgs, verbose: u8, quiet: bool) -> anyhow::Result<Exit> {
     let mut stderr = RedactWriter::new(io::stderr(), redactor.clone());
     warn_unmaskable(&settings, &mut stderr)?;
     super::env::warn_profile(&settings.profile, &mut stderr)?;
+    if follows_stdin(&settings) {
+        return execute(&settings, Statements::Piped(&mut stderr));
+    }
     let statements = match read_and_prepare(&settings) {
         Ok(statements) => statements,
         Err((diagnostics, sources)) => {
@@ -41,7 +44,20 @@ pub fn run(args: ExecArgs, verbose: u8, quiet: bool) -> anyhow::Result<Exit> {
     if statements.is_empty() {
         return Err(CliError::input("the input holds no statements").into());
     }
-    execute(&settings, &statements)
+    execute(&settings, Statements::Read(&statements))
+}
+
+/// Standard input alone is run as it arrives (a pipe, or `-f -`), unless the whole of it is one
+/// statement or only a plan is wanted.
+fn follows_stdin(settings: &ExecSettings) -> bool {
+    settings.inputs == [Input::Stdin] && !settings.single_statement && !settings.run.dry_run
+}
+
+/// What `execute` runs: statements read and checked in full, or standard input as it arrives
+/// (its problems go to this writer).
+enum Statements<'a> {
+    Read(&'a [Statement]),
+    Piped(&'a mut dyn Write),
 }
 
 fn warn_unmaskable(settings: &ExecSettings, err: &mut impl Write) -> io::Result<()> {
@@ -97,14 +113,18 @@ fn read_input(input: &Input) -> Result<Vec<Source>, Diagnostic> {
     }
 }
 
-fn execute(settings: &ExecSettings, statements: &[Statement]) -> anyhow::Result<Exit> {
+fn execute(settings: &ExecSettings, statements: Statements) -> anyhow::Result<Exit> {
     let redactor = settings.profile.redactor.clone();
     let log = verbose_log(settings.output.verbose, &redactor);
     let opts = settings
         .run
         .options(&settings.gateway, &redactor, log.clone())?;
     // A report that cannot be written is a usage error found before anything is sent.
-    let mut sinks = render::sinks(&settings.output, statements.len(), &redactor)
+    let total = match statements {
+        Statements::Read(statements) => statements.len(),
+        Statements::Piped(_) => 0,
+    };
+    let mut sinks = render::sinks(&settings.output, total, &redactor)
         .map_err(|e| CliError::input(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -117,10 +137,17 @@ fn execute(settings: &ExecSettings, statements: &[Statement]) -> anyhow::Result<
             redactor,
             log,
         };
-        if settings.session_per_file {
-            super::per_file::exec(&connect, statements, &opts, &mut sinks, &cancel).await
-        } else {
-            super::batch::exec(&connect, statements, &opts, &mut sinks, &cancel).await
+        match statements {
+            Statements::Piped(err) => {
+                let vars = settings.profile.vars.clone();
+                super::pipe::exec(&connect, vars, &opts, &mut sinks, &cancel, err).await
+            }
+            Statements::Read(statements) if settings.session_per_file => {
+                super::per_file::exec(&connect, statements, &opts, &mut sinks, &cancel).await
+            }
+            Statements::Read(statements) => {
+                super::batch::exec(&connect, statements, &opts, &mut sinks, &cancel).await
+            }
         }
     })?;
     Ok(exit)

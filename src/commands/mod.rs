@@ -7,6 +7,7 @@ mod env;
 mod exec;
 mod jobs;
 mod per_file;
+mod pipe;
 
 use crate::cli::{Cli, Command};
 use crate::error::Exit;

@@ -82,11 +82,15 @@ impl Console {
     /// `-- [2/5] ddl sql/a.sql:14:1` then the statement as sent, secrets masked.
     fn echo(&self, stmt: &Statement) -> io::Result<()> {
         let mut text = Vec::new();
+        // A pipe's total is not known in advance (0).
+        let of = match self.total {
+            0 => String::new(),
+            n => format!("/{n}"),
+        };
         writeln!(
             text,
-            "-- [{}/{}] {} {}",
+            "-- [{}{of}] {} {}",
             stmt.index,
-            self.total,
             stmt.kind.as_str(),
             super::location(stmt)
         )?;

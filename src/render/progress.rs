@@ -106,8 +106,13 @@ pub struct Progress {
 impl Progress {
     pub fn new(total: usize, err: SharedWrite) -> Self {
         let target = ProgressDrawTarget::term_like(Box::new(Term(err.clone())));
-        let bar = ProgressBar::with_draw_target(Some(total as u64), target);
-        let style = ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} {elapsed}")
+        // A pipe's total is not known in advance (0): the count alone.
+        let (len, template) = match total {
+            0 => (None, "{spinner} [{pos}] {msg} {elapsed}"),
+            n => (Some(n as u64), "{spinner} [{pos}/{len}] {msg} {elapsed}"),
+        };
+        let bar = ProgressBar::with_draw_target(len, target);
+        let style = ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style);
         bar.set_message("connecting");

@@ -191,6 +191,34 @@ impl Background {
         self.stderr.lock().unwrap().clone()
     }
 
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// The run's standard input, when it was spawned with `Stdio::piped()` (once).
+    pub fn take_stdin(&mut self) -> std::process::ChildStdin {
+        self.child.stdin.take().expect("spawned with a piped stdin")
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Waits until stdout satisfies `what` (or the run ends, or the hang guard).
+    pub fn wait_for_stdout(&mut self, what: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + HANG_GUARD;
+        while !what(&self.stdout()) {
+            let ended = self.child.try_wait().unwrap().is_some();
+            assert!(
+                !ended && Instant::now() < deadline,
+                "stdout never showed what the test waits for:\n{}\n--- stderr\n{}",
+                tail(&self.stdout(), 4000),
+                tail(&self.stderr(), 4000)
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// Waits until stderr satisfies `what` (or the run ends, or the hang guard).
     pub fn wait_for_stderr(&mut self, what: impl Fn(&str) -> bool) {
         let deadline = Instant::now() + HANG_GUARD;

@@ -1,0 +1,185 @@
+//! `exec` reading standard input as it arrives: each statement runs as soon as its `;` has
+//! arrived, in one session (opened when the first statement is complete, so bad or empty input
+//! still connects to nothing), and the end of the input closes the session. The same runner,
+//! `Batch` and sinks as a file run; only where the text comes from differs.
+//!
+//! What a pipe cannot promise: a problem in a statement (an unset variable, an unterminated
+//! string at the end) is found only when that statement arrives, so the statements before it
+//! have already run. Nothing from the bad statement on is sent, and the run exits 2.
+
+use std::io::{self, Read, Write};
+
+use tokio::sync::mpsc;
+
+use super::batch::Batch;
+use crate::error::{CliError, Exit};
+use crate::model::{Sink, Summary};
+use crate::profile::Vars;
+use crate::runner::{Cancel, Connect, Opened, RunOptions, Runner};
+use crate::script::input::{Decoder, STDIN_NAME};
+use crate::script::{Diagnostic, Fed, Feed};
+
+/// Bytes asked for per read; a read returns what the pipe holds, however little.
+const READ_SIZE: usize = 64 * 1024;
+
+/// Runs what arrives on standard input until its end, a signal, or a stop.
+pub async fn exec(
+    connect: &Connect,
+    vars: Vars,
+    opts: &RunOptions,
+    sink: &mut dyn Sink,
+    cancel: &Cancel,
+    err: &mut dyn Write,
+) -> anyhow::Result<(Summary, Exit)> {
+    let mut pipe = Pipe {
+        connect,
+        opts,
+        batch: Batch::new(opts.continue_on_error),
+        runner: None,
+        sent: 0,
+    };
+    let ran = pipe
+        .follow(read_in_background(), vars, sink, cancel, err)
+        .await;
+    if let Some(runner) = pipe.runner.take() {
+        // A close given up on a signal ends with that signal's exit code, which `finish` takes.
+        runner.close(cancel).await;
+    }
+    ran?;
+    Ok(pipe.batch.finish(sink, cancel)?)
+}
+
+struct Pipe<'a> {
+    connect: &'a Connect,
+    opts: &'a RunOptions,
+    batch: Batch,
+    /// Opened with the first complete statement.
+    runner: Option<Runner>,
+    /// Statements handed to the runner so far.
+    sent: usize,
+}
+
+impl Pipe<'_> {
+    async fn follow(
+        &mut self,
+        mut chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
+        vars: Vars,
+        sink: &mut dyn Sink,
+        cancel: &Cancel,
+        err: &mut dyn Write,
+    ) -> anyhow::Result<()> {
+        let mut decoder = Decoder::new(STDIN_NAME);
+        let mut feed = Feed::new(STDIN_NAME, vars);
+        loop {
+            let chunk = tokio::select! {
+                chunk = chunks.recv() => chunk,
+                _ = cancel.wait() => return Ok(()),
+            };
+            let (fed, end) = match chunk {
+                Some(Ok(bytes)) => (decoded(&mut decoder, &mut feed, &bytes), false),
+                Some(Err(e)) => (vec![Err(vec![unreadable(e)])], true),
+                None => (ended(&decoder, &mut feed), true),
+            };
+            for statement in fed {
+                if !self.take(statement, sink, cancel, err).await? {
+                    return Ok(());
+                }
+            }
+            if end {
+                return self.check_not_empty();
+            }
+        }
+    }
+
+    /// Runs one statement (or reports its problems); `false` once nothing more is to be run.
+    async fn take(
+        &mut self,
+        fed: Fed,
+        sink: &mut dyn Sink,
+        cancel: &Cancel,
+        err: &mut dyn Write,
+    ) -> anyhow::Result<bool> {
+        let stmt = match fed {
+            Ok(stmt) => stmt,
+            Err(diagnostics) => {
+                report(&diagnostics, self.sent, err)?;
+                self.batch.stop(Exit::Input);
+                return Ok(false);
+            }
+        };
+        if self.runner.is_none() {
+            match Runner::open(self.connect, self.opts.clone(), cancel).await? {
+                Opened::Ready(runner) => self.runner = Some(runner),
+                Opened::Cancelled(_) => return Ok(false),
+            }
+        }
+        let runner = self.runner.as_ref().expect("opened above");
+        self.sent += 1;
+        self.batch.run_one(runner, &stmt, sink, cancel).await?;
+        Ok(!self.batch.is_stopped(cancel))
+    }
+
+    /// An input without a single statement is a usage error, as for a file.
+    fn check_not_empty(&self) -> anyhow::Result<()> {
+        match self.sent {
+            0 => Err(CliError::input("the input holds no statements").into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn decoded(decoder: &mut Decoder, feed: &mut Feed, bytes: &[u8]) -> Vec<Fed> {
+    match decoder.decode(bytes) {
+        Ok(text) => feed.push(&text),
+        Err(d) => vec![Err(vec![d])],
+    }
+}
+
+fn ended(decoder: &Decoder, feed: &mut Feed) -> Vec<Fed> {
+    match decoder.finish() {
+        Ok(()) => feed.finish(),
+        Err(d) => vec![Err(vec![d])],
+    }
+}
+
+fn unreadable(e: io::Error) -> Diagnostic {
+    Diagnostic::whole_file(STDIN_NAME, format!("cannot read: {e}"))
+}
+
+/// `<stdin>:line:col: error: message`, then what was and was not sent.
+fn report(diagnostics: &[Diagnostic], sent: usize, err: &mut dyn Write) -> io::Result<()> {
+    for d in diagnostics {
+        writeln!(err, "error: {d}")?;
+    }
+    match sent {
+        0 => writeln!(err, "nothing was sent to the gateway"),
+        n => writeln!(
+            err,
+            "this statement and the rest of the input were not sent; the {n} before it were"
+        ),
+    }
+}
+
+/// Reads standard input on a thread of its own, so the runtime (and the session's heartbeat)
+/// goes on while the pipe is quiet, and so a signal need not wait for a read to return. The
+/// channel is small: a producer faster than the gateway waits on the pipe.
+fn read_in_background() -> mpsc::Receiver<io::Result<Vec<u8>>> {
+    let (tx, rx) = mpsc::channel(4);
+    std::thread::spawn(move || {
+        let mut stdin = io::stdin().lock();
+        let mut buf = vec![0; READ_SIZE];
+        loop {
+            let chunk = match stdin.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => Ok(buf[..n].to_vec()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
+            let failed = chunk.is_err();
+            if tx.blocking_send(chunk).is_err() || failed {
+                return;
+            }
+        }
+    });
+    rx
+}
