@@ -44,7 +44,10 @@ fn the_first_result_is_on_stdout_before_the_second_statement_is_written() {
     let done = run.finish();
     done.expect_code(0);
     let first = done.stdout.find("first-result").unwrap();
-    let second = done.stdout.find("second-result").expect(&done.dump());
+    let second = done
+        .stdout
+        .find("second-result")
+        .unwrap_or_else(|| panic!("{}", done.dump()));
     assert!(first < second, "{}", done.dump());
     assert!(
         done.stderr.contains("2 statements"),
