@@ -12,6 +12,8 @@
 #   3. split + substitute throughput (bench/throughput.rs, 64 MB generated script).
 #   4. 1,000,000 datagen rows as ndjson and csv to /dev/null vs the minimal client only counting
 #      them (the gateway's delivery rate): wall time, rows/s, peak RSS.
+#   5. a pipe: how long after its `;` is written a piped statement's POST reaches the gateway
+#      (bench/pipe_latency.rs, a proxy in front of the gateway; PIPE_STATEMENTS, default 50).
 # Prints a markdown table and writes it, with machine facts, to bench/RESULTS.md.
 #
 # Knobs (environment): GATEWAY (default SQL_GATEWAY_URL of env/local.env, else
@@ -100,7 +102,7 @@ fi
 
 # ---------------------------------------------------------------- build
 say "building (release)"
-cargo build --release --quiet --bin flink-sql --example minimal_client --example throughput ||
+cargo build --release --quiet --bin flink-sql --example minimal_client --example throughput --example pipe_latency ||
     die "cargo build --release failed"
 FS=$ROOT/target/release/flink-sql
 MIN=$ROOT/target/release/examples/minimal_client
@@ -319,6 +321,15 @@ cpu() { awk '{ print $3 + $4 }' "$WORK/rt_$1" | median; }
 walls() { awk '{ printf "%s%s", sep, $1; sep = " / " }' "$WORK/rt_$1"; }
 R_MIN=$(rate min); R_MINBO=$(rate minbo); R_ND=$(rate ndjson); R_CSV=$(rate csv)
 
+# ---------------------------------------------------------------- 5. a pipe
+say "5. ${PIPE_STATEMENTS:-50} piped statements, each written after the previous result"
+PL_OUT=$("$ROOT/target/release/examples/pipe_latency" "$FS" "$GATEWAY" "${PIPE_STATEMENTS:-50}") ||
+    die "pipe_latency failed"
+PL_N=$(echo "$PL_OUT" | sed 's/.*statements=\([0-9]*\).*/\1/')
+PL_MED=$(echo "$PL_OUT" | sed 's/.*median_ms=\([0-9.]*\).*/\1/')
+PL_P90=$(echo "$PL_OUT" | sed 's/.*p90_ms=\([0-9.]*\).*/\1/')
+PL_MAX=$(echo "$PL_OUT" | sed 's/.*max_ms=\([0-9.]*\).*/\1/')
+
 # ---------------------------------------------------------------- table
 TOTAL=$(elapsed "$STARTED" "$(now)")
 AB=$(div "$A" "$B"); CA=$(div "$C" "$A")
@@ -343,6 +354,7 @@ TABLE=$(
 | 4 | \`flink-sql exec --format csv\` > /dev/null | $(walls csv) s; best $R_CSV rows/s; peak RSS $(mb csv) MB; CPU $(cpu csv) s | RSS < 50 MB | $(yes_no "$(mb csv)" "<" 50) |
 | **4** | **ndjson rate / delivery rate** | **$ND_RATIO** | ≥ 0.90 | $(yes_no "$ND_RATIO" ">=" 0.90) |
 | **4** | **csv rate / delivery rate** | **$CSV_RATIO** | ≥ 0.90 | $(yes_no "$CSV_RATIO" ">=" 0.90) |
+| 5 | a piped statement: from its \`;\` written into the pipe to its POST at the gateway ($PL_N statements) | median $PL_MED ms, p90 $PL_P90 ms, max $PL_MAX ms | | |
 EOF
 )
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)

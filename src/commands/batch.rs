@@ -162,3 +162,32 @@ fn problem_exit(status: Status) -> Exit {
         _ => Exit::StatementFailed,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::cancellation;
+
+    struct Nothing;
+    impl Sink for Nothing {}
+
+    #[test]
+    fn a_stop_for_bad_input_keeps_the_first_problems_exit_and_a_signal_wins() {
+        let mut batch = Batch::new(true);
+        assert!(!batch.is_stopped(&Cancel::never()));
+        batch.stop(Exit::Input);
+        assert!(batch.is_stopped(&Cancel::never()));
+        let mut sink = Nothing;
+        let (_, exit) = batch.finish(&mut sink, &Cancel::never()).unwrap();
+        assert_eq!(exit, Exit::Input);
+
+        let (canceller, cancel) = cancellation();
+        let mut batch = Batch::new(true);
+        batch.stop(Exit::Input);
+        canceller.cancel(Exit::Terminated);
+        assert_eq!(
+            batch.finish(&mut sink, &cancel).unwrap().1,
+            Exit::Terminated
+        );
+    }
+}

@@ -275,6 +275,26 @@ jobs started:
     }
 
     #[test]
+    fn echo_of_a_pipe_numbers_statements_without_a_total() {
+        let buf = Shared::default();
+        let output = Output {
+            echo: true,
+            ..output()
+        };
+        let mut console = Console::new(&output, 0, Box::new(buf.clone()), Redactor::default());
+        console.started(&stmt(2, Kind::Query, "SELECT 2")).unwrap();
+        drop(console);
+        assert!(
+            buf.text().starts_with(
+                "-- [2] query sql/orders.sql:20:1
+"
+            ),
+            "{}",
+            buf.text()
+        );
+    }
+
+    #[test]
     fn echo_prints_each_statement_masked_before_it_runs() {
         let out = run(&Output {
             echo: true,
