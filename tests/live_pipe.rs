@@ -149,3 +149,36 @@ fn the_session_is_heartbeated_while_the_pipe_is_quiet() {
     done.expect_code(0);
     assert!(done.stdout.contains("still-there"), "{}", done.dump());
 }
+
+#[test]
+fn a_signal_while_the_pipe_is_quiet_closes_the_session_and_exits_130() {
+    let (mut run, mut stdin) = piped(&["-v"]);
+    write(
+        &mut stdin,
+        "SET 'pipeline.name' = 'live-pipe-quiet';\nSELECT 'ran' AS a;\n",
+    );
+    run.wait_for_stdout(|out| out.contains("ran"));
+    let session = run
+        .stderr()
+        .lines()
+        .find_map(|l| l.strip_prefix("debug: opened session "))
+        .map(|s| s.trim().to_owned())
+        .expect("-v names the session it opened");
+    let session_url = format!("{}/v2/sessions/{session}", gateway_url());
+    let (status, _) = http(reqwest::Method::GET, &session_url).unwrap();
+    assert_eq!(status, 200, "the session is open while the pipe is");
+    run.signal("INT");
+    let done = run.finish();
+    drop(stdin);
+    done.expect_code(130);
+    let closed = format!("/sessions/{session} -> 200");
+    assert!(
+        done.stderr
+            .lines()
+            .any(|l| l.contains("DELETE /v") && l.contains(&closed)),
+        "the CLI closed its session\n{}",
+        done.dump()
+    );
+    let (status, _) = http(reqwest::Method::GET, &session_url).unwrap();
+    assert_ne!(status, 200, "the gateway no longer knows the session");
+}

@@ -22,6 +22,10 @@ use crate::script::{Diagnostic, Fed, Feed};
 /// Bytes asked for per read; a read returns what the pipe holds, however little.
 const READ_SIZE: usize = 64 * 1024;
 
+/// The most one statement may hold while it waits for its `;`: memory stays bounded however long
+/// a producer writes without one (as a file is bounded by its size check).
+const MAX_STATEMENT_BYTES: usize = 256 << 20;
+
 /// Runs what arrives on standard input until its end, a signal, or a stop.
 pub async fn exec(
     connect: &Connect,
@@ -76,7 +80,10 @@ impl Pipe<'_> {
                 _ = cancel.wait() => return Ok(()),
             };
             let (fed, end) = match chunk {
-                Some(Ok(bytes)) => (decoded(&mut decoder, &mut feed, &bytes), false),
+                Some(Ok(bytes)) => {
+                    let fed = decoded(&mut decoder, &mut feed, &bytes, MAX_STATEMENT_BYTES);
+                    (fed, false)
+                }
                 Some(Err(e)) => (vec![Err(vec![unreadable(e)])], true),
                 None => (ended(&decoder, &mut feed), true),
             };
@@ -128,11 +135,20 @@ impl Pipe<'_> {
     }
 }
 
-fn decoded(decoder: &mut Decoder, feed: &mut Feed, bytes: &[u8]) -> Vec<Fed> {
-    match decoder.decode(bytes) {
+/// Decodes and feeds a chunk. The statement still open may hold at most `limit` bytes (checked
+/// after the chunk completed what it could: a chunk is at most `READ_SIZE`).
+fn decoded(decoder: &mut Decoder, feed: &mut Feed, bytes: &[u8], limit: usize) -> Vec<Fed> {
+    let mut fed = match decoder.decode(bytes) {
         Ok(text) => feed.push(&text),
-        Err(d) => vec![Err(vec![d])],
+        Err(d) => return vec![Err(vec![d])],
+    };
+    if feed.pending_len() > limit {
+        fed.push(Err(vec![Diagnostic::whole_file(
+            STDIN_NAME,
+            format!("a statement grew past {limit} bytes without its `;`: refusing to hold more"),
+        )]));
     }
+    fed
 }
 
 fn ended(decoder: &Decoder, feed: &mut Feed) -> Vec<Fed> {
@@ -182,4 +198,25 @@ fn read_in_background() -> mpsc::Receiver<io::Result<Vec<u8>>> {
         }
     });
     rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statement_that_outgrows_the_limit_is_refused_and_one_within_it_runs() {
+        let mut decoder = Decoder::new(STDIN_NAME);
+        let mut feed = Feed::new(STDIN_NAME, Vars::default());
+        let fed = decoded(&mut decoder, &mut feed, b"SELECT 1;\nSELECT '012", 16);
+        assert_eq!(fed.len(), 1);
+        assert_eq!(fed[0].as_ref().unwrap().sql, "SELECT 1");
+        let fed = decoded(&mut decoder, &mut feed, b"3456789'", 16);
+        assert_eq!(fed.len(), 1);
+        let problem = fed[0].clone().unwrap_err();
+        assert_eq!(
+            problem[0].to_string(),
+            "<stdin>: a statement grew past 16 bytes without its `;`: refusing to hold more"
+        );
+    }
 }

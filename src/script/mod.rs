@@ -207,6 +207,11 @@ impl Feed {
     pub fn is_idle(&self) -> bool {
         self.split.is_idle()
     }
+
+    /// Bytes held for the statement still open.
+    pub fn pending_len(&self) -> usize {
+        self.split.pending_len()
+    }
 }
 
 /// The names of the variables the sources reference outside comments, sorted, whether set or

@@ -189,6 +189,11 @@ impl Incremental {
         }
     }
 
+    /// Bytes held for the statement still open (what a runaway producer would grow).
+    pub fn pending_len(&self) -> usize {
+        self.pending.text.len()
+    }
+
     /// Whether nothing but whitespace and comments waits for a `;` (a prompt's input is complete).
     pub fn is_idle(&self) -> bool {
         let mut tokens = Lexer::new(&self.pending.text);
