@@ -15,16 +15,18 @@ use super::batch::Batch;
 use crate::error::{CliError, Exit};
 use crate::model::{Sink, Summary};
 use crate::profile::Vars;
+use crate::render;
 use crate::runner::{Cancel, Connect, Opened, RunOptions, Runner};
-use crate::script::input::{Decoder, STDIN_NAME};
+use crate::script::input::{self, Decoder, STDIN_NAME};
 use crate::script::{Diagnostic, Fed, Feed};
+use crate::secrets::Redactor;
 
 /// Bytes asked for per read; a read returns what the pipe holds, however little.
 const READ_SIZE: usize = 64 * 1024;
 
 /// The most one statement may hold while it waits for its `;`: memory stays bounded however long
-/// a producer writes without one (as a file is bounded by its size check).
-const MAX_STATEMENT_BYTES: usize = 256 << 20;
+/// a producer writes without one. The bound of a whole script, for one statement of a pipe.
+const MAX_STATEMENT_BYTES: usize = input::MAX_INPUT_BYTES as usize;
 
 /// Runs what arrives on standard input until its end, a signal, or a stop.
 pub async fn exec(
@@ -162,16 +164,18 @@ fn unreadable(e: io::Error) -> Diagnostic {
     Diagnostic::whole_file(STDIN_NAME, format!("cannot read: {e}"))
 }
 
-/// `<stdin>:line:col: error: message`, then what was and was not sent.
-fn report(diagnostics: &[Diagnostic], sent: usize, err: &mut dyn Write) -> io::Result<()> {
-    for d in diagnostics {
-        writeln!(err, "error: {d}")?;
-    }
+/// `<stdin>:line:col: error: message` (grouped as for files; no excerpt: a pipe's text is not
+/// kept), then what was and was not sent. `err` masks secrets itself.
+fn report(diagnostics: &[Diagnostic], sent: usize, mut err: &mut dyn Write) -> io::Result<()> {
+    let (entries, places) =
+        render::write_problem_entries(&mut err, diagnostics, &[], &Redactor::default())?;
+    let plural = if entries == 1 { "" } else { "s" };
+    let found = format!("{entries} problem{plural} found{places}");
     match sent {
-        0 => writeln!(err, "nothing was sent to the gateway"),
+        0 => writeln!(err, "{found}; nothing was sent to the gateway"),
         n => writeln!(
             err,
-            "this statement and the rest of the input were not sent; the {n} before it were"
+            "{found}; this statement and the rest of the input were not sent; the {n} before it were"
         ),
     }
 }

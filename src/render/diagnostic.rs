@@ -159,6 +159,22 @@ pub fn write_input_problems(
     sources: &[Source],
     redactor: &Redactor,
 ) -> io::Result<()> {
+    let (entries, places) = write_problem_entries(w, diagnostics, sources, redactor)?;
+    let plural = if entries == 1 { "" } else { "s" };
+    writeln!(
+        w,
+        "{entries} problem{plural} found{places}; nothing was sent to the gateway"
+    )
+}
+
+/// The entries of `write_input_problems` without its closing line (a pipe says itself what was
+/// sent): how many entries, and ` in N places` when grouping folded some.
+pub fn write_problem_entries(
+    w: &mut impl Write,
+    diagnostics: &[Diagnostic],
+    sources: &[Source],
+    redactor: &Redactor,
+) -> io::Result<(usize, String)> {
     let places = places_by_problem(diagnostics);
     let mut entries = 0;
     let mut grouped = HashSet::new();
@@ -177,15 +193,11 @@ pub fn write_input_problems(
         }
     }
     let total = diagnostics.len();
-    let plural = if entries == 1 { "" } else { "s" };
     let places = match total > entries {
         true => format!(" in {total} places"),
         false => String::new(),
     };
-    writeln!(
-        w,
-        "{entries} problem{plural} found{places}; nothing was sent to the gateway"
-    )
+    Ok((entries, places))
 }
 
 type Problem<'a> = (&'a Arc<str>, &'a String);

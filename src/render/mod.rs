@@ -34,7 +34,7 @@ mod summary;
 mod table;
 pub mod value;
 
-pub use diagnostic::write_input_problems;
+pub use diagnostic::{write_input_problems, write_problem_entries};
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
