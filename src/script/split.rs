@@ -148,6 +148,8 @@ pub struct Incremental {
     pending: Source,
     /// Where `pending` starts in the input.
     origin: Pos,
+    /// A `;` arrived that an open placeholder may still swallow: look again at the next chunk.
+    withheld: bool,
 }
 
 impl Incremental {
@@ -158,20 +160,27 @@ impl Incremental {
                 text: String::new(),
             },
             origin: Pos::START,
+            withheld: false,
         }
     }
 
     /// Adds `chunk`; calls `each` with every statement it completes, in order.
     pub fn push(&mut self, chunk: &str, mut each: impl FnMut(Piece<'_>)) {
         self.pending.text.push_str(chunk);
-        if !chunk.contains(';') {
+        if !chunk.contains(';') && !self.withheld {
             return;
         }
+        let undecided = open_placeholder(&self.pending.text);
+        self.withheld = false;
         let mut taken = None;
         let mut split = split_from(&self.pending, self.origin, false);
         // An error here is text still open (a string, a comment): more may close it.
         while let Some(Ok(piece)) = split.next() {
             let Some(end) = piece.ended_at else { break };
+            if undecided.is_some_and(|open| end > open) {
+                self.withheld = true;
+                break;
+            }
             taken = Some((end, split.cursor.pos_at(end)));
             each(piece);
         }
@@ -199,6 +208,16 @@ impl Incremental {
         let mut tokens = Lexer::new(&self.pending.text);
         tokens.all(|t| matches!(t, Ok(t) if t.is_comment() || t.kind == TokenKind::Semicolon))
     }
+}
+
+/// The one place where the lexer looks past a `;`: a `${NAME:-…}` or `${NAME:?…}` placeholder
+/// runs to the first `}` on its line, `;` included. So a `;` after a `${` on the last line that no
+/// `}` has closed yet is not decided until the `}` or the line's end arrives. Returns the offset of
+/// that `${` (conservatively also one in a string or comment: it only waits for the line's end).
+fn open_placeholder(text: &str) -> Option<usize> {
+    let line_start = text.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let open = line_start + text[line_start..].rfind("${")?;
+    (!text[open..].contains('}')).then_some(open)
 }
 
 /// The statement being collected.
@@ -401,6 +420,21 @@ mod tests {
                 vec![],
                 vec![],
                 vec![st("SELECT -- x;\n2", 1, 23)],
+                vec![],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fed_semicolon_inside_a_placeholder_default_waits_for_its_brace() {
+        assert_eq!(
+            fed(&["SELECT ${X:-a;", "b} AS v;", " SELECT ${Y:?no;", "\n};"]),
+            [
+                vec![],
+                vec![st("SELECT ${X:-a;b} AS v", 1, 1)],
+                vec![],
+                // The line ended first: not a placeholder, so its `;` ended the statement.
+                vec![st("SELECT ${Y:?no", 1, 24), st("}", 2, 1)],
                 vec![],
             ]
         );
