@@ -140,8 +140,9 @@ impl<'a> Split<'a> {
 /// set) has arrived, with positions that continue across chunks.
 ///
 /// Only the text after the last statement handed out is kept, and it is split again only when a
-/// chunk brings a `;`: whether a `;` ends a statement depends only on the text before it, so a
-/// chunk without one cannot complete anything.
+/// chunk brings a `;` (or a `;` was held back): whether a `;` ends a statement depends on the text
+/// before it, and on nothing after it but the rest of its line when an open `${NAME:-…` precedes
+/// it there (see `open_placeholder`).
 #[derive(Debug)]
 pub struct Incremental {
     /// The text after the last statement handed out (its name is the input's).
