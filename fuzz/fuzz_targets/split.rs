@@ -4,6 +4,8 @@
 //! script. Properties:
 //! - nothing panics, whatever the bytes;
 //! - reading in chunks gives exactly what reading whole gives (source or diagnostic);
+//! - the incremental splitter fed the text in those chunks hands out exactly the statements
+//!   (text, position, kind) and the error of splitting it whole;
 //! - every statement's text sits at its offset in the source;
 //! - re-splitting the statements joined with `;` gives the same statements, of the same kinds;
 //! - single-statement mode and the variable scan accept whatever the splitter accepts.
@@ -53,6 +55,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let Ok(source) = whole else { return };
     check_split(&source);
+    check_incremental(&source, sizes);
     let _ = split::split(&source, true).count();
     let _ = referenced_names(std::slice::from_ref(&source), false);
 });
@@ -82,4 +85,33 @@ fn check_split(source: &Source) {
         pieces, resplit,
         "re-splitting the joined statements differs"
     );
+}
+
+/// Feeds `source` to the incremental splitter in chunks of the given sizes (moved to the next
+/// character boundary) and compares with splitting it whole.
+fn check_incremental(source: &Source, sizes: &[u8]) {
+    type Out = Result<(String, usize, usize, flink_sql::script::Kind), String>;
+    let of = |p: split::Piece<'_>| (p.text.to_owned(), p.pos.line, p.pos.column, p.kind);
+    let whole: Vec<Out> = split::split(source, false)
+        .map(|p| p.map(of).map_err(|d| d.to_string()))
+        .collect();
+    let mut fed: Vec<Out> = Vec::new();
+    let mut inc = split::Incremental::new(source.name.clone());
+    let text = source.text.as_str();
+    let (mut at, mut turn) = (0, 0);
+    while at < text.len() {
+        let size = match sizes {
+            [] => text.len(),
+            sizes => usize::from(sizes[turn % sizes.len()] % 64) + 1,
+        };
+        turn += 1;
+        let mut end = (at + size).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        inc.push(&text[at..end], |p| fed.push(Ok(of(p))));
+        at = end;
+    }
+    inc.finish(|p| fed.push(p.map(of).map_err(|d| d.to_string())));
+    assert_eq!(whole, fed, "fed in chunks, the splitter hands out something else");
 }

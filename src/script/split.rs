@@ -214,11 +214,15 @@ impl Incremental {
 /// The one place where the lexer looks past a `;`: a `${NAME:-…}` or `${NAME:?…}` placeholder
 /// runs to the first `}` on its line, `;` included. So a `;` after a `${` on the last line that no
 /// `}` has closed yet is not decided until the `}` or the line's end arrives. Returns the offset of
-/// that `${` (conservatively also one in a string or comment: it only waits for the line's end).
+/// the first such `${` (conservatively also one in a string or comment: it only waits for the
+/// line's end).
 fn open_placeholder(text: &str) -> Option<usize> {
     let line_start = text.rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    let open = line_start + text[line_start..].rfind("${")?;
-    (!text[open..].contains('}')).then_some(open)
+    // Every `${` after the line's last `}` is open; the first of them decides.
+    let after_brace = text[line_start..]
+        .rfind('}')
+        .map_or(line_start, |i| line_start + i + 1);
+    text[after_brace..].find("${").map(|i| after_brace + i)
 }
 
 /// The statement being collected.
@@ -429,13 +433,25 @@ mod tests {
     #[test]
     fn a_fed_semicolon_inside_a_placeholder_default_waits_for_its_brace() {
         assert_eq!(
-            fed(&["SELECT ${X:-a;", "b} AS v;", " SELECT ${Y:?no;", "\n};"]),
+            fed(&[
+                "SELECT ${X:-a;",
+                "b} AS v;",
+                " SELECT ${Y:?no;",
+                "\n};",
+                "SELECT ${Z:-;",
+                " ${",
+                "W};"
+            ]),
             [
                 vec![],
                 vec![st("SELECT ${X:-a;b} AS v", 1, 1)],
                 vec![],
                 // The line ended first: not a placeholder, so its `;` ended the statement.
                 vec![st("SELECT ${Y:?no", 1, 24), st("}", 2, 1)],
+                vec![],
+                // A later `${` does not decide an earlier open one.
+                vec![],
+                vec![st("SELECT ${Z:-; ${W}", 2, 3)],
                 vec![],
             ]
         );
