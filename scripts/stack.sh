@@ -10,7 +10,7 @@
 #   scripts/stack.sh down [SERVICE...]     stop what this stack started, in reverse order
 #   scripts/stack.sh status                one line per process; exit 0 only when all are healthy
 #   scripts/stack.sh logs [-f] [NAME]      tail the logs (NAME: a service or process name, e.g. flink-sql-gateway)
-#   scripts/stack.sh env                   rewrite and print env/local.env
+#   scripts/stack.sh env                   rewrite env/local.env and print it, secrets masked
 #   scripts/stack.sh topics NAME...        create Kafka topics that do not exist yet
 set -euo pipefail
 
@@ -194,9 +194,11 @@ cmd_logs() {
   if [ "$follow" = 1 ]; then exec tail -n 50 -F "${files[@]}"; else tail -n 50 "${files[@]}"; fi
 }
 
+# Prints env/local.env with the values of secret-named keys masked (the names flink-sql treats as
+# secret, SPEC §2): a terminal or a CI log never shows the stack's passwords.
 cmd_env() {
   write_env_file
-  cat "$ENV_FILE"
+  awk -F= 'toupper($1) ~ /PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY|USER_INFO|JAAS/ { print $1 "=***"; next } { print }' "$ENV_FILE"
 }
 
 main() {
