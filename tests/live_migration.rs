@@ -10,17 +10,18 @@
 //!
 //! Run: `cargo test --features live --test live_migration -- --test-threads=2`.
 
-use std::collections::{BTreeMap, HashMap};
+mod common;
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use common::{
+    http, job_state, jobmanager_url, repo, require_stack, tail, unique, var, STACK_UP, TERMINAL,
+};
 use serde_json::{json, Value};
-
-const STACK_UP: &str = "run scripts/stack.sh up";
 
 /// Where the users' SQL reads the truststore, and where `scripts/stack.sh up` links the stack's.
 const USERS_TRUSTSTORE: &str = "/etc/kafka/secrets/kafka.truststore.jks";
@@ -33,76 +34,6 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(180);
 // ---------------------------------------------------------------------------------------------
 // The stack and its profile
 // ---------------------------------------------------------------------------------------------
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `env/local.env` as dotenvy reads it (the file `scripts/stack.sh up` writes).
-fn local_env() -> &'static HashMap<String, String> {
-    static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let path = repo().join("env/local.env");
-        let iter = dotenvy::from_path_iter(&path)
-            .unwrap_or_else(|e| panic!("{} unreadable ({e}): {STACK_UP}", path.display()));
-        iter.map(|kv| kv.expect("a valid env/local.env line"))
-            .collect()
-    })
-}
-
-fn var(name: &str) -> &'static str {
-    local_env()
-        .get(name)
-        .unwrap_or_else(|| panic!("env/local.env has no {name}: {STACK_UP}"))
-}
-
-fn jobmanager_url() -> &'static str {
-    var("FLINK_REST_URL")
-}
-
-/// One blocking HTTP call (a fresh current-thread runtime, so it also works in `Drop`).
-fn http(method: reqwest::Method, url: &str) -> Result<(u16, String), String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let resp = reqwest::Client::new()
-            .request(method, url)
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await
-            .map_err(|e| format!("{url}: {e}"))?;
-        let status = resp.status().as_u16();
-        let body = resp.text().await.map_err(|e| e.to_string())?;
-        Ok((status, body))
-    })
-}
-
-/// Fails (never skips) when the gateway or the JobManager is not there.
-fn require_stack() {
-    for url in [
-        format!("{}/v1/info", var("SQL_GATEWAY_URL")),
-        format!("{}/overview", jobmanager_url()),
-    ] {
-        match http(reqwest::Method::GET, &url) {
-            Ok((status, _)) if status < 300 => {}
-            Ok((status, body)) => panic!("GET {url} -> {status} ({body}): {STACK_UP}"),
-            Err(e) => panic!("the local stack is unreachable ({e}): {STACK_UP}"),
-        }
-    }
-}
-
-/// A stamp no other run uses, for `KAFKA_ENV` (so for topics, group ids and registry subjects).
-fn unique(tag: &str) -> String {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let millis = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{tag}{millis}x{n}")
-}
 
 /// Topics exist before pipelines, as on Aiven: a source that starts before its topic fails.
 fn create_topics(names: &[&str]) {
@@ -204,14 +135,6 @@ impl Run {
     }
 }
 
-fn tail(s: &str, max: usize) -> &str {
-    let mut start = s.len().saturating_sub(max);
-    while !s.is_char_boundary(start) {
-        start += 1;
-    }
-    &s[start..]
-}
-
 fn events_of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["event"] == kind).collect()
 }
@@ -233,15 +156,6 @@ fn job_ids(events: &[Value]) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 // Jobs: cancelled at the end whatever happens
 // ---------------------------------------------------------------------------------------------
-
-const TERMINAL: [&str; 3] = ["FINISHED", "CANCELED", "FAILED"];
-
-fn job_state(jid: &str) -> Option<String> {
-    let url = format!("{}/jobs/{jid}", jobmanager_url());
-    let (_, body) = http(reqwest::Method::GET, &url).ok()?;
-    let job: Value = serde_json::from_str(&body).ok()?;
-    job["state"].as_str().map(str::to_owned)
-}
 
 /// Polls until the job is in one of `states`; the state it reached, or the last one seen.
 fn poll_state(jid: &str, states: &[&str], within: Duration) -> Result<String, Option<String>> {
