@@ -263,6 +263,33 @@ pub enum Format {
     Ndjson,
 }
 
+/// The most rows a `--materialize` table holds unless `--materialize-limit` says otherwise.
+pub const DEFAULT_MATERIALIZE_LIMIT: u64 = 100_000;
+
+/// How results are shown: `exec` and `shell` take the same options.
+#[derive(Debug, Clone, Args)]
+pub struct OutputOpts {
+    /// Result format [profile: FLINK_SQL_FORMAT].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Show a query's current rows instead of its changelog: +I and +U add a row, -U and -D
+    /// remove one equal row. At a terminal the table is redrawn in place as rows arrive; otherwise
+    /// the final table is printed, in --format, when the query ends or stops (Ctrl-C, --max-wait).
+    #[arg(long)]
+    pub materialize: bool,
+
+    /// The most rows a --materialize table holds. A query whose table would grow past it fails
+    /// (exit 1) and is cancelled: a cut table would show wrong totals.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_MATERIALIZE_LIMIT,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub materialize_limit: u64,
+}
+
 /// How long to wait for a job an INSERT started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum WaitFor {
@@ -298,9 +325,8 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub connect: ConnectOpts,
 
-    /// Result format [profile: FLINK_SQL_FORMAT].
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    #[command(flatten)]
+    pub output: OutputOpts,
 
     /// Print the plan (statements, kinds, locations, redacted SQL) and exit; needs no gateway.
     #[arg(long)]

@@ -189,6 +189,31 @@ pub struct Summary {
     pub elapsed: Duration,
 }
 
+/// A sink's refusal of a statement's rows (a `--materialize` table at its limit), returned from
+/// [`Sink::rows`] inside an `io::Error`: the runner ends that statement as failed with this message
+/// and cancels its operation, and the run goes on as after any failed statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub String);
+
+impl Refusal {
+    pub fn into_io(self) -> std::io::Error {
+        std::io::Error::other(self)
+    }
+
+    /// The refusal inside `error`, if it carries one.
+    pub fn of(error: &std::io::Error) -> Option<&Refusal> {
+        error.get_ref()?.downcast_ref::<Refusal>()
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
 /// Receives what a run produces, in order. Every method writes; none prints directly.
 pub trait Sink {
     /// A statement is about to be sent.
@@ -199,7 +224,8 @@ pub trait Sink {
     fn columns(&mut self, _stmt: &Statement, _columns: &[Column]) -> std::io::Result<()> {
         Ok(())
     }
-    /// A page of rows (possibly empty).
+    /// A page of rows; empty when a query's page brought none (a live view may draw then).
+    /// `Err` holding a [`Refusal`] fails the statement.
     fn rows(&mut self, _stmt: &Statement, _rows: &[Row]) -> std::io::Result<()> {
         Ok(())
     }

@@ -18,7 +18,7 @@ use tokio::time::sleep;
 use crate::error::{CliError, Exit};
 use crate::gateway::{self, Error, Log, OperationId, Page, ResultType, ServerError, Session};
 use crate::jobmanager::{self, JobDetails, JobManager};
-use crate::model::{Failure, Outcome, Row, Sink, Status, StopReason};
+use crate::model::{Failure, Outcome, Refusal, Row, Sink, Status, StopReason};
 use crate::script::Statement;
 use crate::secrets::Redactor;
 
@@ -269,6 +269,9 @@ enum End {
     Done,
     Stopped(StopReason),
     Failed(Failure),
+    /// The sink refused the rows (a `--materialize` table at its limit): failed, and the
+    /// operation is cancelled like a stopped one.
+    Refused(String),
     TimedOut,
     Interrupted,
 }
@@ -518,7 +521,12 @@ impl<'a> StatementRun<'a> {
                 ahead = Some(Ahead::start(self.session, next.clone()));
             }
             let brought = page.rows.len();
-            self.emit(page.rows, sink, ahead.is_some()).await?;
+            if let Err(e) = self.emit(page.rows, sink, ahead.is_some()).await {
+                return match Refusal::of(&e) {
+                    Some(refusal) => Ok(End::Refused(refusal.to_string())),
+                    None => Err(e.into()),
+                };
+            }
             if let Some(reason) = self.stop_reason() {
                 return Ok(End::Stopped(reason));
             }
@@ -596,6 +604,10 @@ impl<'a> StatementRun<'a> {
         };
         if let (Some(max), true) = (self.opts.max_rows, query) {
             rows.truncate(usize::try_from(max.saturating_sub(self.rows)).unwrap_or(usize::MAX));
+        }
+        // A query's quiet page too: a live view draws what it held back.
+        if rows.is_empty() && query {
+            return sink.rows(self.stmt, &[]);
         }
         let chunk = if ahead { EMIT_CHUNK } else { rows.len().max(1) };
         for part in rows.chunks(chunk) {
@@ -758,6 +770,14 @@ impl<'a> StatementRun<'a> {
             End::Done => {}
             End::Stopped(reason) => o.stopped = Some(reason),
             End::Failed(f) => (o.status, o.failure) = (Status::Failed, Some(f)),
+            End::Refused(message) => {
+                let failure = Failure {
+                    message: self.with_notes(message),
+                    pos: None,
+                    detail: None,
+                };
+                (o.status, o.failure) = (Status::Failed, Some(failure))
+            }
             End::TimedOut => {
                 (o.status, o.failure) = (Status::TimedOut, Some(self.timeout_failure()))
             }

@@ -55,6 +55,11 @@ pub struct Gateway {
 #[derive(Debug, Clone)]
 pub struct Output {
     pub format: Format,
+    /// Show each query's current rows, not its changelog (`--materialize`; the shell's
+    /// `\materialize` toggles it).
+    pub materialize: bool,
+    /// The most rows a materialized table holds (`--materialize-limit`).
+    pub materialize_limit: usize,
     pub quiet: bool,
     pub verbose: u8,
     pub echo: bool,
@@ -309,7 +314,7 @@ pub fn exec(
         .flatten()
         .filter_map(|url| url_password(url));
     profile.redactor = profile.redactor.with_values(url_passwords);
-    let format = match args.format {
+    let format = match args.output.format {
         Some(f) => f,
         None => setting(vars, "FLINK_SQL_FORMAT", parse_format)?.unwrap_or(
             if world.stdout_is_terminal {
@@ -321,6 +326,8 @@ pub fn exec(
     };
     let output = Output {
         format,
+        materialize: args.output.materialize,
+        materialize_limit: usize::try_from(args.output.materialize_limit).unwrap_or(usize::MAX),
         quiet,
         verbose,
         echo: args.echo,

@@ -177,6 +177,8 @@ mod tests {
     fn output() -> Output {
         Output {
             format: Format::Plain,
+            materialize: false,
+            materialize_limit: 10,
             quiet: false,
             verbose: 0,
             echo: false,

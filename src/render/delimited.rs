@@ -63,6 +63,9 @@ pub struct Delimited<W: Write> {
     current: Option<Current>,
     sets: usize,
     scratch: String,
+    /// Whether a query's rows lead with `op`: not for a materialized table, whose rows are all
+    /// current rows.
+    ops: bool,
 }
 
 impl<W: Write> Delimited<W> {
@@ -73,7 +76,14 @@ impl<W: Write> Delimited<W> {
             current: None,
             sets: 0,
             scratch: String::new(),
+            ops: true,
         }
+    }
+
+    /// No `op` column, for a materialized table.
+    pub fn without_ops(mut self) -> Self {
+        self.ops = false;
+        self
     }
 
     fn header(&mut self, columns: &[Column], op: bool) -> io::Result<()> {
@@ -122,7 +132,7 @@ impl<W: Write> Sink for Delimited<W> {
             self.out.write_all(self.dialect.line_end())?;
         }
         self.sets += 1;
-        let op = stmt.kind == Kind::Query;
+        let op = self.ops && stmt.kind == Kind::Query;
         self.header(columns, op)?;
         let classes = columns.iter().map(|c| Class::of(&c.data_type)).collect();
         self.current = Some(Current {

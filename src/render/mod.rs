@@ -27,6 +27,7 @@ mod fanout;
 mod github;
 mod json;
 mod junit;
+pub mod materialize;
 mod ndjson;
 mod plan;
 mod progress;
@@ -63,6 +64,53 @@ pub fn results(format: Format, out: Box<dyn Write>, redactor: Redactor) -> Box<d
     }
 }
 
+/// The `--materialize` stdout sink: each query's final table of current rows in `format` (no
+/// `op` column in table, plain and csv), other statements as [`results`] shows them. With `live`
+/// (a writer to the same terminal) the table is redrawn in place while the query runs. A query
+/// whose table would pass `limit` rows fails (see [`materialize`]).
+pub fn materialized(
+    format: Format,
+    limit: usize,
+    out: Box<dyn Write>,
+    live: Option<Box<dyn Write>>,
+    redactor: Redactor,
+) -> Box<dyn Sink> {
+    let buffered = BufWriter::with_capacity(OUT_BUFFER, out);
+    let inner: Box<dyn Sink> = match format {
+        Format::Table => Box::new(table::Table::new(buffered, redactor.clone()).without_ops()),
+        Format::Plain => {
+            Box::new(delimited::Delimited::new(buffered, delimited::Dialect::Plain).without_ops())
+        }
+        Format::Csv => {
+            Box::new(delimited::Delimited::new(buffered, delimited::Dialect::Csv).without_ops())
+        }
+        Format::Json | Format::Ndjson => results(format, Box::new(buffered), redactor.clone()),
+    };
+    let live = live.map(|out| materialize::Live::stdout(out, redactor));
+    Box::new(materialize::Materialize::new(inner, limit, live))
+}
+
+/// The stdout sink `output` asks for: [`materialized`] when `output.materialize` (live when
+/// `terminal`), else [`results`]. Each writer comes from `out` (the live view needs its own).
+pub fn output_results(
+    output: &Output,
+    terminal: bool,
+    out: impl Fn() -> Box<dyn Write>,
+    redactor: &Redactor,
+) -> Box<dyn Sink> {
+    if !output.materialize {
+        return results(output.format, out(), redactor.clone());
+    }
+    let live = terminal.then(&out);
+    materialized(
+        output.format,
+        output.materialize_limit,
+        out(),
+        live,
+        redactor.clone(),
+    )
+}
+
 /// The stderr sink: a spinner when `output.progress`, `--echo`, errors with a caret excerpt (full
 /// trace under `-v`), `::error` annotations under GitHub Actions, stop messages, job ids and the
 /// closing summary (`--timing` adds per-statement times). `-q` keeps only echo and errors.
@@ -86,16 +134,18 @@ pub fn junit(path: &Path, redactor: Redactor) -> io::Result<Box<dyn Sink>> {
 /// `RedactWriter`), and the JUnit report when `output.junit` names one. When stdout is the
 /// spinner's terminal too, the spinner steps aside while results are written.
 pub fn sinks(output: &Output, total: usize, redactor: &Redactor) -> io::Result<Fanout> {
-    let stdout = RedactWriter::new(io::stdout(), redactor.clone());
     let stderr = RedactWriter::new(io::stderr(), redactor.clone());
     let console = console::Console::new(output, total, Box::new(stderr), redactor.clone());
     let mut fanout = Fanout::default();
-    if io::stdout().is_terminal() {
+    let terminal = io::stdout().is_terminal();
+    if terminal {
         if let Some(guard) = console.results_guard() {
             fanout.push(guard);
         }
     }
-    fanout.push(results(output.format, Box::new(stdout), redactor.clone()));
+    let stdout =
+        || -> Box<dyn Write> { Box::new(RedactWriter::new(io::stdout(), redactor.clone())) };
+    fanout.push(output_results(output, terminal, stdout, redactor));
     fanout.push(Box::new(console));
     if let Some(path) = &output.junit {
         fanout.push(junit(path, redactor.clone())?);

@@ -54,6 +54,9 @@ pub struct Table<W: Write> {
     grid: Option<Grid>,
     tables: usize,
     scratch: String,
+    /// Whether a query shows the `op` column: not for a materialized table, whose rows are all
+    /// current rows.
+    ops: bool,
 }
 
 impl<W: Write> Table<W> {
@@ -64,7 +67,19 @@ impl<W: Write> Table<W> {
             grid: None,
             tables: 0,
             scratch: String::new(),
+            ops: true,
         }
+    }
+
+    /// No `op` column, for a materialized table.
+    pub fn without_ops(mut self) -> Self {
+        self.ops = false;
+        self
+    }
+
+    /// The writer, with everything written so far.
+    pub fn into_inner(self) -> W {
+        self.out
     }
 
     /// Draws the header and the held rows.
@@ -154,7 +169,7 @@ impl<W: Write> Sink for Table<W> {
     fn columns(&mut self, stmt: &Statement, columns: &[Column]) -> io::Result<()> {
         self.grid = Some(Grid {
             index: stmt.index,
-            query: stmt.kind == Kind::Query,
+            query: self.ops && stmt.kind == Kind::Query,
             names: columns.iter().map(|c| escaped(&c.name)).collect(),
             classes: columns.iter().map(|c| Class::of(&c.data_type)).collect(),
             since: Instant::now(),
