@@ -252,7 +252,7 @@ impl Sink for Materialize {
             }
         }
         match &mut self.live {
-            Some(live) => live.changed(stmt, &current.columns, &current.view),
+            Some(live) => live.changed(stmt, &current.columns, &current.view, !rows.is_empty()),
             None => Ok(()),
         }
     }
@@ -295,6 +295,8 @@ pub struct Live {
     /// Lines of the frame on screen.
     lines: usize,
     drawn: Option<Instant>,
+    /// The table changed since the frame on screen.
+    stale: bool,
 }
 
 impl Live {
@@ -316,16 +318,26 @@ impl Live {
             every,
             lines: 0,
             drawn: None,
+            stale: false,
         }
     }
 
-    /// The table changed (or a quiet page came): a new frame unless the last one is too recent.
-    /// The runner hands over a page, empty or not, at least every few hundred milliseconds
-    /// while a query runs, so the last change is drawn soon after the rows stop.
-    fn changed(&mut self, stmt: &Statement, columns: &[Column], view: &View) -> io::Result<()> {
-        if self.drawn.is_some_and(|at| at.elapsed() < self.every) {
+    /// A page came (`rows`: with rows): a new frame when something changed since the last one
+    /// and that one is not too recent. The runner hands over a page, empty or not, at least
+    /// every few hundred milliseconds while a query runs, so the last change is drawn soon after
+    /// the rows stop.
+    fn changed(
+        &mut self,
+        stmt: &Statement,
+        columns: &[Column],
+        view: &View,
+        rows: bool,
+    ) -> io::Result<()> {
+        self.stale |= rows || self.drawn.is_none();
+        if !self.stale || self.drawn.is_some_and(|at| at.elapsed() < self.every) {
             return Ok(());
         }
+        self.stale = false;
         self.drawn = Some(Instant::now());
         let frame = self.frame(stmt, columns, view)?;
         self.show(&frame)
@@ -413,4 +425,432 @@ fn cut(line: &str, width: usize) -> String {
 fn stdout_size() -> Option<(usize, usize)> {
     let (terminal_size::Width(w), terminal_size::Height(h)) = terminal_size::terminal_size()?;
     Some((usize::from(w), usize::from(h)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Field, Status};
+    use crate::render::testing::*;
+    use crate::script::Kind;
+    use serde_json::{json, Value};
+
+    fn r(kind: RowKind, fields: Value) -> Row {
+        row(kind, fields)
+    }
+
+    fn ins(fields: Value) -> Row {
+        r(RowKind::Insert, fields)
+    }
+
+    /// The view's rows as JSON texts.
+    fn shown(view: &View) -> Vec<String> {
+        view.rows()
+            .map(|row| {
+                let fields: Vec<&str> = row.fields.iter().map(|f| f.json()).collect();
+                fields.join(",")
+            })
+            .collect()
+    }
+
+    fn applied(limit: usize, rows: &[Row]) -> View {
+        let mut view = View::new(limit);
+        for row in rows {
+            view.apply(row).unwrap();
+        }
+        view
+    }
+
+    /// What Flink 2.0 sent for `SELECT customer, SUM(x) … GROUP BY customer` over
+    /// ('a',1),('b',2),('a',3),('c',4),('b',5).
+    fn group_by_changelog() -> Vec<Row> {
+        vec![
+            ins(json!(["a", 1])),
+            ins(json!(["b", 2])),
+            r(RowKind::UpdateBefore, json!(["a", 1])),
+            r(RowKind::UpdateAfter, json!(["a", 4])),
+            ins(json!(["c", 4])),
+            r(RowKind::UpdateBefore, json!(["b", 2])),
+            r(RowKind::UpdateAfter, json!(["b", 7])),
+        ]
+    }
+
+    #[test]
+    fn updates_replace_their_row_in_place() {
+        let view = applied(10, &group_by_changelog());
+        assert_eq!(shown(&view), [r#""a",4"#, r#""b",7"#, r#""c",4"#]);
+        assert!(view.rows().all(|row| row.kind == RowKind::Insert));
+        assert_eq!(view.unmatched(), 0);
+    }
+
+    #[test]
+    fn interleaved_updates_each_take_their_own_place() {
+        let view = applied(
+            10,
+            &[
+                ins(json!(["a", 1])),
+                ins(json!(["b", 1])),
+                r(RowKind::UpdateBefore, json!(["a", 1])),
+                r(RowKind::UpdateBefore, json!(["b", 1])),
+                r(RowKind::UpdateAfter, json!(["a", 2])),
+                r(RowKind::UpdateAfter, json!(["b", 2])),
+            ],
+        );
+        assert_eq!(shown(&view), [r#""a",2"#, r#""b",2"#]);
+    }
+
+    #[test]
+    fn a_delete_removes_the_row_and_a_later_insert_goes_last() {
+        let view = applied(
+            10,
+            &[
+                ins(json!(["a", 1])),
+                ins(json!(["b", 1])),
+                r(RowKind::Delete, json!(["a", 1])),
+                ins(json!(["a", 5])),
+            ],
+        );
+        assert_eq!(shown(&view), [r#""b",1"#, r#""a",5"#]);
+        assert_eq!(view.len(), 2);
+    }
+
+    #[test]
+    fn equal_rows_are_counted_and_a_retraction_removes_one() {
+        let mut view = applied(
+            10,
+            &[ins(json!(["x"])), ins(json!(["x"])), ins(json!(["y"]))],
+        );
+        assert_eq!(shown(&view), [r#""x""#, r#""x""#, r#""y""#]);
+        view.apply(&r(RowKind::Delete, json!(["x"]))).unwrap();
+        assert_eq!(shown(&view), [r#""x""#, r#""y""#]);
+        view.apply(&r(RowKind::UpdateBefore, json!(["x"]))).unwrap();
+        assert_eq!(shown(&view), [r#""y""#]);
+        view.apply(&r(RowKind::Delete, json!(["x"]))).unwrap();
+        assert_eq!(shown(&view), [r#""y""#], "nothing left to retract");
+        assert_eq!(view.unmatched(), 1);
+    }
+
+    /// A row from the gateway's JSON texts of its fields.
+    fn sent(kind: RowKind, fields: &[&str]) -> Row {
+        Row {
+            kind,
+            fields: fields
+                .iter()
+                .map(|f| Field::from_json(f).unwrap())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_retraction_matches_the_whole_row_value_for_value() {
+        let mut view = applied(10, &[sent(RowKind::Insert, &[r#""a""#, "1.50", "null"])]);
+        view.apply(&sent(RowKind::Delete, &[r#""a""#, "1.5", "null"]))
+            .unwrap();
+        view.apply(&sent(RowKind::Delete, &[r#""a""#, "1.50", r#""x""#]))
+            .unwrap();
+        view.apply(&sent(RowKind::Delete, &[r#""a""#, "1.50"]))
+            .unwrap();
+        assert_eq!(
+            view.len(),
+            1,
+            "neither 1.5 for the 1.50 Flink sent, nor \"x\" for null, nor fewer fields"
+        );
+        assert_eq!(view.unmatched(), 3);
+        view.apply(&sent(RowKind::Delete, &[r#""a""#, "1.50", "null"]))
+            .unwrap();
+        assert!(view.is_empty());
+    }
+
+    #[test]
+    fn a_row_past_the_limit_is_refused_and_changes_nothing() {
+        let mut view = applied(2, &[ins(json!(["a"])), ins(json!(["b"]))]);
+        assert_eq!(view.apply(&ins(json!(["c"]))), Err(Full { limit: 2 }));
+        assert_eq!(
+            view.apply(&r(RowKind::UpdateAfter, json!(["c"]))),
+            Err(Full { limit: 2 })
+        );
+        assert_eq!(shown(&view), [r#""a""#, r#""b""#]);
+        // An update keeps the count: it fits at the limit.
+        view.apply(&r(RowKind::UpdateBefore, json!(["a"]))).unwrap();
+        view.apply(&r(RowKind::UpdateAfter, json!(["a2"]))).unwrap();
+        assert_eq!(shown(&view), [r#""a2""#, r#""b""#]);
+    }
+
+    #[test]
+    fn memory_follows_the_rows_held_not_the_changes_seen() {
+        let mut view = View::new(10);
+        view.apply(&ins(json!(["k", 0]))).unwrap();
+        for i in 0..100_000 {
+            view.apply(&r(RowKind::UpdateBefore, json!(["k", i])))
+                .unwrap();
+            view.apply(&r(RowKind::Delete, json!(["gone"]))).unwrap();
+            view.apply(&r(RowKind::UpdateAfter, json!(["k", i + 1])))
+                .unwrap();
+        }
+        assert_eq!(shown(&view), [r#""k",100000"#]);
+        assert!(
+            view.slots.len() <= 2 * view.len() + 64,
+            "{}",
+            view.slots.len()
+        );
+        assert_eq!(view.places.len(), 1);
+    }
+
+    #[test]
+    fn inserts_and_deletes_that_churn_keep_memory_bounded_and_order() {
+        let mut view = View::new(1000);
+        for i in 0..10_000 {
+            view.apply(&ins(json!([i]))).unwrap();
+            if i >= 3 {
+                view.apply(&r(RowKind::Delete, json!([i - 3]))).unwrap();
+            }
+        }
+        assert_eq!(shown(&view), ["9997", "9998", "9999"]);
+        assert!(view.slots.len() <= 2 * view.len() + 64);
+    }
+
+    fn columns() -> Vec<Column> {
+        vec![
+            col("customer", "VARCHAR", "STRING", json!({"type": "VARCHAR"})),
+            col("total", "INTEGER", "INT", json!({"type": "INTEGER"})),
+        ]
+    }
+
+    /// Runs `events` of a query (statement 1) and a SHOW (statement 2) through a materializing
+    /// sink over `format`; what reached stdout.
+    fn materialized(format: crate::cli::Format, limit: usize, pages: &[Vec<Row>]) -> String {
+        let out = Shared::default();
+        let mut sink = super::super::materialized(
+            format,
+            limit,
+            Box::new(out.clone()),
+            None,
+            Redactor::default(),
+        );
+        run_both(sink.as_mut(), pages);
+        drop(sink);
+        out.text()
+    }
+
+    fn run_both(sink: &mut dyn Sink, pages: &[Vec<Row>]) {
+        let query = stmt(1, Kind::Query, "SELECT …");
+        sink.started(&query).unwrap();
+        sink.columns(&query, &columns()).unwrap();
+        let mut count = 0;
+        let mut refused = None;
+        for page in pages {
+            match sink.rows(&query, page) {
+                Ok(()) => count += page.len() as u64,
+                Err(e) => {
+                    refused = Some(Refusal::of(&e).expect("a refusal").clone());
+                    break;
+                }
+            }
+        }
+        let outcome = match refused {
+            None => ok(5, count),
+            Some(refusal) => failed(5, &refusal.0, None, None),
+        };
+        sink.finished(&query, &outcome).unwrap();
+        let show = stmt(2, Kind::Show, "SHOW TABLES");
+        sink.started(&show).unwrap();
+        let cols = [col("table name", "VARCHAR", "STRING", json!({}))];
+        sink.columns(&show, &cols).unwrap();
+        sink.rows(&show, &[ins(json!(["orders"]))]).unwrap();
+        sink.finished(&show, &ok(1, 1)).unwrap();
+        sink.done(&summary(2, 0, 0, vec![])).unwrap();
+    }
+
+    #[test]
+    fn the_final_table_has_no_op_column_and_other_statements_pass_through() {
+        use crate::cli::Format;
+        let pages = [
+            group_by_changelog()[..3].to_vec(),
+            group_by_changelog()[3..].to_vec(),
+        ];
+        let out = materialized(Format::Csv, 10, &pages);
+        assert_eq!(
+            out,
+            "customer,total\r\na,4\r\nb,7\r\nc,4\r\n\r\ntable name\r\norders\r\n"
+        );
+        let table = materialized(Format::Table, 10, &pages);
+        assert!(
+            table.starts_with(
+                "+----------+-------+\n\
+                 | customer | total |\n\
+                 +----------+-------+\n\
+                 | a        |     4 |\n\
+                 | b        |     7 |\n\
+                 | c        |     4 |\n\
+                 +----------+-------+\n"
+            ),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn json_keeps_its_row_shape_and_counts_the_tables_rows() {
+        let out = materialized(crate::cli::Format::Json, 10, &[group_by_changelog()]);
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        let query = &doc["statements"][0];
+        assert_eq!(
+            query["rows"],
+            json!([
+                {"op": "+I", "values": ["a", 4]},
+                {"op": "+I", "values": ["b", 7]},
+                {"op": "+I", "values": ["c", 4]},
+            ])
+        );
+        assert_eq!(query["row_count"], 3);
+        assert_eq!(doc["statements"][1]["rows"][0]["values"], json!(["orders"]));
+    }
+
+    #[test]
+    fn past_the_limit_the_statement_fails_with_nothing_but_its_error() {
+        let out = materialized(crate::cli::Format::Json, 2, &[group_by_changelog()]);
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        let query = &doc["statements"][0];
+        assert_eq!(query["status"], "failed");
+        assert!(
+            query.get("rows").is_none() && query.get("columns").is_none(),
+            "{query}"
+        );
+        let message = query["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("more than 2 rows (--materialize-limit)"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_stopped_query_shows_the_table_as_it_stood() {
+        let out = Shared::default();
+        let mut sink = super::super::materialized(
+            crate::cli::Format::Plain,
+            10,
+            Box::new(out.clone()),
+            None,
+            Redactor::default(),
+        );
+        let query = stmt(1, Kind::Query, "SELECT …");
+        sink.columns(&query, &columns()).unwrap();
+        sink.rows(&query, &group_by_changelog()[..4]).unwrap();
+        let mut stopped = Outcome::new(Status::Interrupted, Duration::from_millis(3));
+        stopped.rows = 4;
+        sink.finished(&query, &stopped).unwrap();
+        drop(sink);
+        assert_eq!(out.text(), "customer\ttotal\na\t4\nb\t2\n");
+    }
+
+    fn size_40x10() -> Option<(usize, usize)> {
+        Some((40, 10))
+    }
+
+    fn live_sink(out: &Shared, every: Duration) -> Materialize {
+        let live = Live::new(
+            Box::new(out.clone()),
+            Redactor::default(),
+            size_40x10,
+            every,
+        );
+        let inner = Box::new(
+            super::super::delimited::Delimited::new(
+                out.clone(),
+                super::super::delimited::Dialect::Plain,
+            )
+            .without_ops(),
+        );
+        Materialize::new(inner, 100, Some(live))
+    }
+
+    #[test]
+    fn a_live_frame_overwrites_the_last_one_and_is_erased_for_the_final_table() {
+        let out = Shared::default();
+        let mut sink = live_sink(&out, Duration::ZERO);
+        let query = stmt(1, Kind::Query, "SELECT …");
+        let changes = group_by_changelog();
+        sink.columns(&query, &columns()).unwrap();
+        sink.rows(&query, &changes[..2]).unwrap();
+        let first = out.text();
+        assert_eq!(
+            first,
+            "\x1b[?2026h\
+             +----------+-------+\x1b[K\n\
+             | customer | total |\x1b[K\n\
+             +----------+-------+\x1b[K\n\
+             | a        |     1 |\x1b[K\n\
+             | b        |     2 |\x1b[K\n\
+             +----------+-------+\x1b[K\n\
+             2 rows\x1b[K\n\
+             \x1b[J\x1b[?2026l"
+        );
+        sink.rows(&query, &changes[2..]).unwrap();
+        let second = out.text()[first.len()..].to_owned();
+        assert!(second.starts_with("\x1b[?2026h\r\x1b[7A+---"), "{second:?}");
+        assert!(
+            second.contains("| a        |     4 |\x1b[K\n"),
+            "{second:?}"
+        );
+        assert!(
+            second.ends_with("3 rows\x1b[K\n\x1b[J\x1b[?2026l"),
+            "{second:?}"
+        );
+        // A quiet page changes nothing: no frame.
+        sink.rows(&query, &[]).unwrap();
+        assert_eq!(out.text().len(), first.len() + second.len());
+        sink.finished(&query, &ok(1, 7)).unwrap();
+        drop(sink);
+        let end = out.text()[first.len() + second.len()..].to_owned();
+        assert_eq!(end, "\r\x1b[8A\x1b[Jcustomer\ttotal\na\t4\nb\t7\nc\t4\n");
+    }
+
+    #[test]
+    fn frames_are_drawn_at_most_every_interval_and_the_last_change_on_a_later_page() {
+        let out = Shared::default();
+        let mut sink = live_sink(&out, Duration::from_secs(3600));
+        let query = stmt(1, Kind::Query, "SELECT …");
+        let changes = group_by_changelog();
+        sink.columns(&query, &columns()).unwrap();
+        for page in changes.chunks(1) {
+            sink.rows(&query, page).unwrap();
+        }
+        assert_eq!(
+            out.text().matches("\x1b[?2026h").count(),
+            1,
+            "one frame an hour"
+        );
+        sink.live.as_mut().unwrap().every = Duration::ZERO;
+        sink.rows(&query, &[]).unwrap();
+        let text = out.text();
+        assert_eq!(text.matches("\x1b[?2026h").count(), 2, "{text:?}");
+        assert!(
+            text.ends_with("3 rows\x1b[K\n\x1b[J\x1b[?2026l"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn a_frame_fits_the_terminal() {
+        let out = Shared::default();
+        let mut sink = live_sink(&out, Duration::ZERO);
+        let query = stmt(1, Kind::Query, "SELECT …");
+        sink.columns(&query, &columns()).unwrap();
+        let long = "x".repeat(60);
+        let rows: Vec<Row> = (0..20).map(|i| ins(json!([long, i]))).collect();
+        sink.rows(&query, &rows).unwrap();
+        let text = out.text();
+        let lines: Vec<&str> = text.split('\n').filter(|l| !l.is_empty()).collect();
+        // 10 lines of terminal: 9 for the frame (one stays free), the last the count.
+        assert_eq!(lines.len(), 10, "{text:?}");
+        assert!(
+            lines[8].starts_with("20 rows (the first 4 shown)"),
+            "{text:?}"
+        );
+        for line in &lines[..9] {
+            let visible = line
+                .trim_start_matches("\x1b[?2026h")
+                .trim_end_matches("\x1b[K");
+            assert!(display_width(visible) <= 39, "{visible:?}");
+        }
+    }
 }
