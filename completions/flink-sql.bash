@@ -34,6 +34,9 @@ _flink__sql() {
             flink__sql,jobs)
                 cmd="flink__sql__subcmd__jobs"
                 ;;
+            flink__sql,man)
+                cmd="flink__sql__subcmd__man"
+                ;;
             flink__sql__subcmd__deploy,check)
                 cmd="flink__sql__subcmd__deploy__subcmd__check"
                 ;;
@@ -123,6 +126,9 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__help,jobs)
                 cmd="flink__sql__subcmd__help__subcmd__jobs"
+                ;;
+            flink__sql__subcmd__help,man)
+                cmd="flink__sql__subcmd__help__subcmd__man"
                 ;;
             flink__sql__subcmd__help__subcmd__deploy,check)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__check"
@@ -230,7 +236,7 @@ _flink__sql() {
 
     case "${cmd}" in
         flink__sql)
-            opts="-v -q -h -V --verbose --quiet --help --version exec deploy env jobs completions help"
+            opts="-v -q -h -V --verbose --quiet --help --version exec deploy env jobs completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -914,7 +920,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__exec)
-            opts="-f -c -e -v -q -h --file --command --single-statement --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --dry-run --continue-on-error --session-per-file --max-rows --max-wait --wait --timeout --echo --timing --report --verbose --quiet --help"
+            opts="-f -c -e -v -q -h --file --command --single-statement --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --materialize --materialize-limit --dry-run --continue-on-error --session-per-file --max-rows --max-wait --wait --timeout --echo --timing --report --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -976,6 +982,10 @@ _flink__sql() {
                     COMPREPLY=($(compgen -W "table plain csv json ndjson" -- "${cur}"))
                     return 0
                     ;;
+                --materialize-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-rows)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1004,7 +1014,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help)
-            opts="exec deploy env jobs completions help"
+            opts="exec deploy env jobs completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1328,6 +1338,20 @@ _flink__sql() {
         flink__subcmd__sql__subcmd__help__subcmd__jobs__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1823,6 +1847,24 @@ _flink__sql() {
                     return 0
                     ;;
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__man)
+            opts="-v -q -h --dir --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

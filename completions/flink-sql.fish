@@ -33,6 +33,7 @@ complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "deploy" -d 'Dep
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "jobs" -d 'List, inspect, stop, savepoint and cancel jobs through the JobManager REST API'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "man" -d 'Print the man page (troff). With --dir, write the pages of flink-sql and of every subcommand (flink-sql-exec.1, flink-sql-jobs-list.1, …) into DIR instead'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s f -l file -d 'A SQL file, a folder (its *.sql in name order) or - for stdin. Repeatable' -r -F
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s c -l command -d 'SQL given inline. Repeatable; runs after the files' -r
@@ -49,6 +50,7 @@ plain\t'Tab separated (default off a terminal)'
 csv\t'RFC 4180 CSV with a header row'
 json\t'One JSON document for the whole run'
 ndjson\t'One JSON event per line: the CI format'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l materialize-limit -d 'The most rows a --materialize table holds. A query whose table would grow past it fails (exit 1) and is cancelled: a cut table would show wrong totals' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l max-rows -d 'Stop a query after this many rows, cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS]' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l max-wait -d 'Stop a query after this long, e.g. 30s or 2m [profile: FLINK_SQL_MAX_WAIT]' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l wait -d 'How long to wait for each job an INSERT starts [profile: FLINK_SQL_WAIT]' -r -f -a "submitted\t'Return once the gateway gave a job id'
@@ -57,6 +59,7 @@ finished\t'Wait until the job finishes (bounded sources)'"
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l timeout -d 'Give up waiting (for --wait, or for a statement) after this long: exit 4. More than 0, at most 365 days [profile: FLINK_SQL_TIMEOUT; default 10m]' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l report -d 'Write a report: junit=PATH (one test case per statement)' -r -F
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l single-statement -d 'Send each input whole as one statement instead of splitting at \';\''
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l materialize -d 'Show a query\'s current rows instead of its changelog: +I and +U add a row, -U and -D remove one equal row. At a terminal the table is redrawn in place as rows arrive; otherwise the final table is printed, in --format, when the query ends or stops (Ctrl-C, --max-wait)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l dry-run -d 'Print the plan (statements, kinds, locations, redacted SQL) and exit; needs no gateway'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l continue-on-error -d 'Run the remaining statements after a failure; the exit code still reports it'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l session-per-file -d 'Run each file (and each -c, and stdin) in a session of its own, so files that reuse table names or SETs do not see each other\'s. Without it, all inputs share one session'
@@ -328,12 +331,17 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_see
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions help" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions help" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions help" -f -a "jobs" -d 'List, inspect, stop, savepoint and cancel jobs through the JobManager REST API'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand man" -l dir -d 'Folder to write every page into, e.g. ~/.local/share/man/man1' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand man" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand man" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand man" -s h -l help -d 'Print help'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "jobs" -d 'List, inspect, stop, savepoint and cancel jobs through the JobManager REST API'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "man" -d 'Print the man page (troff). With --dir, write the pages of flink-sql and of every subcommand (flink-sql-exec.1, flink-sql-jobs-list.1, …) into DIR instead'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "plan" -d 'Show the steps `up` would take; nothing runs'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "render" -d 'Write the rendered manifests to a folder (the Kafka Secret only with --include-secrets)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "up" -d 'Install or upgrade everything, in order, then wait until it is ready. Idempotent'

@@ -53,6 +53,13 @@ pub enum Command {
         /// The shell to generate for.
         shell: clap_complete::Shell,
     },
+    /// Print the man page (troff). With --dir, write the pages of flink-sql and of every
+    /// subcommand (flink-sql-exec.1, flink-sql-jobs-list.1, …) into DIR instead.
+    Man {
+        /// Folder to write every page into, e.g. ~/.local/share/man/man1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 const DEPLOY_EXIT_CODES: &str = "\

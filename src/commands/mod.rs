@@ -19,5 +19,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Env(args) => env::run(args),
         Command::Jobs(args) => jobs::run(args, cli.verbose),
         Command::Completions { shell } => completions::run(shell),
+        Command::Man { dir } => completions::man(dir.as_deref()),
     }
 }
