@@ -224,9 +224,13 @@ pub trait Sink {
     fn columns(&mut self, _stmt: &Statement, _columns: &[Column]) -> std::io::Result<()> {
         Ok(())
     }
-    /// A page of rows; empty when a query's page brought none (a live view may draw then).
-    /// `Err` holding a [`Refusal`] fails the statement.
+    /// A page of rows (possibly empty). `Err` holding a [`Refusal`] fails the statement.
     fn rows(&mut self, _stmt: &Statement, _rows: &[Row]) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// A query's page brought no rows: its result is quiet for now (a live view draws what it
+    /// held back). Comes every few hundred milliseconds at most while a query is quiet.
+    fn quiet(&mut self, _stmt: &Statement) -> std::io::Result<()> {
         Ok(())
     }
     /// An INSERT or statement set started a job.

@@ -605,9 +605,8 @@ impl<'a> StatementRun<'a> {
         if let (Some(max), true) = (self.opts.max_rows, query) {
             rows.truncate(usize::try_from(max.saturating_sub(self.rows)).unwrap_or(usize::MAX));
         }
-        // A query's quiet page too: a live view draws what it held back.
         if rows.is_empty() && query {
-            return sink.rows(self.stmt, &[]);
+            return sink.quiet(self.stmt);
         }
         let chunk = if ahead { EMIT_CHUNK } else { rows.len().max(1) };
         for part in rows.chunks(chunk) {

@@ -616,6 +616,139 @@ async fn a_cancelled_run_with_a_fetch_ahead_in_flight_cancels_and_closes_its_ope
     );
 }
 
+// ---------------------------------------------------------------- what a sink sees and says
+
+/// A query whose page 0 brings two rows, pages 1 to 3 none, and page 4 the end.
+fn quiet_query(line: &str, _: usize) -> Reply {
+    let page = format!("GET {}/result/", op_path());
+    let n = line
+        .strip_prefix(&page)
+        .and_then(|rest| rest.split('?').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    let data = |n: usize| {
+        if n == 0 {
+            r#"{"kind":"INSERT","fields":[1]},{"kind":"INSERT","fields":[2]}"#
+        } else {
+            ""
+        }
+    };
+    match (line, n) {
+        ("POST /v4/sessions", _) => Reply::Json(200, format!(r#"{{"sessionHandle":"{SESSION}"}}"#)),
+        (STATEMENTS, _) => Reply::Json(200, format!(r#"{{"operationHandle":"{OP}"}}"#)),
+        (_, Some(n)) => Reply::Json(
+            200,
+            format!(
+                r#"{{"resultType":"{}","isQueryResult":true,"resultKind":"SUCCESS_WITH_CONTENT",
+                    "results":{{"columns":[{{"name":"n","logicalType":{{"type":"BIGINT","nullable":true}}}}],
+                    "data":[{}]}},"nextResultUri":"{}/result/{}?rowFormat=JSON"}}"#,
+                if n == 4 { "EOS" } else { "PAYLOAD" },
+                data(n),
+                op_path(),
+                n + 1
+            ),
+        ),
+        _ => Reply::Json(200, r#"{"status":"CLOSED"}"#.to_owned()),
+    }
+}
+
+/// Records rows and quiet pages in order; refuses rows once it holds `refuse_after`.
+struct Watcher {
+    events: Vec<String>,
+    refuse_after: Option<usize>,
+    held: usize,
+}
+
+impl flink_sql::render::Sink for Watcher {
+    fn rows(
+        &mut self,
+        _: &flink_sql::script::Statement,
+        rows: &[flink_sql::model::Row],
+    ) -> std::io::Result<()> {
+        self.events.push(format!("rows {}", rows.len()));
+        self.held += rows.len();
+        match self.refuse_after {
+            Some(max) if self.held > max => {
+                Err(flink_sql::model::Refusal("the table is full".to_owned()).into_io())
+            }
+            _ => Ok(()),
+        }
+    }
+    fn quiet(&mut self, _: &flink_sql::script::Statement) -> std::io::Result<()> {
+        self.events.push("quiet".to_owned());
+        Ok(())
+    }
+    fn finished(
+        &mut self,
+        _: &flink_sql::script::Statement,
+        outcome: &flink_sql::model::Outcome,
+    ) -> std::io::Result<()> {
+        let message = outcome.failure.as_ref().map(|f| f.message.as_str());
+        self.events
+            .push(format!("finished {} {message:?}", outcome.status.as_str()));
+        Ok(())
+    }
+}
+
+async fn watch(stub: &Stub, refuse_after: Option<usize>) -> (Watcher, Exit) {
+    let session = Session::open(client(&stub.url), &[]).await.unwrap();
+    let mut sink = Watcher {
+        events: Vec::new(),
+        refuse_after,
+        held: 0,
+    };
+    let runner = flink_sql::runner::Runner::new(session, run_opts(None));
+    let never = flink_sql::runner::Cancel::never();
+    let (_, exit) = flink_sql::commands::batch::run(&runner, &one_query(), &mut sink, &never)
+        .await
+        .unwrap();
+    runner.into_session().close().await.unwrap();
+    (sink, exit)
+}
+
+#[tokio::test]
+async fn a_querys_pages_without_rows_reach_the_sink_as_quiet() {
+    let stub = Stub::start(quiet_query);
+    let (sink, exit) = watch(&stub, None).await;
+    assert_eq!(exit, Exit::Success);
+    assert_eq!(
+        sink.events,
+        [
+            "rows 2",
+            "quiet",
+            "quiet",
+            "quiet",
+            "quiet",
+            "finished ok None"
+        ],
+        "pages 1-3 and the empty end of stream are quiet"
+    );
+}
+
+#[tokio::test]
+async fn a_sinks_refusal_fails_the_statement_and_cancels_and_closes_its_operation() {
+    let stub = Stub::start(endless_query);
+    let (sink, exit) = watch(&stub, Some(PAGE_ROWS)).await;
+    assert_eq!(exit, Exit::StatementFailed);
+    let last = sink.events.last().unwrap();
+    assert!(
+        last.starts_with(r#"finished failed Some("the table is full"#),
+        "{:?}",
+        sink.events
+    );
+    let seen = stub.seen();
+    assert_eq!(
+        stub.count(&format!("POST {}/cancel", op_path())),
+        1,
+        "{seen:?}"
+    );
+    let close = format!("DELETE {}/close", op_path());
+    let closed_at = seen.iter().position(|l| *l == close).expect("closed");
+    assert!(
+        !seen[closed_at..].iter().any(|l| l.contains("/result/")),
+        "no page is asked for once the operation is closed: {seen:?}"
+    );
+}
+
 // ---------------------------------------------------------------- a second Ctrl-C
 
 /// An endless query whose cancel never answers: the first Ctrl-C's clean-up hangs.

@@ -80,7 +80,11 @@ fn committed_man_pages_match_the_binary() {
     for (name, text) in &generated {
         assert_fresh(&repo().join("man").join(name), text, REGENERATE);
     }
-    assert!(generated.contains_key("flink-sql-exec.1"), "{:?}", generated.keys());
+    assert!(
+        generated.contains_key("flink-sql-exec.1"),
+        "{:?}",
+        generated.keys()
+    );
     assert_fresh(
         &repo().join("man/flink-sql.1"),
         &self::generated(&["man"]),

@@ -44,6 +44,9 @@ impl Sink for Fanout {
     fn rows(&mut self, stmt: &Statement, rows: &[Row]) -> io::Result<()> {
         self.each(|s| s.rows(stmt, rows))
     }
+    fn quiet(&mut self, stmt: &Statement) -> io::Result<()> {
+        self.each(|s| s.quiet(stmt))
+    }
     fn job_submitted(&mut self, stmt: &Statement, job_id: &str) -> io::Result<()> {
         self.each(|s| s.job_submitted(stmt, job_id))
     }

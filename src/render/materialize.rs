@@ -257,6 +257,16 @@ impl Sink for Materialize {
         }
     }
 
+    fn quiet(&mut self, stmt: &Statement) -> io::Result<()> {
+        let Some(current) = self.current.as_ref().filter(|c| c.index == stmt.index) else {
+            return self.inner.quiet(stmt);
+        };
+        match &mut self.live {
+            Some(live) => live.changed(stmt, &current.columns, &current.view, false),
+            None => Ok(()),
+        }
+    }
+
     fn job_submitted(&mut self, stmt: &Statement, job_id: &str) -> io::Result<()> {
         self.inner.job_submitted(stmt, job_id)
     }
@@ -322,10 +332,10 @@ impl Live {
         }
     }
 
-    /// A page came (`rows`: with rows): a new frame when something changed since the last one
-    /// and that one is not too recent. The runner hands over a page, empty or not, at least
-    /// every few hundred milliseconds while a query runs, so the last change is drawn soon after
-    /// the rows stop.
+    /// A page came (`rows`: with rows; else a quiet one): a new frame when something changed since
+    /// the last one and that one is not too recent. The runner reports a quiet page every few
+    /// hundred milliseconds at most while a query runs, so the last change of a burst is drawn
+    /// soon after the rows stop.
     fn changed(
         &mut self,
         stmt: &Statement,
@@ -796,7 +806,7 @@ mod tests {
             "{second:?}"
         );
         // A quiet page changes nothing: no frame.
-        sink.rows(&query, &[]).unwrap();
+        sink.quiet(&query).unwrap();
         assert_eq!(out.text().len(), first.len() + second.len());
         sink.finished(&query, &ok(1, 7)).unwrap();
         drop(sink);
@@ -820,7 +830,7 @@ mod tests {
             "one frame an hour"
         );
         sink.live.as_mut().unwrap().every = Duration::ZERO;
-        sink.rows(&query, &[]).unwrap();
+        sink.quiet(&query).unwrap();
         let text = out.text();
         assert_eq!(text.matches("\x1b[?2026h").count(), 2, "{text:?}");
         assert!(
