@@ -28,6 +28,8 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::table::Table;
@@ -295,6 +297,38 @@ impl Sink for Materialize {
     }
 }
 
+/// A writer that remembers whether the last byte it passed on ended a line.
+pub struct LineEnd {
+    inner: Box<dyn Write>,
+    open: Arc<AtomicBool>,
+}
+
+impl LineEnd {
+    /// `out`, tracked; the flag is true while the last byte written was not a line break.
+    pub fn track(out: Box<dyn Write>) -> (Box<dyn Write>, Arc<AtomicBool>) {
+        let open = Arc::new(AtomicBool::new(false));
+        let tracked = LineEnd {
+            inner: out,
+            open: open.clone(),
+        };
+        (Box::new(tracked), open)
+    }
+}
+
+impl Write for LineEnd {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if let Some(&last) = buf[..n].last() {
+            self.open.store(last != b'\n', Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// The table redrawn in place at a terminal while a query runs.
 pub struct Live {
     out: Box<dyn Write>,
@@ -307,6 +341,8 @@ pub struct Live {
     drawn: Option<Instant>,
     /// The table changed since the frame on screen.
     stale: bool,
+    /// Whether the results before the frame left a line unfinished (see [`LineEnd`]).
+    open_line: Option<Arc<AtomicBool>>,
 }
 
 impl Live {
@@ -329,7 +365,14 @@ impl Live {
             lines: 0,
             drawn: None,
             stale: false,
+            open_line: None,
         }
+    }
+
+    /// Frames follow what `open_line` says about the output before them.
+    pub fn after(mut self, open_line: Arc<AtomicBool>) -> Live {
+        self.open_line = Some(open_line);
+        self
     }
 
     /// A page came (`rows`: with rows; else a quiet one): a new frame when something changed since
@@ -386,6 +429,13 @@ impl Live {
     fn show(&mut self, lines: &[String]) -> io::Result<()> {
         let mut buf = Vec::new();
         buf.extend_from_slice(b"\x1b[?2026h");
+        let open = self
+            .open_line
+            .as_ref()
+            .is_some_and(|o| o.load(Ordering::Relaxed));
+        if self.lines == 0 && open {
+            buf.push(b'\n');
+        }
         self.back_to_top(&mut buf);
         for line in lines {
             buf.extend_from_slice(line.as_bytes());
@@ -837,6 +887,40 @@ mod tests {
             text.ends_with("3 rows\x1b[K\n\x1b[J\x1b[?2026l"),
             "{text:?}"
         );
+    }
+
+    /// The first live frame after a SHOW that `format` rendered.
+    fn first_frame_after_a_show(format: crate::cli::Format) -> String {
+        let (out, live) = (Shared::default(), Shared::default());
+        let mut sink = super::super::materialized(
+            format,
+            10,
+            Box::new(out.clone()),
+            Some(Box::new(live.clone())),
+            Redactor::default(),
+        );
+        let show = stmt(1, Kind::Show, "SHOW TABLES");
+        sink.started(&show).unwrap();
+        sink.columns(&show, &[col("t", "VARCHAR", "STRING", json!({}))])
+            .unwrap();
+        sink.rows(&show, &[ins(json!(["orders"]))]).unwrap();
+        sink.finished(&show, &ok(1, 1)).unwrap();
+        let query = stmt(2, Kind::Query, "SELECT …");
+        sink.started(&query).unwrap();
+        sink.columns(&query, &columns()).unwrap();
+        sink.rows(&query, &group_by_changelog()[..1]).unwrap();
+        assert!(!out.text().is_empty());
+        live.text()
+    }
+
+    #[test]
+    fn a_frame_starts_on_a_new_line_when_the_results_before_it_left_one_open() {
+        use crate::cli::Format;
+        // json ends a statement's object with `}`; its `,` comes with the next statement.
+        let json = first_frame_after_a_show(Format::Json);
+        assert!(json.starts_with("\x1b[?2026h\n+---"), "{json:?}");
+        let csv = first_frame_after_a_show(Format::Csv);
+        assert!(csv.starts_with("\x1b[?2026h+---"), "{csv:?}");
     }
 
     #[test]

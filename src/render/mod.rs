@@ -75,6 +75,9 @@ pub fn materialized(
     live: Option<Box<dyn Write>>,
     redactor: Redactor,
 ) -> Box<dyn Sink> {
+    // What the renderer wrote last may be an unfinished line (json's `}` before its `,`): a live
+    // frame then starts on the next line, or moving up to redraw would eat that line.
+    let (out, open_line) = materialize::LineEnd::track(out);
     let buffered = BufWriter::with_capacity(OUT_BUFFER, out);
     let inner: Box<dyn Sink> = match format {
         Format::Table => Box::new(table::Table::new(buffered, redactor.clone()).without_ops()),
@@ -86,7 +89,7 @@ pub fn materialized(
         }
         Format::Json | Format::Ndjson => results(format, Box::new(buffered), redactor.clone()),
     };
-    let live = live.map(|out| materialize::Live::stdout(out, redactor));
+    let live = live.map(|out| materialize::Live::stdout(out, redactor).after(open_line));
     Box::new(materialize::Materialize::new(inner, limit, live))
 }
 
