@@ -42,10 +42,13 @@ use crate::secrets::Redactor;
 /// The shortest time between two live frames.
 pub const REDRAW_EVERY: Duration = Duration::from_millis(200);
 
+/// Rows of the final table handed to the format's renderer at a time.
+const FINAL_PAGE: usize = 1024;
+
 /// Terminal size assumed when it cannot be read: (columns, lines).
 const FALLBACK_SIZE: (usize, usize) = (80, 24);
 
-/// The rows of a table whose own rows would make it grow past its limit.
+/// A row the table has no room for: it holds `limit` rows already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Full {
     pub limit: usize,
@@ -220,8 +223,21 @@ impl Materialize {
         }
     }
 
-    fn current(&mut self, stmt: &Statement) -> Option<&mut Current> {
-        self.current.as_mut().filter(|c| c.index == stmt.index)
+    /// Hands the final table to `inner` a page at a time (a copy of a page, not of the table).
+    fn write_table(&mut self, stmt: &Statement, current: &Current) -> io::Result<u64> {
+        self.inner.columns(stmt, &current.columns)?;
+        let mut page = Vec::with_capacity(FINAL_PAGE.min(current.view.len()));
+        for row in current.view.rows() {
+            page.push(row.clone());
+            if page.len() == FINAL_PAGE {
+                self.inner.rows(stmt, &page)?;
+                page.clear();
+            }
+        }
+        if !page.is_empty() {
+            self.inner.rows(stmt, &page)?;
+        }
+        Ok(current.view.len() as u64)
     }
 }
 
@@ -274,7 +290,7 @@ impl Sink for Materialize {
     }
 
     fn finished(&mut self, stmt: &Statement, outcome: &Outcome) -> io::Result<()> {
-        if self.current(stmt).is_none() {
+        if self.current.as_ref().is_none_or(|c| c.index != stmt.index) {
             return self.inner.finished(stmt, outcome);
         }
         let current = self.current.take().expect("checked");
@@ -284,11 +300,8 @@ impl Sink for Materialize {
         if current.full {
             return self.inner.finished(stmt, outcome);
         }
-        self.inner.columns(stmt, &current.columns)?;
-        let rows: Vec<Row> = current.view.rows().cloned().collect();
-        self.inner.rows(stmt, &rows)?;
         let mut outcome = outcome.clone();
-        outcome.rows = rows.len() as u64;
+        outcome.rows = self.write_table(stmt, &current)?;
         self.inner.finished(stmt, &outcome)
     }
 
@@ -780,6 +793,27 @@ mod tests {
             message.contains("more than 2 rows (--materialize-limit)"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_table_of_several_pages_reaches_the_format_whole_and_in_order() {
+        let inserts: Vec<Row> = (0..2 * FINAL_PAGE + 5)
+            .map(|i| ins(json!([format!("c{i}"), i])))
+            .collect();
+        let deletes: Vec<Row> = (0..2 * FINAL_PAGE + 5)
+            .filter(|i| i % 2 == 1)
+            .map(|i| r(RowKind::Delete, json!([format!("c{i}"), i])))
+            .collect();
+        let out = materialized(crate::cli::Format::Csv, 10_000, &[inserts, deletes]);
+        let table = out.split("\r\n\r\n").next().unwrap();
+        let expected: Vec<String> = std::iter::once("customer,total".to_owned())
+            .chain(
+                (0..2 * FINAL_PAGE + 5)
+                    .step_by(2)
+                    .map(|i| format!("c{i},{i}")),
+            )
+            .collect();
+        assert_eq!(table.split("\r\n").collect::<Vec<_>>(), expected);
     }
 
     #[test]
