@@ -1,6 +1,7 @@
 //! `exec --materialize` against the REAL stack: a changelog aggregate over known input prints its
 //! final per-key totals value for value (in csv and json), a streaming aggregate prints the table
-//! as it stood when `--max-wait` or Ctrl-C stopped it, and a table that would pass
+//! as it stood when `--max-wait` or Ctrl-C stopped it, at a terminal (a pseudo-terminal) the table
+//! is redrawn in place and then replaced by the final one, and a table that would pass
 //! `--materialize-limit` fails the statement (exit 1) and cancels its job.
 //!
 //! Run: `cargo test --features live --test live_materialize -- --test-threads=2`.
@@ -259,4 +260,123 @@ fn a_table_past_the_limit_fails_the_statement_and_its_job_is_cancelled() {
     let jobs = jobs_named(&name);
     assert_eq!(jobs.len(), 1, "{jobs:?}");
     assert_eq!(settled_state(&jobs[0].0).as_deref(), Some("CANCELED"));
+}
+
+/// Runs `flink-sql exec --env local ARGS` with stdout on a pseudo-terminal of 60×12 (stderr on a
+/// pipe, so there is no spinner); what the terminal received, and the exit code.
+fn on_a_terminal(args: &[&str]) -> (i32, String) {
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    require_stack();
+    let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 12,
+        ws_col: 60,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two descriptors we then own; the other pointers may be null.
+    let opened = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(opened, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors are open and owned by nothing else.
+    let (mut master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
+    };
+    let mut child = flink_sql()
+        .args(["exec", "--env", "local"])
+        .args(args)
+        .stdout(slave.try_clone().unwrap())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(slave);
+    let reader = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Ends with EIO once the child (the slave's last holder) has exited.
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&seen).into_owned()
+    });
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), reader.join().unwrap())
+}
+
+#[test]
+fn at_a_terminal_the_table_is_redrawn_in_place_then_the_final_table_replaces_it() {
+    let (code, screen) = on_a_terminal(&["--materialize", "-c", TOTALS]);
+    assert_eq!(code, 0, "{screen:?}");
+    // A terminal turns \n into \r\n.
+    let screen = screen.replace("\r\n", "\n");
+    let frames: Vec<&str> = screen
+        .split("\x1b[?2026h")
+        .skip(1)
+        .map(|f| f.split("\x1b[?2026l").next().unwrap())
+        .collect();
+    assert!(!frames.is_empty(), "no live frame: {screen:?}");
+    let mut lines_on_screen = 0;
+    for frame in &frames {
+        let body = match lines_on_screen {
+            0 => *frame,
+            n => frame
+                .strip_prefix(&format!("\r\x1b[{n}A"))
+                .unwrap_or_else(|| panic!("not drawn over the last frame: {frame:?}")),
+        };
+        let lines: Vec<&str> = body
+            .strip_suffix("\x1b[J")
+            .unwrap_or(body)
+            .lines()
+            .collect();
+        assert!(lines.len() <= 11, "a frame fits 12 lines: {frame:?}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.chars().count() <= 59 + "\x1b[K".len()),
+            "{frame:?}"
+        );
+        assert!(body.ends_with("\x1b[K\n\x1b[J"), "{frame:?}");
+        lines_on_screen = lines.len();
+    }
+    let erase = format!("\r\x1b[{lines_on_screen}A\x1b[J");
+    let (_, last) = screen
+        .rsplit_once(&erase)
+        .unwrap_or_else(|| panic!("the last frame was not erased: {screen:?}"));
+    let mut table: Vec<&str> = last.lines().collect();
+    assert_eq!(
+        table[..3],
+        [
+            "+----------+-------+---+",
+            "| customer | total | n |",
+            "+----------+-------+---+"
+        ],
+        "{last:?}"
+    );
+    assert_eq!(table.pop(), Some("+----------+-------+---+"), "{last:?}");
+    let mut rows = table[3..].to_vec();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            "| a        |     4 | 2 |",
+            "| b        |     7 | 2 |",
+            "| c        |     4 | 1 |",
+            "| d        |     6 | 1 |",
+        ],
+        "{last:?}"
+    );
 }
