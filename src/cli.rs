@@ -49,6 +49,10 @@ pub enum Command {
     #[command(after_help = JOBS_EXIT_CODES)]
     Jobs(JobsArgs),
     /// Print a shell completion script.
+    /// Check SQL files or folders before they run: lint, validation in a throwaway session
+    /// (EXPLAIN, no job starts), planner advice, schema-registry contracts.
+    #[command(after_help = CHECK_EXIT_CODES)]
+    Check(Box<CheckArgs>),
     Completions {
         /// The shell to generate for.
         shell: clap_complete::Shell,
@@ -376,6 +380,54 @@ pub struct ExecArgs {
     /// Write a report: junit=PATH (one test case per statement).
     #[arg(long, value_name = "junit=PATH", value_parser = parse_report)]
     pub report: Vec<PathBuf>,
+}
+
+const CHECK_EXIT_CODES: &str = "\
+Exit codes:
+  0    no finding fails the check (warnings fail only with --strict; notes never)
+  1    a finding fails the check
+  2    usage, profile, substitution or splitting error: nothing was sent
+  3    gateway or schema registry unreachable, HTTP or protocol error";
+
+/// `flink-sql check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// SQL files or folders (their *.sql in name order); each file is checked in a session of its own.
+    #[arg(value_name = "FILE|DIR", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub profile: ProfileOpts,
+
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+
+    /// How findings are written to stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+
+    /// Warnings fail the check too (planner warnings, lint warnings).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Lint only: no gateway, no schema registry.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Give up on one statement after this long: exit 4 [profile: FLINK_SQL_TIMEOUT; default 10m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// `file:line:col: severity[RULE]: message` with a caret excerpt.
+    Text,
+    /// One JSON document: findings and counts.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
 }
 
 const JOBS_EXIT_CODES: &str = "\

@@ -3,6 +3,7 @@
 //! Data flows one way (see ARCHITECTURE.md): `commands` resolve `settings` once, then
 //! `script` (pure) → `runner` → `gateway` → `render`.
 
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod deploy;

@@ -369,6 +369,62 @@ pub fn exec(
     })
 }
 
+/// Everything `check` needs.
+#[derive(Debug, Clone)]
+pub struct CheckSettings {
+    pub paths: Vec<PathBuf>,
+    pub profile: Profile,
+    pub gateway: Gateway,
+    pub format: crate::cli::CheckFormat,
+    pub strict: bool,
+    pub offline: bool,
+    pub verbose: u8,
+    /// Print `::error`/`::warning` annotations (GITHUB_ACTIONS=true).
+    pub github: bool,
+    /// The runner's statement timeout; nothing waits for a job.
+    pub run: Run,
+}
+
+/// Resolves `check` arguments into settings.
+pub fn check(
+    args: crate::cli::CheckArgs,
+    verbose: u8,
+    world: &World,
+) -> Result<CheckSettings, CliError> {
+    let mut profile = load_profile(&args.profile, world)?;
+    let gateway = gateway(&args.connect, &profile.vars)?;
+    let url_passwords = [Some(&gateway.url), gateway.jobmanager_url.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|url| url_password(url));
+    profile.redactor = profile.redactor.with_values(url_passwords);
+    let timeout = or_setting(
+        args.timeout,
+        &profile.vars,
+        "FLINK_SQL_TIMEOUT",
+        crate::cli::parse_timeout,
+    )?
+    .unwrap_or(DEFAULT_TIMEOUT);
+    Ok(CheckSettings {
+        paths: args.paths,
+        profile,
+        gateway,
+        format: args.format,
+        strict: args.strict,
+        offline: args.offline,
+        verbose,
+        github: world.env("GITHUB_ACTIONS") == Some("true"),
+        run: Run {
+            dry_run: false,
+            continue_on_error: true,
+            max_rows: None,
+            max_wait: None,
+            wait: WaitFor::Submitted,
+            timeout,
+        },
+    })
+}
+
 fn inputs(args: &ExecArgs, world: &World) -> Result<Vec<Input>, CliError> {
     let mut inputs: Vec<Input> = args
         .paths

@@ -156,7 +156,7 @@ fn execute(settings: &ExecSettings, statements: Statements) -> anyhow::Result<Ex
 /// SIGINT (→ 130) and SIGTERM (→ 143) ask the run to stop: it cancels and closes what it
 /// started (bounded, see `runner::CLEANUP_LIMIT`). A signal that arrives after that request quits
 /// at once, whatever the clean-up is waiting for. Needs a running tokio runtime.
-fn on_signals(canceller: &runner::Canceller) -> io::Result<()> {
+pub(super) fn on_signals(canceller: &runner::Canceller) -> io::Result<()> {
     let sigint = canceller.clone();
     tokio::spawn(async move {
         while tokio::signal::ctrl_c().await.is_ok() {

@@ -1,6 +1,7 @@
 //! Subcommands: each turns its arguments into settings and drives the pieces below it.
 
 pub mod batch;
+mod check;
 mod completions;
 mod deploy;
 mod env;
@@ -15,6 +16,7 @@ use crate::error::Exit;
 pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Exec(args) => exec::run(*args, cli.verbose, cli.quiet),
+        Command::Check(args) => check::run(*args, cli.verbose),
         Command::Deploy(args) => deploy::run(args, cli.verbose),
         Command::Env(args) => env::run(args),
         Command::Jobs(args) => jobs::run(args, cli.verbose),

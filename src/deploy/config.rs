@@ -751,6 +751,17 @@ fn located(file: Option<&Path>, key: &str) -> String {
     }
 }
 
+/// The default of a deploy key (`TRUSTSTORE_PATH`: where the truststore is mounted), if it has
+/// one that does not depend on the cloud.
+pub fn default_value(name: &str) -> Option<&'static str> {
+    KEYS.iter()
+        .find(|k| k.name == name)
+        .and_then(|k| match k.default {
+            Value(v) => Some(v),
+            _ => None,
+        })
+}
+
 /// Every key name `deploy` reads, for documentation checks.
 pub fn key_names() -> impl Iterator<Item = &'static str> {
     KEYS.iter()

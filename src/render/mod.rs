@@ -20,6 +20,7 @@
 //! - json/ndjson rows are `{"op":"+I","values":[…]}`: an array in column order, because SQL allows
 //!   duplicate column names; names and types come once, in `columns`.
 
+mod check;
 mod console;
 mod delimited;
 mod diagnostic;
@@ -35,7 +36,9 @@ mod summary;
 mod table;
 pub mod value;
 
-pub use diagnostic::{write_input_problems, write_problem_entries};
+pub use check::{write_findings, write_summary};
+pub use diagnostic::{message as failure_message, write_input_problems, write_problem_entries};
+pub use plan::{duplicates, Duplicate};
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;

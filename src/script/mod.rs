@@ -66,6 +66,18 @@ impl Statement {
     pub fn source_pos(&self, line: usize, column: usize) -> Pos {
         self.map.to_source(&self.sql, Pos { line, column })
     }
+
+    /// This statement with the first `skip` bytes of its SQL (no line break among them) replaced
+    /// by `prefix` (`EXPLAIN …` in front of an INSERT, in place of `EXECUTE`): positions Flink
+    /// reports in the new SQL still map to the file.
+    pub fn prefixed(&self, prefix: &str, skip: usize) -> Statement {
+        let skipped = &self.sql[..skip];
+        Statement {
+            sql: format!("{prefix}{}", &self.sql[skip..]),
+            map: self.map.with_front(prefix, skipped),
+            ..self.clone()
+        }
+    }
 }
 
 /// An input problem found before anything is sent: always exit 2.
@@ -320,6 +332,37 @@ mod tests {
         // Flink: "line 2, column 3" of the SQL it received.
         assert_eq!(second.source_pos(2, 3), Pos { line: 5, column: 3 });
         assert_eq!(second.source_pos(1, 12), Pos { line: 4, column: 9 });
+    }
+
+    #[test]
+    fn positions_in_a_prefixed_statement_map_back_to_the_file() {
+        let sql = "-- x\n  INSERT INTO t\n  SELECT '${V}', nme FROM s;\nEXECUTE STATEMENT SET BEGIN INSERT INTO t SELECT bad FROM s; END";
+        let statements =
+            prepare(&[source("q.sql", sql)], &vars(&[("V", "longer")]), false).unwrap();
+        let explain = statements[0].prefixed("EXPLAIN PLAN_ADVICE ", 0);
+        assert_eq!(
+            explain.sql,
+            "EXPLAIN PLAN_ADVICE INSERT INTO t\n  SELECT 'longer', nme FROM s"
+        );
+        // `INSERT` at line 1, column 21 of the sent SQL; `nme` at line 2, column 20.
+        assert_eq!(explain.source_pos(1, 21), Pos { line: 2, column: 3 });
+        assert_eq!(
+            explain.source_pos(2, 20),
+            Pos {
+                line: 3,
+                column: 18
+            }
+        );
+        let set = statements[1].prefixed("EXPLAIN PLAN_ADVICE", "EXECUTE".len());
+        assert_eq!(&set.sql[..33], "EXPLAIN PLAN_ADVICE STATEMENT SET");
+        let bad = set.sql.find("bad").unwrap() + 1;
+        assert_eq!(
+            set.source_pos(1, bad),
+            Pos {
+                line: 4,
+                column: 50
+            }
+        );
     }
 
     #[test]

@@ -681,6 +681,9 @@ impl<'a> Writer<'a> {
 pub struct SourceMap {
     start: Pos,
     edits: Vec<Edit>,
+    /// Text put in front of the SQL after substitution (`EXPLAIN `), and what of its first line
+    /// it replaced (`EXECUTE`); neither holds a line break.
+    front: Option<(String, String)>,
 }
 
 /// One replacement: `sql[sql_start..sql_end]` stands for a placeholder of `placeholder_chars`
@@ -706,12 +709,40 @@ impl SourceMap {
         SourceMap {
             start,
             edits: Vec::new(),
+            front: None,
+        }
+    }
+
+    /// The map of the SQL with its first `skipped` text replaced by `added` (one line each).
+    pub fn with_front(&self, added: &str, skipped: &str) -> SourceMap {
+        SourceMap {
+            front: Some((added.to_owned(), skipped.to_owned())),
+            ..self.clone()
         }
     }
 
     /// The file position of `pos` in `sql` (1-based; Flink counts columns in UTF-16 units).
     /// Positions past the end of a line or of the SQL are clamped.
     pub fn to_source(&self, sql: &str, pos: Pos) -> Pos {
+        if let Some((added, skipped)) = &self.front {
+            let Some(rest) = sql.strip_prefix(added.as_str()) else {
+                return self.start;
+            };
+            let original = format!("{skipped}{rest}");
+            let mut pos = pos;
+            if pos.line <= 1 {
+                let added_units = added.encode_utf16().count();
+                let skipped_units = skipped.encode_utf16().count();
+                pos.column = (pos.column + skipped_units)
+                    .saturating_sub(added_units)
+                    .max(1);
+            }
+            return SourceMap {
+                front: None,
+                ..self.clone()
+            }
+            .to_source(&original, pos);
+        }
         let offset = offset_of(sql, pos);
         let mut at = self.start;
         let mut from = 0;
