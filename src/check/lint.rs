@@ -229,27 +229,43 @@ fn is_placeholder(text: &str) -> bool {
     t.starts_with("${") && t.ends_with('}') && t[2..].find('}') == Some(t.len() - 3)
 }
 
-/// Whether a secret option's value is written literally (rather than through `${VAR}`).
-fn literal_secret(key: &str, value: &str) -> bool {
+/// The literal secret parts of a secret option's value (nothing when it goes through `${VAR}`):
+/// a JAAS line's passwords, a user-info's password, else the whole value.
+fn literal_parts(key: &str, value: &str) -> Vec<String> {
     static JAAS: OnceLock<Regex> = OnceLock::new();
+    let key = key.to_ascii_lowercase();
     if value.is_empty() {
-        return false;
+        return Vec::new();
     }
-    if key.to_ascii_lowercase().contains("jaas.config") {
+    if key.contains("jaas.config") {
         let re = JAAS
             .get_or_init(|| Regex::new(r#"(?i)password\s*=\s*"([^"]*)""#).expect("valid regex"));
-        return re.captures_iter(value).any(|c| !is_placeholder(&c[1]));
+        return re
+            .captures_iter(value)
+            .map(|c| c[1].to_owned())
+            .filter(|p| !p.is_empty() && !is_placeholder(p))
+            .collect();
     }
-    if key.to_ascii_lowercase().contains("user-info") && !is_placeholder(value) {
-        return value
-            .split_once(':')
-            .is_none_or(|(_, password)| !is_placeholder(password));
+    if key.contains("user-info") && !is_placeholder(value) {
+        return match value.split_once(':') {
+            Some((_, password)) if is_placeholder(password) => Vec::new(),
+            Some((_, password)) => vec![password.to_owned()],
+            None => vec![value.to_owned()],
+        };
     }
-    !value.contains("${")
+    match value.contains("${") {
+        true => Vec::new(),
+        false => vec![value.to_owned()],
+    }
 }
 
-/// FS004: a literal secret in a table option or a `SET`.
-fn secrets(stmt: &Statement) -> Vec<Found> {
+/// Whether a secret option's value is written literally (rather than through `${VAR}`).
+fn literal_secret(key: &str, value: &str) -> bool {
+    !literal_parts(key, value).is_empty()
+}
+
+/// The secret options (table options and SETs) of a statement, as written.
+fn secret_options(stmt: &Statement) -> (Vec<Opt>, String) {
     let (options, owner) = match (
         ddl::create_table(&stmt.text, stmt.pos),
         ddl::set_pair(&stmt.text, stmt.pos),
@@ -259,11 +275,31 @@ fn secrets(stmt: &Statement) -> Vec<Found> {
             (table.options, owner)
         }
         (None, Some(set)) => (vec![set], "in SET".to_owned()),
-        (None, None) => return Vec::new(),
+        (None, None) => return (Vec::new(), String::new()),
     };
+    let secret = options
+        .into_iter()
+        .filter(|o| is_secret_key(&o.key))
+        .collect();
+    (secret, owner)
+}
+
+/// Every secret written literally into the statements: the run masks them in all output (the
+/// source excerpts, the gateway's messages), since no profile names them.
+pub fn literal_secrets(statements: &[Statement]) -> Vec<String> {
+    statements
+        .iter()
+        .flat_map(|s| secret_options(s).0)
+        .flat_map(|o| literal_parts(&o.key, &o.value))
+        .collect()
+}
+
+/// FS004: a literal secret in a table option or a `SET`.
+fn secrets(stmt: &Statement) -> Vec<Found> {
+    let (options, owner) = secret_options(stmt);
     options
         .iter()
-        .filter(|o| is_secret_key(&o.key) && literal_secret(&o.key, &o.value))
+        .filter(|o| literal_secret(&o.key, &o.value))
         .map(|o| {
             let f = Finding::new(
                 &LITERAL_SECRET,

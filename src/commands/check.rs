@@ -29,6 +29,12 @@ pub fn run(args: crate::cli::CheckArgs, verbose: u8) -> anyhow::Result<Exit> {
     if statements.is_empty() {
         return Err(CliError::input("the input holds no statements").into());
     }
+    // Secrets written into the SQL are masked like the profile's from here on.
+    let literal = lint::literal_secrets(&statements);
+    let redactor = redactor.with_values(literal.iter().map(String::as_str));
+    let mut settings = settings;
+    settings.profile.redactor = redactor.clone();
+    let mut stderr = RedactWriter::new(io::stderr(), redactor.clone());
     let mut findings = lint::lint(&sources, &statements, &settings.profile.vars);
     if !settings.offline {
         findings.extend(live(&settings, &statements)?);
