@@ -27,11 +27,11 @@ fn check(files: &[(&str, &str)], args: &[&str]) -> (tempfile::TempDir, Run) {
     (dir, run)
 }
 
-/// The findings of a JSON check as `(rule, file name, line, column, message)`.
-fn findings(
-    files: &[(&str, &str)],
-    args: &[&str],
-) -> (i32, Vec<(String, String, u64, u64, String)>) {
+/// A finding as `(rule, file name, line, column, message)`.
+type Found = (String, String, u64, u64, String);
+
+/// The exit code and findings of a JSON check.
+fn findings(files: &[(&str, &str)], args: &[&str]) -> (i32, Vec<Found>) {
     let mut all = vec!["--format", "json"];
     all.extend_from_slice(args);
     let (_dir, run) = check(files, &all);
