@@ -414,7 +414,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub offline: bool,
 
-    /// Give up on one statement after this long: exit 4 [profile: FLINK_SQL_TIMEOUT; default 10m].
+    /// Give up on one statement after this long; it is reported as failing the check
+    /// [profile: FLINK_SQL_TIMEOUT; default 10m].
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub timeout: Option<std::time::Duration>,
 }

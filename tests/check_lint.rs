@@ -492,3 +492,22 @@ fn github_actions_get_error_and_warning_annotations() {
         run.dump()
     );
 }
+
+#[test]
+fn the_readme_documents_every_rule() {
+    let (_dir, run) = check(&[("a.sql", "SELECT 1;")], &["--format", "sarif"]);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).unwrap();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.len() >= 15);
+    for rule in rules {
+        let row = format!(
+            "| {} | {} |",
+            rule["id"].as_str().unwrap(),
+            rule["name"].as_str().unwrap()
+        );
+        assert!(readme.contains(&row), "README has no row {row}");
+    }
+}
