@@ -82,7 +82,6 @@ enum Action {
 struct Catalogs {
     memory: HashSet<String>,
     current: String,
-    in_set: bool,
 }
 
 impl Catalogs {
@@ -90,7 +89,6 @@ impl Catalogs {
         Catalogs {
             memory: HashSet::from([DEFAULT_CATALOG.to_owned()]),
             current: DEFAULT_CATALOG.to_owned(),
-            in_set: false,
         }
     }
 
@@ -98,16 +96,9 @@ impl Catalogs {
     fn action(&mut self, stmt: &Statement) -> Action {
         match stmt.kind {
             Kind::Set | Kind::Reset | Kind::Show | Kind::Describe | Kind::Explain => Action::Run,
-            Kind::Insert if self.in_set => explain(stmt),
+            // The INSERTs between BEGIN STATEMENT SET and END are explained one by one.
             Kind::Insert | Kind::Query | Kind::StatementSet => explain(stmt),
-            Kind::BeginStatementSet => {
-                self.in_set = true;
-                Action::Nothing
-            }
-            Kind::EndStatementSet => {
-                self.in_set = false;
-                Action::Nothing
-            }
+            Kind::BeginStatementSet | Kind::EndStatementSet => Action::Nothing,
             Kind::Use | Kind::Ddl => self.ddl(stmt),
             Kind::CreateTableAs => not("CREATE TABLE … AS creates a table and starts a job"),
             Kind::AddJar => not("ADD/REMOVE JAR changes the gateway's class path"),

@@ -265,109 +265,131 @@ fn compare(
         .get("fields")
         .and_then(Value::as_array)
         .unwrap_or(&empty);
-    let name_of = |f: &Value| {
-        f.get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
-    };
     let declared = columns(table, side);
-    let mut out = Vec::new();
-    let t = table.short_name();
-    for column in &declared {
-        let Some(field) = fields.iter().find(|f| name_of(f) == column.name) else {
-            out.push(Finding::new(
-                &MISMATCH,
-                &stmt.file,
-                column.pos,
-                format!(
-                    "table {t}: column {} is not a field of subject '{subject}'",
-                    column.name
-                ),
-            ));
-            continue;
-        };
-        let (expected, nullable) = flink_type(field.get("type").unwrap_or(&Value::Null));
-        if !same_type(&column.data_type, &expected) {
-            out.push(
-                Finding::new(
-                    &MISMATCH,
-                    &stmt.file,
+    let at = Place {
+        stmt,
+        table: table.short_name(),
+        subject,
+    };
+    let mut out: Vec<Finding> = declared
+        .iter()
+        .filter_map(
+            |column| match fields.iter().find(|f| name_of(f) == column.name) {
+                Some(field) => column_contract(&at, column, field),
+                None => Some(at.finding(
                     column.pos,
                     format!(
-                        "table {t}: column {} is {} but subject '{subject}' has {expected}",
-                        column.name, column.data_type
-                    ),
-                )
-                .with_fix(format!(
-                    "declare {} {expected}{}",
-                    column.name,
-                    if nullable { "" } else { " NOT NULL" }
-                )),
-            );
-        } else if column.not_null && nullable {
-            out.push(Finding::new(
-                &MISMATCH,
-                &stmt.file,
-                column.pos,
-                format!(
-                    "table {t}: column {} is NOT NULL but subject '{subject}' allows null",
-                    column.name
-                ),
-            ));
-        } else if !column.not_null && !nullable {
-            out.push(
-                Finding::new(
-                    &MISMATCH,
-                    &stmt.file,
-                    column.pos,
-                    format!(
-                        "table {t}: column {} may be null but subject '{subject}' requires a value",
+                        "column {} is not a field of subject '{subject}'",
                         column.name
                     ),
-                )
-                .with_severity(Severity::Warning)
-                .with_fix(format!("declare {} {expected} NOT NULL", column.name)),
-            );
-        }
-    }
-    let names: HashSet<String> = declared.iter().map(|c| c.name.clone()).collect();
+                )),
+            },
+        )
+        .collect();
     if side.part == "key" {
-        let avro_keys: HashSet<String> = fields.iter().map(name_of).collect();
-        let pk: HashSet<String> = key_columns(table).into_iter().collect();
-        if avro_keys != pk {
-            out.push(Finding::new(
-                &MISMATCH,
-                &stmt.file,
-                stmt.pos,
-                format!(
-                    "table {t}: the key subject '{subject}' has fields {} but the key is {}",
-                    sorted(&avro_keys),
-                    sorted(&pk)
-                ),
-            ));
-        }
-    }
-    for field in fields.iter().map(name_of).filter(|n| !names.contains(n)) {
-        let required = fields
-            .iter()
-            .find(|f| name_of(f) == field)
-            .is_some_and(|f| {
-                f.get("default").is_none() && !flink_type(f.get("type").unwrap_or(&Value::Null)).1
-            });
-        if side.part == "value" && required {
-            out.push(
-                Finding::new(
-                    &MISMATCH,
-                    &stmt.file,
-                    stmt.pos,
-                    format!("table {t}: subject '{subject}' requires field {field}, which the table does not declare"),
-                )
-                .with_severity(Severity::Warning),
-            );
-        }
+        out.extend(key_contract(&at, table, fields));
+    } else {
+        out.extend(undeclared(&at, &declared, fields));
     }
     out
+}
+
+/// What a mismatch message needs to say where it is.
+struct Place<'a> {
+    stmt: &'a Statement,
+    table: &'a str,
+    subject: &'a str,
+}
+
+impl Place<'_> {
+    fn finding(&self, pos: crate::script::Pos, message: String) -> Finding {
+        Finding::new(
+            &MISMATCH,
+            &self.stmt.file,
+            pos,
+            format!("table {}: {message}", self.table),
+        )
+    }
+}
+
+fn name_of(field: &Value) -> String {
+    field
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// One declared column against its Avro field: the type, then nullability.
+fn column_contract(at: &Place, column: &Column, field: &Value) -> Option<Finding> {
+    let (expected, nullable) = flink_type(field.get("type").unwrap_or(&Value::Null));
+    let (name, subject) = (&column.name, at.subject);
+    if !same_type(&column.data_type, &expected) {
+        let not_null = if nullable { "" } else { " NOT NULL" };
+        let message = format!(
+            "column {name} is {} but subject '{subject}' has {expected}",
+            column.data_type
+        );
+        return Some(
+            at.finding(column.pos, message)
+                .with_fix(format!("declare {name} {expected}{not_null}")),
+        );
+    }
+    match (column.not_null, nullable) {
+        (true, true) => Some(at.finding(
+            column.pos,
+            format!("column {name} is NOT NULL but subject '{subject}' allows null"),
+        )),
+        (false, false) => Some(
+            at.finding(
+                column.pos,
+                format!("column {name} may be null but subject '{subject}' requires a value"),
+            )
+            .with_severity(Severity::Warning)
+            .with_fix(format!("declare {name} {expected} NOT NULL")),
+        ),
+        _ => None,
+    }
+}
+
+/// The key subject's fields against the table's key.
+fn key_contract(at: &Place, table: &Table, fields: &[Value]) -> Option<Finding> {
+    let avro_keys: HashSet<String> = fields.iter().map(name_of).collect();
+    let key: HashSet<String> = key_columns(table).into_iter().collect();
+    (avro_keys != key).then(|| {
+        at.finding(
+            at.stmt.pos,
+            format!(
+                "the key subject '{}' has fields {} but the key is {}",
+                at.subject,
+                sorted(&avro_keys),
+                sorted(&key)
+            ),
+        )
+    })
+}
+
+/// Value fields the schema requires (no default, not nullable) that the table does not declare.
+fn undeclared(at: &Place, declared: &[&Column], fields: &[Value]) -> Vec<Finding> {
+    let names: HashSet<&str> = declared.iter().map(|c| c.name.as_str()).collect();
+    fields
+        .iter()
+        .filter(|f| !names.contains(name_of(f).as_str()))
+        .filter(|f| {
+            f.get("default").is_none() && !flink_type(f.get("type").unwrap_or(&Value::Null)).1
+        })
+        .map(|f| {
+            at.finding(
+                at.stmt.pos,
+                format!(
+                    "subject '{}' requires field {}, which the table does not declare",
+                    at.subject,
+                    name_of(f)
+                ),
+            )
+            .with_severity(Severity::Warning)
+        })
+        .collect()
 }
 
 fn sorted(set: &HashSet<String>) -> String {

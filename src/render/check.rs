@@ -153,7 +153,6 @@ fn write_sarif(w: &mut dyn Write, findings: &[Finding], rules: &[Rule]) -> io::R
             "tool": {"driver": {
                 "name": "flink-sql",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/flink-sql/flink-sql",
                 "rules": descriptors,
             }},
             "columnKind": "unicodeCodePoints",
