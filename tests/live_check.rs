@@ -6,7 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use common::{flink_sql, jobs_named, require_stack, unique, var, Run};
+use common::proxy::{Fault, Proxy};
+use common::{flink_sql, gateway_url, jobs_named, require_stack, unique, var, Run};
 use serde_json::{json, Value};
 
 /// Checks `sql` (written to `NAME.sql` in a fresh folder) with the local profile.
@@ -284,4 +285,60 @@ fn the_json_and_sarif_outputs_of_a_live_failure_point_at_the_file() {
             .unwrap()
     )
     .ends_with("pipeline.sql"));
+}
+
+#[test]
+fn each_file_gets_its_own_session_which_is_closed_and_no_insert_is_sent_unexplained() {
+    require_stack();
+    let proxy = Proxy::start(gateway_url(), |_| Fault::Forward);
+    let dir = tempfile::tempdir().unwrap();
+    let good = pipeline(
+        &unique("check-a-"),
+        "INSERT INTO snk SELECT name, 1 FROM src;",
+    );
+    let bad = pipeline(
+        &unique("check-b-"),
+        "INSERT INTO snk SELECT nmae, 1 FROM src;",
+    );
+    std::fs::write(dir.path().join("a.sql"), good).unwrap();
+    std::fs::write(dir.path().join("b.sql"), bad).unwrap();
+    let run = Run::of(
+        flink_sql()
+            .args(["check", "--env-file"])
+            .arg(common::repo().join("env/local.env"))
+            .args(["--gateway", &proxy.url])
+            .arg(dir.path()),
+    );
+    assert_eq!(run.code, 1, "{}", run.dump());
+    let lines = proxy.lines();
+    let opened = lines
+        .iter()
+        .filter(|l| l.ends_with("/sessions") && l.starts_with("POST"))
+        .count();
+    let closed: Vec<_> = lines
+        .iter()
+        .filter(|l| {
+            l.starts_with("DELETE") && l.contains("/sessions/") && !l.contains("/operations/")
+        })
+        .collect();
+    assert_eq!((opened, closed.len()), (2, 2), "{lines:#?}");
+    let statements: Vec<String> = proxy
+        .seen()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/statements"))
+        .map(|r| {
+            serde_json::from_str::<Value>(&r.body).unwrap()["statement"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let inserts: Vec<_> = statements.iter().filter(|s| s.contains("INSERT")).collect();
+    assert_eq!(inserts.len(), 2, "{statements:#?}");
+    assert!(
+        inserts
+            .iter()
+            .all(|s| s.starts_with("EXPLAIN CHANGELOG_MODE, PLAN_ADVICE INSERT")),
+        "{inserts:#?}"
+    );
 }
