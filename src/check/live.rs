@@ -235,7 +235,9 @@ async fn in_session(
         let mut capture = Capture::default();
         let outcome = runner.run(&sent, &mut capture, cancel).await?;
         match outcome.status {
-            Status::Ok => findings.extend(advice(stmt, &capture.text)),
+            // The planner's advice is reported for what will run as a pipeline, not for queries.
+            Status::Ok if stmt.kind != Kind::Query => findings.extend(advice(stmt, &capture.text)),
+            Status::Ok => {}
             _ => findings.push(failure(stmt, &outcome, &tables)),
         }
     }
