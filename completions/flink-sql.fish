@@ -32,7 +32,8 @@ complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "exec" -d 'Run S
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "jobs" -d 'List, inspect, stop, savepoint and cancel jobs through the JobManager REST API'
-complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "check" -d 'Print a shell completion script. Check SQL files or folders before they run: lint, validation in a throwaway session (EXPLAIN, no job starts), planner advice, schema-registry contracts'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "completions"
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "man" -d 'Print the man page (troff). With --dir, write the pages of flink-sql and of every subcommand (flink-sql-exec.1, flink-sql-jobs-list.1, …) into DIR instead'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s f -l file -d 'A SQL file, a folder (its *.sql in name order) or - for stdin. Repeatable' -r -F
@@ -328,6 +329,23 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_see
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "savepoints" -d 'A pipeline\'s savepoints, newest first: from the JobManager\'s checkpoint history and from listing <savepoint dir>/<pipeline name>/ (file:// only). Exit 1 when none is found'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Cluster health: TaskManagers, free slots, running/restarting/failed jobs, jobs whose tasks are not all RUNNING, failing checkpoints. Repeats every --interval until Ctrl-C'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -l gateway -d 'SQL Gateway URL, path prefix allowed [profile: SQL_GATEWAY_URL; default http://localhost:8083]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -l jobmanager -d 'JobManager REST URL, used by --wait [profile: FLINK_REST_URL]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -l header -d 'Extra HTTP header for an auth proxy, \'Name: value\'. Repeatable [profile: SQL_GATEWAY_HEADERS, one per line]. A bearer token comes from SQL_GATEWAY_TOKEN (a secret)' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -l ca-cert -d 'Extra CA certificate (PEM) to trust for https, besides the system roots [profile: FLINK_SQL_CA_CERT]' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -l session-property -d 'Session property, e.g. execution.runtime-mode=batch. Repeatable [profile: FLINK_SQL_SESSION_PROPERTIES, comma separated K=V]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -l format -d 'How findings are written to stdout' -r -f -a "text\t'`file:line:col: severity[RULE]: message` with a caret excerpt'
+json\t'One JSON document: findings and counts'
+sarif\t'SARIF 2.1.0, for GitHub code scanning'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -l timeout -d 'Give up on one statement after this long; it is reported as failing the check [profile: FLINK_SQL_TIMEOUT; default 10m]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -l strict -d 'Warnings fail the check too (planner warnings, lint warnings)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -l offline -d 'Lint only: no gateway, no schema registry'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand completions" -s h -l help -d 'Print help'
@@ -335,13 +353,14 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand man" -l dir -d 'Fold
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand man" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand man" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand man" -s h -l help -d 'Print help'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "jobs" -d 'List, inspect, stop, savepoint and cancel jobs through the JobManager REST API'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "man" -d 'Print the man page (troff). With --dir, write the pages of flink-sql and of every subcommand (flink-sql-exec.1, flink-sql-jobs-list.1, …) into DIR instead'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "jobs" -d 'List, inspect, stop, savepoint and cancel jobs through the JobManager REST API'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "check" -d 'Print a shell completion script. Check SQL files or folders before they run: lint, validation in a throwaway session (EXPLAIN, no job starts), planner advice, schema-registry contracts'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "completions"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "man" -d 'Print the man page (troff). With --dir, write the pages of flink-sql and of every subcommand (flink-sql-exec.1, flink-sql-jobs-list.1, …) into DIR instead'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "plan" -d 'Show the steps `up` would take; nothing runs'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "render" -d 'Write the rendered manifests to a folder (the Kafka Secret only with --include-secrets)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "up" -d 'Install or upgrade everything, in order, then wait until it is ready. Idempotent'
