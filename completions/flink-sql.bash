@@ -64,6 +64,9 @@ _flink__sql() {
             flink__sql__subcmd__deploy,scale)
                 cmd="flink__sql__subcmd__deploy__subcmd__scale"
                 ;;
+            flink__sql__subcmd__deploy,smoke)
+                cmd="flink__sql__subcmd__deploy__subcmd__smoke"
+                ;;
             flink__sql__subcmd__deploy,status)
                 cmd="flink__sql__subcmd__deploy__subcmd__status"
                 ;;
@@ -93,6 +96,9 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__deploy__subcmd__help,scale)
                 cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__scale"
+                ;;
+            flink__sql__subcmd__deploy__subcmd__help,smoke)
+                cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__smoke"
                 ;;
             flink__sql__subcmd__deploy__subcmd__help,status)
                 cmd="flink__sql__subcmd__deploy__subcmd__help__subcmd__status"
@@ -156,6 +162,9 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__help__subcmd__deploy,scale)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__scale"
+                ;;
+            flink__sql__subcmd__help__subcmd__deploy,smoke)
+                cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__smoke"
                 ;;
             flink__sql__subcmd__help__subcmd__deploy,status)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__status"
@@ -328,7 +337,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__deploy)
-            opts="-v -q -h --verbose --quiet --help plan render up status migrate check scale image down help"
+            opts="-v -q -h --verbose --quiet --help plan render up status migrate check smoke scale image down help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -426,7 +435,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__deploy__subcmd__help)
-            opts="plan render up status migrate check scale image down help"
+            opts="plan render up status migrate check smoke scale image down help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -538,6 +547,20 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__deploy__subcmd__help__subcmd__scale)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__deploy__subcmd__help__subcmd__smoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -799,6 +822,48 @@ _flink__sql() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__deploy__subcmd__smoke)
+            opts="-e -n -v -q -h --env --env-file --var --context --namespace --dry-run --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1120,7 +1185,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help__subcmd__deploy)
-            opts="plan render up status migrate check scale image down"
+            opts="plan render up status migrate check smoke scale image down"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1218,6 +1283,20 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help__subcmd__deploy__subcmd__scale)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__help__subcmd__deploy__subcmd__smoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

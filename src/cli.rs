@@ -127,6 +127,11 @@ pub enum DeployAction {
     /// and release, NetworkPolicy support, Workload Identity, the RocksDB storage class and quota
     /// headroom. One line per check, with a hint when it fails; exit 1 when one failed.
     Check(DeployOpts),
+    /// After `up`: reach the gateway (its load balancer, else kubectl port-forward, always
+    /// stopped), run a statement, check Kafka with the deployed Secret's credentials, and list a
+    /// running JobManager pod's jars against the image's manifest. One line per check, with a
+    /// hint when it fails; exit 1 when one failed.
+    Smoke(DeployOpts),
     /// Set the number of TaskManagers: checked against the namespace's ResourceQuota first, then
     /// the FlinkDeployment is patched and the operator's report of the new size waited for. The
     /// next `up` applies the profile's TM_REPLICAS again.

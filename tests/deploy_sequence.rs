@@ -1139,3 +1139,165 @@ fn image_stops_after_a_failed_build_with_a_hint() {
     assert!(stderr.contains("podman build failed"), "{stderr}");
     assert!(stderr.contains("hint: the build log above says which step failed"));
 }
+
+/// The manifest's jars as a pod lists them (`find lib plugins`), relative to /opt/flink.
+fn manifest_paths() -> Vec<String> {
+    std::fs::read_to_string(repo().join("deploy/flink-image-jars.tsv"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            format!("{}/{}-{}.jar", c[3], c[1], c[2])
+        })
+        .collect()
+}
+
+const RUNNING_JM: &str = r#"{"kind":"List","items":[{"metadata":{"name":"flink-session-7d9f-jm"},"status":{"phase":"Running"}}]}"#;
+
+#[test]
+fn smoke_without_a_gateway_pod_fails_the_port_forward_skips_the_sql_and_still_checks_the_jars() {
+    let fake = Fake::new();
+    let out = fake.run(&["smoke"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout: {stdout}\nstderr: {}",
+        text(&out.stderr)
+    );
+    let calls = fake.calls();
+    let verbs: Vec<String> = calls.iter().map(Call::verb).collect();
+    assert_eq!(
+        verbs,
+        [
+            "kubectl version",
+            "kubectl get",
+            "kubectl port-forward",
+            "kubectl get"
+        ],
+        "{verbs:#?}"
+    );
+    let service = &calls[1];
+    assert!(
+        service.has("service") && service.has("flink-sql-gateway"),
+        "{service:?}"
+    );
+    let forward = &calls[2];
+    assert!(forward.has(GCP_CONTEXT), "{forward:?}");
+    assert!(forward.has("service/flink-sql-gateway") && forward.has("127.0.0.1"));
+    let mapping = forward.args.last().unwrap();
+    let (local, remote) = mapping.split_once(':').unwrap();
+    assert_eq!(remote, "8083");
+    assert!(local.parse::<u16>().unwrap() > 0, "{mapping}");
+    let pods = &calls[3];
+    assert!(
+        pods.has("app=flink-session,component=jobmanager"),
+        "{pods:?}"
+    );
+    assert!(
+        pods.has("--field-selector=status.phase=Running"),
+        "{pods:?}"
+    );
+    for expected in [
+        "FAIL  gateway            kubectl port-forward service/flink-sql-gateway failed: error: timed out waiting for the condition",
+        "hint: port-forward needs a running gateway pod",
+        "skip  statement          not run: the gateway was not reached",
+        "skip  kafka              not run: the gateway was not reached",
+        "FAIL  jars               no running JobManager pod",
+        "smoke: 2 check(s) failed in context gke_sbx-stag_asia-southeast1_flink",
+    ] {
+        assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn smoke_names_the_jars_a_running_pod_lacks_and_the_ones_it_should_not_have() {
+    let mut listing = manifest_paths();
+    let dropped = listing.remove(0);
+    listing.push("lib/flink-dist-2.0.0.jar".to_owned());
+    listing.push("lib/stray-connector-1.0.jar".to_owned());
+    let body = format!(
+        "{}\n--- base\nlib/flink-dist-2.0.0.jar\n",
+        listing.join("\n")
+    );
+    let fake = Fake::new().set("FAKE_PODS", RUNNING_JM);
+    let exec_out = fake.dir.path().join("exec.out");
+    std::fs::write(&exec_out, body).unwrap();
+    let fake = fake.set("FAKE_EXEC_OUT", &exec_out.display().to_string());
+    let out = fake.run(&["smoke"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let exec = fake
+        .calls()
+        .into_iter()
+        .find(|c| c.verb() == "kubectl exec")
+        .expect("kubectl exec ran");
+    let at = exec.args.iter().position(|a| a == "exec").unwrap();
+    assert_eq!(
+        &exec.args[at..at + 8],
+        [
+            "exec",
+            "-n",
+            "flink-studio",
+            "flink-session-7d9f-jm",
+            "-c",
+            "flink-main-container",
+            "--",
+            "sh"
+        ]
+    );
+    assert!(exec
+        .args
+        .last()
+        .unwrap()
+        .contains("find lib plugins -name '*.jar'"));
+    let jars = stdout.lines().find(|l| l.contains(" jars ")).unwrap();
+    assert!(jars.starts_with("FAIL"), "{jars}");
+    assert!(jars.contains(&format!("missing {dropped}")), "{jars}");
+    assert!(jars.contains("extra lib/stray-connector-1.0.jar"), "{jars}");
+    assert!(
+        !jars.contains("flink-dist"),
+        "the base image's jars are not extra: {jars}"
+    );
+}
+
+#[test]
+fn smoke_with_every_manifest_jar_and_nothing_else_passes_the_jar_check() {
+    let body = format!(
+        "{}\nlib/flink-dist-2.0.0.jar\n--- base\nlib/flink-dist-2.0.0.jar\n",
+        manifest_paths().join("\n")
+    );
+    let fake = Fake::new().set("FAKE_PODS", RUNNING_JM);
+    let exec_out = fake.dir.path().join("exec.out");
+    std::fs::write(&exec_out, body).unwrap();
+    let fake = fake.set("FAKE_EXEC_OUT", &exec_out.display().to_string());
+    let stdout = text(&fake.run(&["smoke"]).stdout);
+    let n = manifest_paths().len();
+    assert!(
+        stdout.contains(&format!("ok    jars               pod flink-session-7d9f-jm carries the {n} jars of the manifest and no others")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn smoke_uses_the_load_balancer_address_without_a_port_forward() {
+    // 127.0.0.2: nothing listens there, so the statement fails at once, on that address.
+    let lb = r#"{"spec":{"type":"LoadBalancer"},"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.2"}]}}}"#;
+    let fake = Fake::new().set("FAKE_SERVICE", lb);
+    let out = fake.run(&["smoke"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("ok    gateway            Service flink-sql-gateway is exposed at http://127.0.0.2:8083"),
+        "{stdout}"
+    );
+    let statement = stdout.lines().find(|l| l.contains(" statement ")).unwrap();
+    assert!(
+        statement.starts_with("FAIL") && statement.contains("127.0.0.2:8083"),
+        "{stdout}"
+    );
+    assert!(!fake
+        .calls()
+        .iter()
+        .any(|c| c.verb() == "kubectl port-forward"));
+}

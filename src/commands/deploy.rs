@@ -58,6 +58,15 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
         }
         DeployAction::Status(_) => deploy::status(&config, tools, &target(true), &mut out)?,
         DeployAction::Check(_) => deploy::check::check(&config, tools, &target(true), &mut out)?,
+        DeployAction::Smoke(_) => {
+            let request = deploy::smoke::SmokeRequest {
+                kafka_bootstrap: profile
+                    .vars
+                    .get("KAFKA_BOOTSTRAP_SERVERS")
+                    .map(str::to_owned),
+            };
+            deploy::smoke::smoke(&config, tools, &target(true), &request, &mut out)?
+        }
         DeployAction::Down { yes, operator, .. } => {
             deploy::down(&config, tools, &target(yes), operator, &mut out)?
         }
@@ -99,7 +108,10 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
 
 fn options(action: &DeployAction) -> &DeployOpts {
     match action {
-        DeployAction::Plan(opts) | DeployAction::Status(opts) | DeployAction::Check(opts) => opts,
+        DeployAction::Plan(opts)
+        | DeployAction::Status(opts)
+        | DeployAction::Check(opts)
+        | DeployAction::Smoke(opts) => opts,
         DeployAction::Render { opts, .. }
         | DeployAction::Up { opts, .. }
         | DeployAction::Down { opts, .. }

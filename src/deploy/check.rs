@@ -19,6 +19,8 @@ pub enum Mark {
     Ok,
     Warn,
     Fail,
+    /// Not run, because a check it depends on failed (that one counts).
+    Skip,
 }
 
 /// One check's line.
@@ -30,7 +32,7 @@ pub struct Line {
     pub hint: Option<String>,
 }
 
-fn line(mark: Mark, name: &'static str, text: impl Into<String>) -> Line {
+pub fn line(mark: Mark, name: &'static str, text: impl Into<String>) -> Line {
     Line {
         mark,
         name,
@@ -40,7 +42,7 @@ fn line(mark: Mark, name: &'static str, text: impl Into<String>) -> Line {
 }
 
 impl Line {
-    fn hint(mut self, hint: impl Into<String>) -> Line {
+    pub fn hint(mut self, hint: impl Into<String>) -> Line {
         self.hint = Some(hint.into());
         self
     }
@@ -74,31 +76,41 @@ pub fn check(
     lines.push(workload_identity(config, &tools)?);
     lines.push(storage_class(config, &tools)?);
     lines.push(quota(config, &tools)?);
-    let w = |e: std::io::Error| CliError::new(Exit::Connection, format!("output: {e}"));
-    let mut failed = 0;
-    for l in &lines {
-        let mark = match l.mark {
-            Mark::Ok => "ok  ",
-            Mark::Warn => "warn",
-            Mark::Fail => "FAIL",
-        };
-        failed += usize::from(l.mark == Mark::Fail);
-        writeln!(out, "{mark}  {:<18} {}", l.name, l.text).map_err(w)?;
-        if let Some(hint) = &l.hint {
-            writeln!(out, "      hint: {hint}").map_err(w)?;
-        }
-    }
+    let failed = print(&lines, out)?;
     let verdict = if failed == 0 {
         format!("check: ready for `deploy up` in context {context}")
     } else {
         format!("check: {failed} check(s) failed in context {context}")
     };
-    writeln!(out, "{verdict}").map_err(w)?;
+    writeln!(out, "{verdict}").map_err(output_error)?;
     Ok(if failed == 0 {
         Exit::Success
     } else {
         Exit::StatementFailed
     })
+}
+
+fn output_error(e: std::io::Error) -> CliError {
+    CliError::new(Exit::Connection, format!("output: {e}"))
+}
+
+/// Prints one line per check (and its hint); returns how many failed. Shared with `smoke`.
+pub fn print(lines: &[Line], out: &mut dyn Write) -> Result<usize, CliError> {
+    let mut failed = 0;
+    for l in lines {
+        let mark = match l.mark {
+            Mark::Ok => "ok  ",
+            Mark::Warn => "warn",
+            Mark::Fail => "FAIL",
+            Mark::Skip => "skip",
+        };
+        failed += usize::from(l.mark == Mark::Fail);
+        writeln!(out, "{mark}  {:<18} {}", l.name, l.text).map_err(output_error)?;
+        if let Some(hint) = &l.hint {
+            writeln!(out, "      hint: {hint}").map_err(output_error)?;
+        }
+    }
+    Ok(failed)
 }
 
 /// The resource `kubectl auth can-i` names for a manifest kind.

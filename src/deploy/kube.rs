@@ -3,7 +3,7 @@
 //! through the redactor before it reaches the user.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use crate::error::{CliError, Exit};
 use crate::secrets::Redactor;
@@ -58,11 +58,52 @@ impl Tools {
         self.run("helm", &argv, stdin)
     }
 
-    fn run(&self, program: &str, args: &[&str], stdin: Option<&str>) -> Result<Output, CliError> {
+    /// Starts a long-running kubectl (`port-forward`) with stdout and stderr piped; the caller
+    /// owns the child and must stop it.
+    pub fn spawn_kubectl(&self, args: &[&str]) -> Result<Child, CliError> {
+        let mut argv: Vec<&str> = Vec::with_capacity(args.len() + 2);
+        if let Some(context) = &self.context {
+            argv.extend(["--context", context.as_str()]);
+        }
+        argv.extend(args);
+        self.log_call("kubectl", &argv);
+        Command::new("kubectl")
+            .args(&argv)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| missing_tool("kubectl", &e))
+    }
+
+    /// kubectl whose stdout is NOT redacted: only for output that is parsed and never shown
+    /// (a Secret's data, which the redactor would mask before it could be decoded).
+    pub fn kubectl_unredacted(&self, args: &[&str]) -> Result<Output, CliError> {
+        let mut argv: Vec<&str> = Vec::with_capacity(args.len() + 2);
+        if let Some(context) = &self.context {
+            argv.extend(["--context", context.as_str()]);
+        }
+        argv.extend(args);
+        let quiet = Tools {
+            redactor: Redactor::default(),
+            verbose: 0,
+            ..self.clone()
+        };
+        self.log_call("kubectl", &argv);
+        let mut out = quiet.run("kubectl", &argv, None)?;
+        out.stderr = self.redactor.redact(&out.stderr).into_owned();
+        Ok(out)
+    }
+
+    fn log_call(&self, program: &str, args: &[&str]) {
         if self.verbose > 0 {
             let line = format!("$ {program} {}", args.join(" "));
             eprintln!("{}", self.redactor.redact(&line));
         }
+    }
+
+    fn run(&self, program: &str, args: &[&str], stdin: Option<&str>) -> Result<Output, CliError> {
+        self.log_call(program, args);
         let mut child = Command::new(program)
             .args(args)
             .stdin(if stdin.is_some() {

@@ -11,6 +11,7 @@ pub mod kube;
 pub mod migrate;
 pub mod scale;
 pub mod sizing;
+pub mod smoke;
 pub mod steps;
 pub mod survey;
 pub mod templates;
