@@ -1186,6 +1186,7 @@ fn smoke_without_a_gateway_pod_fails_the_port_forward_skips_the_sql_and_still_ch
     let forward = &calls[2];
     assert!(forward.has(GCP_CONTEXT), "{forward:?}");
     assert!(forward.has("service/flink-sql-gateway") && forward.has("127.0.0.1"));
+    assert!(forward.has("--pod-running-timeout=20s"), "{forward:?}");
     let mapping = forward.args.last().unwrap();
     let (local, remote) = mapping.split_once(':').unwrap();
     assert_eq!(remote, "8083");

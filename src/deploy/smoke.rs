@@ -187,6 +187,7 @@ fn port_forward(tools: &Tools, ns: &str) -> Result<Gateway, Line> {
         &service,
         "--address",
         "127.0.0.1",
+        POD_RUNNING_TIMEOUT,
         &mapping,
     ];
     let mut child = tools
