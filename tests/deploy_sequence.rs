@@ -1302,3 +1302,53 @@ fn smoke_uses_the_load_balancer_address_without_a_port_forward() {
         .iter()
         .any(|c| c.verb() == "kubectl port-forward"));
 }
+
+/// The gcp fixture with extra lines, written into the fake's folder.
+fn profile_with(fake: &Fake, extra: &str) -> String {
+    let base = std::fs::read_to_string(repo().join("tests/fixtures/deploy/gcp.env")).unwrap();
+    let path = fake.dir.path().join("pinned.env");
+    std::fs::write(&path, format!("{base}{extra}")).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn image_pins_the_base_by_the_profiles_digest_and_warns_without_one() {
+    let digest = format!("sha256:{}", "0123456789abcdef".repeat(4));
+    let fake = Fake::with_engines(&["podman"]);
+    let profile = profile_with(&fake, &format!("FLINK_BASE_IMAGE_DIGEST={digest}\n"));
+    let out = fake.run(&["image", "--env-file", &profile]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let dockerfile =
+        std::fs::read_to_string(fake.dir.path().join("flink-image/Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains(&format!("\nFROM flink:2.0.0-scala_2.12-java17@{digest}\n")),
+        "{dockerfile}"
+    );
+    assert!(!stdout.contains("pinned by tag only"), "{stdout}");
+    // Without a digest the build still runs, and says the base is pinned by tag only.
+    let fake = Fake::with_engines(&["podman"]);
+    let stdout = text(&fake.run(&["image"]).stdout);
+    assert!(
+        stdout.contains(
+            "warning: the base image flink:2.0.0-scala_2.12-java17 is pinned by tag only"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_malformed_base_image_digest_is_refused_at_its_line_before_anything_is_written() {
+    let fake = Fake::with_engines(&["podman"]);
+    let profile = profile_with(&fake, "FLINK_BASE_IMAGE_DIGEST=sha256:abc\n");
+    let out = fake.run(&["image", "--env-file", &profile]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("pinned.env:20:"), "{stderr}");
+    assert!(
+        stderr.contains("sha256: followed by 64 lowercase hex digits"),
+        "{stderr}"
+    );
+    assert!(!fake.dir.path().join("flink-image").exists());
+    assert!(fake.calls().is_empty());
+}

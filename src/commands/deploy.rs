@@ -89,6 +89,10 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
             no_push,
             ..
         } => {
+            let (base, warning) = image::base_image(
+                base.as_deref(),
+                config.template_vars.get("FLINK_BASE_IMAGE_DIGEST"),
+            );
             let request = image::ImageRequest {
                 image: config
                     .template_vars
@@ -96,7 +100,8 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
                     .unwrap_or_default()
                     .to_owned(),
                 dir,
-                base: base.unwrap_or_else(|| image::DEFAULT_BASE.to_owned()),
+                base,
+                warning,
                 push: !no_push,
                 dry_run: opts.dry_run,
             };

@@ -51,6 +51,8 @@ enum Check {
     NodeLabel,
     /// `key=value` pairs of Flink configuration, separated by commas or newlines.
     FlinkConf,
+    /// An image digest `sha256:<64 hex>`, or empty.
+    Digest,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -96,6 +98,9 @@ const KEYS: &[Key] = &[
     key("K8S_SERVICE_ACCOUNT", Name, Value("flink")),
     key("FLINK_CLUSTER_NAME", Name, Value("flink-session")),
     key("FLINK_IMAGE", Image, Fallback::None),
+    // The official base image's digest for `deploy image` (no registry is asked: it cannot be
+    // known offline); empty pins by tag only, with a warning.
+    key("FLINK_BASE_IMAGE_DIGEST", Digest, Value("")),
     key(
         "FLINK_IMAGE_PULL_POLICY",
         OneOf(&["Always", "IfNotPresent", "Never"]),
@@ -646,6 +651,7 @@ fn check(kind: Check, value: &str) -> Result<(), String> {
             value,
         ),
         NodeLabel => value.is_empty() || matches(r"^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*$", value),
+        Digest => value.is_empty() || matches(r"^sha256:[0-9a-f]{64}$", value),
         FlinkConf => {
             return flink_pairs(value)
                 .map(|_| ())
@@ -680,6 +686,7 @@ fn describe(check: Check) -> String {
         Toleration => "a taint such as instance_type=spot:NoSchedule".into(),
         NodeLabel => "nothing, or a node label such as instance_type=spot".into(),
         FlinkConf => "key=value pairs separated by commas".into(),
+        Digest => "nothing, or an image digest sha256: followed by 64 lowercase hex digits".into(),
     }
 }
 

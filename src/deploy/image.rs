@@ -13,8 +13,8 @@ use crate::error::{CliError, Exit};
 pub const MANIFEST_FILE: &str = "flink-image-jars.tsv";
 pub const MANIFEST_TEXT: &str = include_str!("../../deploy/flink-image-jars.tsv");
 
-/// The official image the build starts from. Pinned by tag: pass `--base` with a digest
-/// (`flink:2.0.0-scala_2.12-java17@sha256:…`) to pin it byte for byte.
+/// The official image the build starts from. Pinned by tag; the profile's FLINK_BASE_IMAGE_DIGEST
+/// (or `--base` with `@sha256:…`) pins it byte for byte (`base_image`).
 pub const DEFAULT_BASE: &str = "flink:2.0.0-scala_2.12-java17";
 /// The stage that fetches the jars (Maven on the same Java as the Flink image).
 pub const FETCH_BASE: &str = "maven:3.9.9-eclipse-temurin-17";
@@ -81,6 +81,25 @@ pub fn manifest() -> Vec<Jar> {
     parse(MANIFEST_FILE, MANIFEST_TEXT).expect("deploy/flink-image-jars.tsv parses")
 }
 
+/// The base image: `--base` when given, else the default; the profile's digest is appended when
+/// the image names none. The warning says when the result is pinned by tag only.
+pub fn base_image(base: Option<&str>, digest: Option<&str>) -> (String, Option<String>) {
+    let base = base.unwrap_or(DEFAULT_BASE);
+    let digest = digest.filter(|d| !d.is_empty());
+    let pinned = match digest {
+        Some(d) if !base.contains('@') => format!("{base}@{d}"),
+        _ => base.to_owned(),
+    };
+    let warning = (!pinned.contains("@sha256:")).then(|| {
+        format!(
+            "warning: the base image {pinned} is pinned by tag only, so a rebuild may start from \
+             different bytes; set FLINK_BASE_IMAGE_DIGEST=sha256:… in the profile (the digest \
+             `docker buildx imagetools inspect {pinned}` prints) for a reproducible image"
+        )
+    });
+    (pinned, warning)
+}
+
 /// The Dockerfile: fetch and check the jars in a Maven stage, copy them onto the Flink image.
 pub fn dockerfile(base: &str) -> String {
     format!(
@@ -92,6 +111,8 @@ pub fn dockerfile(base: &str) -> String {
          RUN bash /build/fetch-jars.sh /build/{MANIFEST_FILE} /out\n\
          \n\
          FROM {base}\n\
+         # The base image's own jars, listed before ours: `deploy smoke` tells extra jars from them.\n\
+         RUN cd /opt/flink && find lib plugins -name '*.jar' | sort > base-jars.txt\n\
          COPY --from=jars --chown=flink:flink /out/lib/ /opt/flink/lib/\n\
          COPY --from=jars --chown=flink:flink /out/plugins/ /opt/flink/plugins/\n\
          # `deploy smoke` compares a running pod's jars with this list.\n\
@@ -204,6 +225,8 @@ pub struct ImageRequest {
     pub image: String,
     pub dir: PathBuf,
     pub base: String,
+    /// Said first when the base is not pinned by digest.
+    pub warning: Option<String>,
     pub push: bool,
     pub dry_run: bool,
 }
@@ -212,6 +235,10 @@ pub struct ImageRequest {
 pub fn image(req: &ImageRequest, out: &mut dyn Write) -> Result<Exit, CliError> {
     let jars = manifest();
     write_context(&req.dir, &req.base)?;
+    if let Some(warning) = &req.warning {
+        writeln!(out, "{warning}")
+            .map_err(|e| CliError::new(Exit::Connection, format!("output: {e}")))?;
+    }
     let plugins = jars.iter().filter(|j| j.placement != "lib").count();
     let w = |e: std::io::Error| CliError::new(Exit::Connection, format!("output: {e}"));
     writeln!(
@@ -332,6 +359,23 @@ mod tests {
         assert_eq!(err.message, "m.tsv:1:1: sha256 must be 64 hex digits");
         let err = parse("m.tsv", "org x 1 lib\n").unwrap_err();
         assert_eq!(err.message, "m.tsv:1:1: expected 5 tab-separated columns");
+    }
+
+    #[test]
+    fn the_profiles_digest_pins_the_base_and_only_a_tag_warns() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let (base, warning) = base_image(None, Some(&digest));
+        assert_eq!(base, format!("{DEFAULT_BASE}@{digest}"));
+        assert_eq!(warning, None);
+        assert!(dockerfile(&base).contains(&format!("\nFROM {DEFAULT_BASE}@{digest}\n")));
+        let (base, warning) = base_image(None, Some(""));
+        assert_eq!(base, DEFAULT_BASE);
+        assert!(warning.unwrap().contains("pinned by tag only"));
+        let given = format!("flink:2.0.1-java17@sha256:{}", "b".repeat(64));
+        assert_eq!(
+            base_image(Some(&given), Some(&digest)),
+            (given.clone(), None)
+        );
     }
 
     #[test]
