@@ -1255,3 +1255,40 @@ fn scale_refuses_over_quota_patches_within_it_and_waits_for_the_operators_report
     );
     assert_eq!(replicas(), 2);
 }
+
+/// On the rig `smoke` goes as far as an API server without a kubelet lets it: the Service is
+/// found, the real `kubectl port-forward` gives up (no pod behind the Service) and says so, the
+/// SQL checks are not run, and no JobManager pod runs to list jars from. The statement, the Kafka
+/// check and the jar listing need pods (`live_deploy_smoke.rs` runs them against the real stack).
+#[test]
+fn smoke_finds_the_gateway_service_and_says_the_port_forward_needs_a_running_pod() {
+    let rig = Rig::new("smoke");
+    let up = rig.deploy(&["up", "--no-wait"]);
+    assert!(
+        up.status.success(),
+        "{}{}",
+        text(&up.stdout),
+        text(&up.stderr)
+    );
+    let out = rig.deploy(&["smoke"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    for expected in [
+        "ok    kube context       flink-sql-rig",
+        "FAIL  gateway            kubectl port-forward service/flink-sql-gateway failed: error: timed out waiting for the condition",
+        "skip  statement          not run: the gateway was not reached",
+        "skip  kafka              not run: the gateway was not reached",
+        &format!("FAIL  jars               no running JobManager pod (app=flink-session,component=jobmanager) in {}", rig.namespace),
+        "smoke: 2 check(s) failed in context flink-sql-rig",
+    ] {
+        assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
+    }
+    let left = StdCommand::new("pgrep")
+        .args(["-f", &format!("port-forward -n {} ", rig.namespace)])
+        .output()
+        .unwrap();
+    assert!(
+        text(&left.stdout).trim().is_empty(),
+        "a port-forward was left running"
+    );
+}
