@@ -18,8 +18,13 @@ STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/stack" && pwd)"
 # shellcheck source=stack/common.sh
 . "$STACK_DIR/common.sh"
 
-ALL_SERVICES=(kafka registry flink)   # start order; stop order is the reverse
-ENV_FILE="$REPO_ROOT/env/local.env"
+# start order; stop order is the reverse. FLINK_SQL_STACK_SERVICES=flink makes a stack of Flink alone (a second
+# Flink version next to the shared stack: scripts/stack-version.sh).
+read -r -a ALL_SERVICES <<<"${FLINK_SQL_STACK_SERVICES:-kafka registry flink}"
+ENV_FILE="${FLINK_SQL_ENV_FILE:-$REPO_ROOT/env/local.env}"
+# FLINK_SQL_SERVICES_ENV: an env file (the shared stack's env/local.env) whose Kafka and registry facts this
+# stack's env file takes over, with this stack's Flink addresses.
+SERVICES_ENV="${FLINK_SQL_SERVICES_ENV:-}"
 
 usage() { sed -n '/^#   scripts\/stack.sh /s/^#   //p' "${BASH_SOURCE[0]}"; }
 
@@ -62,19 +67,24 @@ write_env_file() {
   local f tmp key
   ENV_KEYS=(); ENV_VALUES=()
   env_merge <<<"KAFKA_ENV=local"
+  if [ -n "$SERVICES_ENV" ]; then
+    [ -f "$SERVICES_ENV" ] || die "FLINK_SQL_SERVICES_ENV=$SERVICES_ENV does not exist: bring the shared stack up first"
+    env_merge <"$SERVICES_ENV"
+  fi
   if service_loadable flink; then
     # shellcheck source=stack/flink.sh
     [ "$(type -t flink_env)" = function ] || . "$STACK_DIR/flink.sh"
     env_merge < <(flink_env)
   fi
   for f in kafka registry; do
+    [ -z "$SERVICES_ENV" ] || break
     if [ -f "$STACK_STATE/$f.env" ]; then
       env_merge <"$STACK_STATE/$f.env"
     else
       log "warning: $STACK_STATE/$f.env not found: env/local.env has no $f settings"
     fi
   done
-  if [ -f "$STACK_STATE/kafka.env" ]; then
+  if [ -z "$SERVICES_ENV" ] && [ -f "$STACK_STATE/kafka.env" ]; then
     # shellcheck source=stack/kafka.sh
     [ "$(type -t kafka_link_truststore)" = function ] || . "$STACK_DIR/kafka.sh"
     # The path the users' SQL hard-codes, so `${TRUSTSTORE_PATH}` and the literal path name one file.

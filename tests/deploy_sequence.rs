@@ -1352,3 +1352,49 @@ fn a_malformed_base_image_digest_is_refused_at_its_line_before_anything_is_writt
     assert!(!fake.dir.path().join("flink-image").exists());
     assert!(fake.calls().is_empty());
 }
+
+#[test]
+fn the_profiles_flink_version_sets_flink_version_and_an_unknown_one_is_refused_at_its_line() {
+    let fake = Fake::new();
+    let profile = profile_with(&fake, "FLINK_VERSION=2.2\n");
+    let out = fake.run(&["render", "--out", "out", "--env-file", &profile]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let session =
+        std::fs::read_to_string(fake.dir.path().join("out/50-flink-session.yaml")).unwrap();
+    assert!(session.contains("\n  flinkVersion: v2_2\n"), "{session}");
+    let default = fake.run(&["render", "--out", "out2"]);
+    assert!(default.status.success());
+    let session =
+        std::fs::read_to_string(fake.dir.path().join("out2/50-flink-session.yaml")).unwrap();
+    assert!(session.contains("\n  flinkVersion: v2_0\n"), "{session}");
+
+    let fake = Fake::new();
+    let profile = profile_with(&fake, "FLINK_VERSION=2.1\n");
+    let out = fake.run(&["plan", "--env-file", &profile]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("pinned.env:20:"), "{stderr}");
+    assert!(stderr.contains("one of 2.0, 2.2"), "{stderr}");
+}
+
+#[test]
+fn image_refuses_a_flink_version_whose_jars_are_not_all_served_and_names_them() {
+    let fake = Fake::with_engines(&["podman"]);
+    let profile = profile_with(&fake, "FLINK_VERSION=2.2\n");
+    let out = fake.run(&["image", "--env-file", &profile]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("deploy image builds Flink 2.0 images only"),
+        "{stderr}"
+    );
+    for missing in [
+        "flink-sql-avro-confluent-registry",
+        "flink-gs-fs-hadoop",
+        "flink-azure-fs-hadoop",
+    ] {
+        assert!(stderr.contains(missing), "{stderr}");
+    }
+    assert!(!fake.dir.path().join("flink-image").exists());
+    assert!(fake.calls().is_empty());
+}

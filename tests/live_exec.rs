@@ -40,11 +40,28 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `env/local.env` as dotenvy reads it (the file `scripts/stack.sh up` writes).
+/// The profile the runs use (`--env NAME`, `env/NAME.env`): `local`, the shared stack's, unless
+/// FLINK_SQL_TEST_ENV names another (`local-flink-2.2`, written by `scripts/stack-version.sh 2.2 up`).
+fn test_env() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let name = std::env::var("FLINK_SQL_TEST_ENV").unwrap_or_else(|_| "local".to_owned());
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+            "FLINK_SQL_TEST_ENV={name:?} is not a profile name"
+        );
+        name
+    })
+}
+
+/// `env/<test_env()>.env` as dotenvy reads it (the file `scripts/stack.sh up` writes).
 fn local_env() -> &'static HashMap<String, String> {
     static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
     ENV.get_or_init(|| {
-        let path = repo().join("env/local.env");
+        let path = repo().join(format!("env/{}.env", test_env()));
         let iter = dotenvy::from_path_iter(&path)
             .unwrap_or_else(|e| panic!("{} unreadable ({e}): {STACK_UP}", path.display()));
         iter.map(|kv| kv.expect("a valid env/local.env line"))
@@ -475,7 +492,7 @@ fn set_in_a_ddl_batch_carries_over_to_later_statements() {
     );
     let run = Run::of(
         flink_sql()
-            .args(["exec", "--env", "local", "--format", "plain", "-f"])
+            .args(["exec", "--env", test_env(), "--format", "plain", "-f"])
             .arg(&script),
     );
     run.expect_code(0);
@@ -501,7 +518,7 @@ fn quickstart_example_runs_and_its_changelog_adds_up() {
     let run = Run::of(flink_sql().args([
         "exec",
         "--env",
-        "local",
+        test_env(),
         "--format",
         "ndjson",
         "-f",
@@ -547,7 +564,7 @@ fn typed_run(dir: &tempfile::TempDir, format: &str) -> Run {
     let script = dir.path().join("typed.sql");
     let run = Run::of(
         flink_sql()
-            .args(["exec", "--env", "local", "-q", "--format", format, "-f"])
+            .args(["exec", "--env", test_env(), "-q", "--format", format, "-f"])
             .arg(&script),
     );
     run.expect_code(0);
@@ -668,7 +685,7 @@ fn a_streaming_select_stops_at_max_rows_and_its_job_is_cancelled() {
             .args([
                 "exec",
                 "--env",
-                "local",
+                test_env(),
                 "--format",
                 "ndjson",
                 "--max-rows",
@@ -735,7 +752,7 @@ fn kafka_pipeline_round_trip(user: Option<(&str, &str)>, jobs: &mut Jobs) -> Run
         &format!("{kafka_env}.shop.analytics.customer_totals"),
     ]);
     let mut cmd = flink_sql();
-    cmd.args(["exec", "--env", "local", "--var"])
+    cmd.args(["exec", "--env", test_env(), "--var"])
         .arg(format!("KAFKA_ENV={kafka_env}"));
     if let Some((name, password)) = user {
         cmd.arg("--var")
@@ -852,7 +869,7 @@ fn a_tricky_password_splits_the_same_and_runs_the_pipeline() {
     let plan = |vars: &[String]| -> Vec<Value> {
         let run = Run::of(
             flink_sql()
-                .args(["exec", "--env", "local", "--dry-run", "--format", "json"])
+                .args(["exec", "--env", test_env(), "--dry-run", "--format", "json"])
                 .args(vars.iter().flat_map(|v| ["--var", v.as_str()]))
                 .args([
                     "-f",
@@ -941,7 +958,7 @@ fn a_failing_statement_points_at_its_token_and_stops_the_run() {
 
     let run = Run::of(
         flink_sql()
-            .args(["exec", "--env", "local", "--format", "ndjson", "-f"])
+            .args(["exec", "--env", test_env(), "--format", "ndjson", "-f"])
             .arg(&script),
     );
     run.expect_code(1);
@@ -990,7 +1007,7 @@ fn a_failing_statement_points_at_its_token_and_stops_the_run() {
             .args([
                 "exec",
                 "--env",
-                "local",
+                test_env(),
                 "--format",
                 "plain",
                 "--continue-on-error",
@@ -1020,7 +1037,7 @@ fn a_failing_statement_points_at_its_token_and_stops_the_run() {
     );
     let run = Run::of(
         flink_sql()
-            .args(["exec", "--env", "local", "--format", "plain", "-f"])
+            .args(["exec", "--env", test_env(), "--format", "plain", "-f"])
             .arg(&typo),
     );
     run.expect_code(1);
@@ -1057,7 +1074,14 @@ fn missing_variables_exit_2_before_any_connection() {
     let text = std::fs::read_to_string(&script).unwrap();
     let run = Run::of(
         flink_sql()
-            .args(["exec", "--env", "local", "--gateway", &gateway.url(), "-f"])
+            .args([
+                "exec",
+                "--env",
+                test_env(),
+                "--gateway",
+                &gateway.url(),
+                "-f",
+            ])
             .arg(&script),
     );
     run.expect_code(2);
@@ -1132,7 +1156,7 @@ fn secrets_never_appear_in_any_channel() {
     let secret_var = format!("KAFKA_PASSWORD={secret}");
     let base = || {
         let mut cmd = flink_sql();
-        cmd.args(["exec", "--env", "local", "--var", &secret_var]);
+        cmd.args(["exec", "--env", test_env(), "--var", &secret_var]);
         cmd
     };
 
@@ -1271,7 +1295,7 @@ fn a_statement_set_with_two_inserts_starts_one_job() {
     );
     let run = Run::of(
         flink_sql()
-            .args(["exec", "--env", "local", "--format", "ndjson", "-f"])
+            .args(["exec", "--env", test_env(), "--format", "ndjson", "-f"])
             .arg(&script),
     );
     run.expect_code(0);
@@ -1318,7 +1342,7 @@ fn statements_piped_on_stdin_run_in_order() {
     require_stack();
     let run = Run::of(
         flink_sql()
-            .args(["exec", "--env", "local", "--format", "plain"])
+            .args(["exec", "--env", test_env(), "--format", "plain"])
             .write_stdin("SELECT 1 AS a;\n-- a comment between\nSELECT 'two' AS b\n"),
     );
     run.expect_code(0);
@@ -1451,7 +1475,7 @@ fn interrupt_streaming_select(signal: &str, expected_code: i32) {
              SELECT id FROM ticks;\n"
         ),
     );
-    let args = ["exec", "--env", "local", "-v", "--format", "ndjson"]
+    let args = ["exec", "--env", test_env(), "-v", "--format", "ndjson"]
         .into_iter()
         .map(std::ffi::OsStr::new)
         .chain([std::ffi::OsStr::new("-f"), script.as_os_str()])
@@ -1555,7 +1579,7 @@ fn dry_run_prints_the_json_plan_without_touching_the_network() {
     let kafka_env = unique("t");
     let run = Run::of(
         flink_sql()
-            .args(["exec", "--env", "local", "--dry-run", "--format", "json"])
+            .args(["exec", "--env", test_env(), "--dry-run", "--format", "json"])
             .args([
                 "--gateway",
                 &gateway.url(),
@@ -1690,7 +1714,7 @@ fn an_unreachable_gateway_exits_3_with_a_hint() {
     let run = Run::of(flink_sql().args([
         "exec",
         "--env",
-        "local",
+        test_env(),
         "--gateway",
         &format!("http://127.0.0.1:{port}"),
         "-c",
@@ -1754,7 +1778,7 @@ fn a_folder_that_reuses_table_names_needs_a_session_per_file() {
     let exec = |extra: &[&str]| {
         Run::of(
             flink_sql()
-                .args(["exec", "--env", "local", "--format", "ndjson", "-f"])
+                .args(["exec", "--env", test_env(), "--format", "ndjson", "-f"])
                 .arg(dir.path())
                 .args(extra),
         )
@@ -1813,7 +1837,7 @@ fn with_a_session_per_file_a_failed_file_stops_the_run_unless_continue_on_error(
                 .args([
                     "exec",
                     "--env",
-                    "local",
+                    test_env(),
                     "--format",
                     "ndjson",
                     "--session-per-file",

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::{flink_sql, http, jobmanager_url, repo, require_stack, unique, Jobs, Run};
+use common::{flink_sql, http, jobmanager_url, repo, require_stack, test_env, unique, Jobs, Run};
 use serde_json::Value;
 
 /// The tests share the cluster's slots: one at a time inside this suite.
@@ -81,7 +81,10 @@ fn run(cmd: &mut std::process::Command) -> Run {
 }
 
 fn jobs_cmd(args: &[&str]) -> Run {
-    run(flink_sql().arg("jobs").args(args).args(["--env", "local"]))
+    run(flink_sql()
+        .arg("jobs")
+        .args(args)
+        .args(["--env", test_env()]))
 }
 
 /// Starts the stateful pipeline `name` with `flink-sql exec`; returns its job id. Cancel it
@@ -96,7 +99,15 @@ fn start_pipeline(name: &str) -> String {
            WITH ('connector' = 'blackhole');\n\
          INSERT INTO totals SELECT k, SUM(v) FROM src GROUP BY k;\n"
     );
-    let out = run(flink_sql().args(["exec", "--env", "local", "--format", "ndjson", "-c", &sql]));
+    let out = run(flink_sql().args([
+        "exec",
+        "--env",
+        test_env(),
+        "--format",
+        "ndjson",
+        "-c",
+        &sql,
+    ]));
     let out = out.expect(0);
     let jid = out
         .stdout

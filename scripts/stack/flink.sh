@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Local Flink 2.0 session cluster (JobManager + TaskManager) and SQL Gateway. Sourced by scripts/stack.sh
+# Local Flink session cluster (2.0 by default; FLINK_STACK_VERSION=2.2) (JobManager + TaskManager) and SQL Gateway. Sourced by scripts/stack.sh
 # after common.sh; never executed. Public functions: flink_up, flink_down, flink_status (plus flink_start /
 # flink_wait, which flink_up chains, so stack.sh can overlap Flink's JVM startup with the other services).
 #
@@ -10,14 +10,21 @@
 # The distribution in site-packages is never modified: FLINK_HOME is a directory in the cache whose bin/ is
 # a copy (the scripts locate FLINK_HOME from their own physical path) and whose lib/ and opt/ are symlinks.
 
-FLINK_VERSION="2.0.0"
+# FLINK_STACK_VERSION picks the Flink: 2.0 (the platform's, the default) or 2.2 (the newest 2.x whose distribution,
+# gateway and Kafka connector the registries serve). Each version has its own manifest, venv and FLINK_HOME; run a
+# second version on other ports and another state dir (scripts/stack-version.sh does that).
+FLINK_STACK_VERSION="${FLINK_STACK_VERSION:-2.0}"
+case "$FLINK_STACK_VERSION" in
+  2.0) FLINK_VERSION="2.0.0"; FLINK_IMAGE_MANIFEST="$REPO_ROOT/deploy/flink-image-jars.tsv"; FLINK_VENV_NAME="venv" ;;
+  2.2) FLINK_VERSION="2.2.1"; FLINK_IMAGE_MANIFEST="$REPO_ROOT/deploy/flink-image-jars-2.2.tsv"; FLINK_VENV_NAME="venv-$FLINK_VERSION" ;;
+  *) die "FLINK_STACK_VERSION=$FLINK_STACK_VERSION: the stack runs Flink 2.0 or 2.2" ;;
+esac
 
 # The jars added to the distribution come from the image's manifest, deploy/flink-image-jars.tsv (group,
 # artifact, version, placement, sha256): the local Flink carries the jar set the image ships. lib/ jars
 # join the classpath of the JobManager, the TaskManager and the gateway; plugins/NAME jars get a plugin
 # folder of their own (the gs and azure filesystems load at startup but stay unused locally).
 # scripts/image-jars.sh check compares the assembled FLINK_HOME with the manifest.
-FLINK_IMAGE_MANIFEST="$REPO_ROOT/deploy/flink-image-jars.tsv"
 FLINK_EXTRA_LIB_JARS=()
 FLINK_EXTRA_PLUGIN_JARS=()   # "PLUGIN_DIR_NAME GROUP:ARTIFACT:VERSION"
 declare -gA FLINK_JAR_SHA256=()
@@ -46,7 +53,7 @@ FLINK_REST_PORT="${FLINK_REST_PORT:-8081}"
 FLINK_RPC_PORT="${FLINK_RPC_PORT:-6123}"
 FLINK_GATEWAY_PORT="${FLINK_GATEWAY_PORT:-8083}"
 
-FLINK_VENV="$FLINK_SQL_CACHE/venv"
+FLINK_VENV="$FLINK_SQL_CACHE/$FLINK_VENV_NAME"
 FLINK_JAR_CACHE="$FLINK_SQL_CACHE/jars/flink-$FLINK_VERSION"
 FLINK_HOME_DIR="$FLINK_SQL_CACHE/flink-$FLINK_VERSION"
 FLINK_CONF="$STACK_STATE/flink-conf"

@@ -89,6 +89,7 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
             no_push,
             ..
         } => {
+            image::check_buildable(config.template_vars.get("FLINK_VERSION").unwrap_or("2.0"))?;
             let (base, warning) = image::base_image(
                 base.as_deref(),
                 config.template_vars.get("FLINK_BASE_IMAGE_DIGEST"),

@@ -98,6 +98,10 @@ const KEYS: &[Key] = &[
     key("K8S_SERVICE_ACCOUNT", Name, Value("flink")),
     key("FLINK_CLUSTER_NAME", Name, Value("flink-session")),
     key("FLINK_IMAGE", Image, Fallback::None),
+    // The Flink minor version FLINK_IMAGE runs: the FlinkDeployment's flinkVersion (v2_0, v2_2),
+    // the base and jar manifest of `deploy image`, the jars `deploy smoke` expects. The versions
+    // the live suites passed on (README: Flink versions).
+    key("FLINK_VERSION", OneOf(&["2.0", "2.2"]), Value("2.0")),
     // The official base image's digest for `deploy image` (no registry is asked: it cannot be
     // known offline); empty pins by tag only, with a warning.
     key("FLINK_BASE_IMAGE_DIGEST", Digest, Value("")),
@@ -410,6 +414,10 @@ fn derive(out: &mut Vars, cloud: Cloud, vars: &Vars) {
     let truststore = get("TRUSTSTORE_PATH");
     let (dir, file) = truststore.rsplit_once('/').unwrap_or(("", &truststore));
     let derived = [
+        (
+            "FLINK_VERSION_ENUM",
+            format!("v{}", get("FLINK_VERSION").replace('.', "_")),
+        ),
         ("STORAGE_URI", storage),
         ("KAFKA_EGRESS_PORT_LIST", format!("[{list}]")),
         ("TRUSTSTORE_MOUNT_DIR", dir.to_owned()),
@@ -429,7 +437,8 @@ fn derive(out: &mut Vars, cloud: Cloud, vars: &Vars) {
 }
 
 /// Template variables computed from the keys, for documentation checks of `#@when` markers.
-const DERIVED_KEYS: [&str; 6] = [
+const DERIVED_KEYS: [&str; 7] = [
+    "FLINK_VERSION_ENUM",
     "STORAGE_URI",
     "KAFKA_EGRESS_PORT_LIST",
     "TRUSTSTORE_MOUNT_DIR",

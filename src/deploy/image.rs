@@ -81,6 +81,33 @@ pub fn manifest() -> Vec<Jar> {
     parse(MANIFEST_FILE, MANIFEST_TEXT).expect("deploy/flink-image-jars.tsv parses")
 }
 
+/// The Flink 2.2 stack's jars (`deploy/flink-image-jars-2.2.tsv`): not a complete image manifest.
+pub const MANIFEST_2_2_FILE: &str = "flink-image-jars-2.2.tsv";
+pub const MANIFEST_2_2_TEXT: &str = include_str!("../../deploy/flink-image-jars-2.2.tsv");
+
+/// The jars a pod of the profile's FLINK_VERSION carries on top of the base image.
+pub fn manifest_for(version: &str) -> Vec<Jar> {
+    match version {
+        "2.2" => parse(MANIFEST_2_2_FILE, MANIFEST_2_2_TEXT).expect("the 2.2 manifest parses"),
+        _ => manifest(),
+    }
+}
+
+/// `deploy image` builds the profile's FLINK_VERSION only when every jar of the image is served.
+pub fn check_buildable(version: &str) -> Result<(), CliError> {
+    if version == "2.0" {
+        return Ok(());
+    }
+    Err(CliError::input(format!(
+        "deploy image builds Flink 2.0 images only, and the profile says FLINK_VERSION={version}"
+    ))
+    .with_hint(
+        "Maven Central serves no Flink 2.2 release of flink-sql-avro-confluent-registry, \
+         flink-gs-fs-hadoop or flink-azure-fs-hadoop (deploy/flink-image-jars-2.2.tsv): build \
+         the image yourself, name it in FLINK_IMAGE, and `deploy up` runs it with flinkVersion v2_2",
+    ))
+}
+
 /// The base image: `--base` when given, else the default; the profile's digest is appended when
 /// the image names none. The warning says when the result is pinned by tag only.
 pub fn base_image(base: Option<&str>, digest: Option<&str>) -> (String, Option<String>) {
@@ -345,6 +372,23 @@ mod tests {
         ] {
             assert!(paths.iter().any(|p| p == needed), "missing {needed}");
         }
+    }
+
+    #[test]
+    fn the_2_2_manifest_parses_and_only_2_0_images_are_built() {
+        let jars = manifest_for("2.2");
+        assert!(jars
+            .iter()
+            .any(|j| j.path() == "lib/flink-connector-kafka-5.0.0-2.2.jar"));
+        assert!(jars
+            .iter()
+            .any(|j| j.path() == "lib/kafka-clients-4.2.0.jar"));
+        assert!(check_buildable("2.0").is_ok());
+        let err = check_buildable("2.2").unwrap_err();
+        assert!(
+            err.hints.iter().any(|h| h.contains("flink-gs-fs-hadoop")),
+            "{err:?}"
+        );
     }
 
     #[test]

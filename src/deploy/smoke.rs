@@ -521,7 +521,8 @@ fn jars(config: &DeployConfig, tools: &Tools) -> Line {
         Err(e) => return line(Mark::Fail, name, e.message),
     };
     let (found, base) = split_listing(&listed);
-    let diff = compare(&image::manifest(), &found, base.as_deref());
+    let version = config.template_vars.get("FLINK_VERSION").unwrap_or("2.0");
+    let diff = compare(&image::manifest_for(version), &found, base.as_deref());
     jars_line(pod, &diff)
 }
 

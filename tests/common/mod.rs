@@ -26,11 +26,28 @@ pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `env/local.env` as dotenvy reads it (the file `scripts/stack.sh up` writes).
+/// The profile the runs use (`--env NAME`, `env/NAME.env`): `local`, the shared stack's, unless
+/// FLINK_SQL_TEST_ENV names another (`local-flink-2.2`, written by `scripts/stack-version.sh 2.2 up`).
+pub fn test_env() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let name = std::env::var("FLINK_SQL_TEST_ENV").unwrap_or_else(|_| "local".to_owned());
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+            "FLINK_SQL_TEST_ENV={name:?} is not a profile name"
+        );
+        name
+    })
+}
+
+/// `env/<test_env()>.env` as dotenvy reads it (the file `scripts/stack.sh up` writes).
 pub fn local_env() -> &'static HashMap<String, String> {
     static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
     ENV.get_or_init(|| {
-        let path = repo().join("env/local.env");
+        let path = repo().join(format!("env/{}.env", test_env()));
         let iter = dotenvy::from_path_iter(&path)
             .unwrap_or_else(|e| panic!("{} unreadable ({e}): {STACK_UP}", path.display()));
         iter.map(|kv| kv.expect("a valid env/local.env line"))
