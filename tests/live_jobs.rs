@@ -252,7 +252,7 @@ fn a_pipelines_lifecycle_list_show_watch_savepoint_savepoints_dry_runs_and_stop(
     // savepoints NAME from another process: another working directory and HOME, the profile by path.
     let elsewhere = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    let env_file = repo().join("env/local.env");
+    let env_file = repo().join(format!("env/{}.env", test_env()));
     let history = run(flink_sql()
         .current_dir(elsewhere.path())
         .env("HOME", home.path())
