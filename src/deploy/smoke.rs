@@ -20,7 +20,7 @@ use super::kube::{first_line, Tools};
 use super::{steps, Target};
 use crate::error::{CliError, Exit};
 use crate::gateway;
-use crate::model::{Column, Outcome, Row, Sink, Status, StopReason};
+use crate::model::{Outcome, Row, Sink, Status, StopReason};
 use crate::profile::{Origin, Vars};
 use crate::runner::{self, Cancel, Connect, Opened, RunOptions, Runner};
 use crate::script::{self, Source, Statement};
@@ -240,16 +240,13 @@ fn port_forward(tools: &Tools, ns: &str) -> Result<Gateway, Line> {
     )))
 }
 
-/// Rows and columns of one statement, nothing printed.
+/// The rows of one statement, nothing printed.
 #[derive(Default)]
 struct Collect {
     rows: Vec<Row>,
 }
 
 impl Sink for Collect {
-    fn columns(&mut self, _: &Statement, _: &[Column]) -> std::io::Result<()> {
-        Ok(())
-    }
     fn rows(&mut self, _: &Statement, rows: &[Row]) -> std::io::Result<()> {
         self.rows.extend_from_slice(rows);
         Ok(())
