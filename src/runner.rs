@@ -9,6 +9,7 @@
 //! before the gateway named the job (or a lost answer to the POST) can still find it on the
 //! JobManager. Every clean-up call is bounded (`CLEANUP_LIMIT`) and gives way to a signal.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -73,6 +74,17 @@ pub struct RunOptions {
     /// Needed when `wait` is running or finished; otherwise there when known (given, or derivable
     /// for a local gateway), to find a job a stopped statement started anyway.
     pub jobmanager: Option<JobManager>,
+    /// What the job of a statement (by `Statement::index`) is submitted with: a job id chosen
+    /// beforehand and configuration for that statement only. Others get a fresh id.
+    pub stamps: Arc<BTreeMap<usize, JobStamp>>,
+}
+
+/// The job id and extra configuration one statement's job is submitted with (a pipeline run:
+/// its deterministic id, its SQL hash, the savepoint it restores from).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobStamp {
+    pub job_id: Option<String>,
+    pub config: Vec<(String, String)>,
 }
 
 /// What opening a session needs.
@@ -414,7 +426,12 @@ impl<'a> StatementRun<'a> {
             stmt,
             opts,
             op: None,
-            pinned: may_start_job(stmt).then(jobmanager::fresh_job_id),
+            pinned: may_start_job(stmt).then(|| {
+                opts.stamps
+                    .get(&stmt.index)
+                    .and_then(|s| s.job_id.clone())
+                    .unwrap_or_else(jobmanager::fresh_job_id)
+            }),
             clock,
             mode: Mode::Unknown,
             rows: 0,
@@ -432,8 +449,17 @@ impl<'a> StatementRun<'a> {
     }
 
     async fn submit(&self) -> Result<OperationId, Error> {
+        let extra = self
+            .opts
+            .stamps
+            .get(&self.stmt.index)
+            .map_or(&[][..], |s| &s.config[..]);
         match &self.pinned {
-            Some(job_id) => self.session.submit_pinned(&self.stmt.sql, job_id).await,
+            Some(job_id) => {
+                self.session
+                    .submit_stamped(&self.stmt.sql, job_id, extra)
+                    .await
+            }
             None => self.session.submit(&self.stmt.sql).await,
         }
     }

@@ -278,6 +278,7 @@ impl Run {
             },
             timeout: self.timeout,
             jobmanager,
+            stamps: Default::default(),
         })
     }
 }

@@ -282,7 +282,22 @@ impl Client {
         sql: &str,
         job_id: &str,
     ) -> Result<OperationId, Error> {
+        self.submit_stamped(s, sql, job_id, &[]).await
+    }
+
+    /// `submit_pinned` with more configuration for this statement only (a pipeline's
+    /// `pipeline.global-job-parameters` carrying its SQL hash, a restore path).
+    pub async fn submit_stamped(
+        &self,
+        s: &SessionId,
+        sql: &str,
+        job_id: &str,
+        extra: &[(String, String)],
+    ) -> Result<OperationId, Error> {
         let mut config = Map::new();
+        for (k, v) in extra {
+            config.insert(k.clone(), Value::String(v.clone()));
+        }
         config.insert(PINNED_JOB_ID.to_owned(), Value::String(job_id.to_owned()));
         self.submit_with(s, sql, config).await
     }
@@ -427,6 +442,18 @@ impl Session {
     /// Submits one statement whose job, if it starts one, gets the id `job_id`.
     pub async fn submit_pinned(&self, sql: &str, job_id: &str) -> Result<OperationId, Error> {
         self.client.submit_pinned(&self.id, sql, job_id).await
+    }
+
+    /// `submit_pinned` with more configuration for this statement only.
+    pub async fn submit_stamped(
+        &self,
+        sql: &str,
+        job_id: &str,
+        extra: &[(String, String)],
+    ) -> Result<OperationId, Error> {
+        self.client
+            .submit_stamped(&self.id, sql, job_id, extra)
+            .await
     }
 
     /// The first result page of an operation.

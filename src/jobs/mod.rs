@@ -8,6 +8,7 @@
 //! and each carries a client-chosen trigger id so a retried trigger cannot take a second savepoint.
 
 pub mod health;
+pub mod pipeline;
 pub mod savepoints;
 pub mod select;
 pub mod view;
