@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit codes:
   0    every statement succeeded
-  1    a statement failed (rejected by Flink, operation error, waited-for job failed)
+  1    a statement failed (rejected by Flink, operation error, waited-for job failed), or a
+       pipeline that already has an active job was refused (no --allow-duplicate): nothing sent
   2    usage, profile, substitution or splitting error, an unwritable --report: nothing was sent
   3    gateway or JobManager unreachable, HTTP or protocol error, or a statement whose POST
        was never answered (it may have run; it is never sent again)
@@ -352,6 +353,12 @@ pub struct ExecArgs {
     #[arg(long)]
     pub continue_on_error: bool,
 
+    /// Start an INSERT or statement set even though a job with its 'pipeline.name' is active
+    /// (RUNNING, CREATED, RESTARTING, …). Without it such a run is refused before anything is
+    /// sent (exit 1).
+    #[arg(long)]
+    pub allow_duplicate: bool,
+
     /// Run each file (and each -c, and stdin) in a session of its own, so files that reuse table
     /// names or SETs do not see each other's. Without it, all inputs share one session.
     #[arg(long)]
@@ -438,10 +445,16 @@ pub enum CheckFormat {
 
 const JOBS_EXIT_CODES: &str = "\
 Exit codes:
-  0    done; the job was found; the cluster is healthy (watch --once)
+  0    done; the job was found; the cluster is healthy (watch --once); every pipeline runs its
+       SQL, once, healthy (status)
   1    no such job, a savepoint or stop failed, a cancel did not end CANCELED, no savepoint
-       found (savepoints), or the cluster is unhealthy (watch --once)
-  2    usage or profile error, or several jobs matched without confirmation: nothing was done
+       found (savepoints, resume), the cluster is unhealthy (watch --once), a pipeline is
+       missing/failed/restarting/duplicated/changed or an unexpected one runs (status), a
+       pipeline start or upgrade failed or was left undone (apply), or a start refused because
+       the pipeline already has an active job (resume without --allow-duplicate: nothing sent)
+  2    usage, profile or input error (a pipeline file that cannot be read, split or
+       substituted, two files with one pipeline.name), or several jobs matched / upgrades
+       planned without confirmation: nothing was done
   3    JobManager unreachable, HTTP or protocol error
   4    timeout waiting for a savepoint, a stop or a cancel
   130  interrupted by SIGINT (watch)";
@@ -540,6 +553,55 @@ pub enum JobsAction {
         #[arg(value_name = "NAME")]
         name: String,
     },
+    /// Run a pipeline file again, restoring from a savepoint (execution.state-recovery.path).
+    /// Refused while the pipeline has an active job (exit 1), unless --allow-duplicate.
+    #[command(after_help = JOBS_EXIT_CODES)]
+    Resume {
+        #[command(flatten)]
+        opts: JobsOpts,
+        #[command(flatten)]
+        act: ActOpts,
+        /// The pipeline file (it sets 'pipeline.name' and starts one job).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The savepoint to restore from, or `latest`: the newest one the JobManager's history and
+        /// <savepoint dir>/<pipeline name>/ know [default: latest].
+        #[arg(long, value_name = "PATH|latest")]
+        from: Option<String>,
+        /// Start even though the pipeline already has an active job.
+        #[arg(long)]
+        allow_duplicate: bool,
+    },
+    /// Make the cluster run a folder of pipelines: every *.sql file that sets 'pipeline.name' is
+    /// one, run in a session of its own. Prints the plan first (start / keep / upgrade / changed /
+    /// duplicated / unexpected): not running → start (from its latest savepoint when one exists);
+    /// running this SQL (same hash) → keep; running other SQL → upgrade. Running it twice changes
+    /// nothing.
+    #[command(after_help = JOBS_EXIT_CODES)]
+    Apply {
+        #[command(flatten)]
+        opts: JobsOpts,
+        #[command(flatten)]
+        act: ActOpts,
+        /// The folder of pipeline files.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// How a running pipeline whose SQL changed is upgraded: stop it with a savepoint and start
+        /// the new SQL from it; cancel it and start without state; or leave it (exit 1).
+        #[arg(long, value_enum, default_value = "savepoint")]
+        upgrade: UpgradeMode,
+    },
+    /// The folder's pipelines against the cluster: running, changed (other SQL), missing, failed,
+    /// restarting (or tasks not all running), duplicated, unexpected (a pipeline runs that no file
+    /// names). Exit 1 when anything is not `running`: for CI and cron.
+    #[command(after_help = JOBS_EXIT_CODES)]
+    Status {
+        #[command(flatten)]
+        opts: JobsOpts,
+        /// The folder of pipeline files.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// Cluster health: TaskManagers, free slots, running/restarting/failed jobs, jobs whose tasks
     /// are not all RUNNING, failing checkpoints. Repeats every --interval until Ctrl-C.
     #[command(after_help = JOBS_EXIT_CODES)]
@@ -593,6 +655,17 @@ pub struct ActOpts {
     /// Give up waiting for the savepoint, stop or cancel after this long: exit 4 [default 10m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
+}
+
+/// `jobs apply --upgrade`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UpgradeMode {
+    /// Stop with a savepoint, start the new SQL from it.
+    Savepoint,
+    /// Cancel, start the new SQL without state.
+    Stateless,
+    /// Leave running pipelines alone (a changed one is reported, exit 1).
+    None,
 }
 
 /// Output formats of the jobs commands.

@@ -360,6 +360,19 @@ struct ConfigEntry {
     value: String,
 }
 
+/// `GET /jobs/{id}/config`.
+#[derive(Debug, Deserialize)]
+struct JobConfig {
+    #[serde(rename = "execution-config", default)]
+    execution: Option<ExecutionConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ExecutionConfig {
+    #[serde(rename = "user-config", default)]
+    user_config: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
 /// Where a savepoint operation (trigger or stop) stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SavepointStatus {
@@ -483,6 +496,31 @@ impl JobManager {
             .call_optional(Method::GET, &path, Retry::Idempotent)
             .await
             .map_err(Error::into_cli)
+    }
+
+    /// `GET /jobs/{id}/config`: the job's global job parameters (`execution-config.user-config`),
+    /// where a pipeline run keeps its SQL hash; `None` when the job is unknown.
+    pub async fn user_config(
+        &self,
+        id: &str,
+    ) -> Result<Option<std::collections::BTreeMap<String, String>>, CliError> {
+        let path = format!("/jobs/{id}/config");
+        let answer: Option<JobConfig> = self
+            .http
+            .call_optional(Method::GET, &path, Retry::Idempotent)
+            .await
+            .map_err(Error::into_cli)?;
+        Ok(answer.map(|c| {
+            c.execution
+                .map(|e| e.user_config)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                    (k, v)
+                })
+                .collect()
+        }))
     }
 
     /// `GET /jobs/{id}/checkpoints`; `None` when the job is unknown.

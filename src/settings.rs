@@ -88,6 +88,8 @@ pub struct ExecSettings {
     pub single_statement: bool,
     /// Each input file in a session of its own (`--session-per-file`).
     pub session_per_file: bool,
+    /// `--allow-duplicate`: start a pipeline whose name already has an active job.
+    pub allow_duplicate: bool,
     pub profile: Profile,
     pub gateway: Gateway,
     pub output: Output,
@@ -363,6 +365,7 @@ pub fn exec(
         inputs,
         single_statement: args.single_statement,
         session_per_file: args.session_per_file,
+        allow_duplicate: args.allow_duplicate,
         profile,
         gateway,
         output,

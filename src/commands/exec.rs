@@ -116,7 +116,7 @@ fn read_input(input: &Input) -> Result<Vec<Source>, Diagnostic> {
 fn execute(settings: &ExecSettings, statements: Statements) -> anyhow::Result<Exit> {
     let redactor = settings.profile.redactor.clone();
     let log = verbose_log(settings.output.verbose, &redactor);
-    let opts = settings
+    let mut opts = settings
         .run
         .options(&settings.gateway, &redactor, log.clone())?;
     // A report that cannot be written is a usage error found before anything is sent.
@@ -132,6 +132,9 @@ fn execute(settings: &ExecSettings, statements: Statements) -> anyhow::Result<Ex
     let (_summary, exit) = runtime.block_on(async {
         let (canceller, cancel) = runner::cancellation();
         on_signals(&canceller)?;
+        if let Statements::Read(statements) = &statements {
+            opts.stamps = Arc::new(guard(settings, statements, &opts, &redactor).await?);
+        }
         let connect = Connect {
             gateway: settings.gateway.config(),
             redactor,
@@ -151,6 +154,30 @@ fn execute(settings: &ExecSettings, statements: Statements) -> anyhow::Result<Ex
         }
     })?;
     Ok(exit)
+}
+
+/// No duplicate pipelines: before anything is sent, a named INSERT whose pipeline already has an
+/// active job is refused (unless `--allow-duplicate`), and every named job gets its stamp (SQL
+/// hash, deterministic id). Piped statements are not checked: they are not all known up front.
+async fn guard(
+    settings: &ExecSettings,
+    statements: &[Statement],
+    opts: &runner::RunOptions,
+    redactor: &Redactor,
+) -> anyhow::Result<std::collections::BTreeMap<usize, runner::JobStamp>> {
+    let sessions = if settings.session_per_file {
+        super::per_file::by_file(statements)
+    } else {
+        vec![statements]
+    };
+    let mut err = RedactWriter::new(io::stderr(), redactor.clone());
+    crate::jobs::lifecycle::exec_guard(
+        opts.jobmanager.as_ref(),
+        &sessions,
+        settings.allow_duplicate,
+        &mut err,
+    )
+    .await
 }
 
 /// SIGINT (→ 130) and SIGTERM (→ 143) ask the run to stop: it cancels and closes what it

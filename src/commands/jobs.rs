@@ -4,11 +4,17 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::cli::{ActOpts, JobsAction, JobsArgs, JobsFormat, JobsOpts};
-use crate::error::Exit;
+use crate::cli::{ActOpts, JobsAction, JobsArgs, JobsFormat, JobsOpts, UpgradeMode};
+use crate::error::{CliError, Exit};
 use crate::jobmanager::JobManager;
+use crate::jobs::lifecycle::{self, Restore, Starter};
+use crate::jobs::pipeline::{self, Pipeline};
+use crate::jobs::plan::Upgrade;
 use crate::jobs::{self, select, Ctx, Format, SavepointKind};
-use crate::secrets::RedactWriter;
+use crate::profile::Vars;
+use crate::runner::{self, Connect, RunOptions};
+use crate::script::{self, input};
+use crate::secrets::{RedactWriter, Redactor};
 use crate::settings::{self, World, DEFAULT_TIMEOUT};
 
 pub fn run(args: JobsArgs, verbose: u8) -> anyhow::Result<Exit> {
@@ -39,17 +45,38 @@ pub fn run(args: JobsArgs, verbose: u8) -> anyhow::Result<Exit> {
         savepoint_base: s.savepoint_base.clone(),
     };
     let mut out = RedactWriter::new(io::stdout().lock(), redactor.clone());
-    let mut err = RedactWriter::new(io::stderr(), redactor);
+    let mut err = RedactWriter::new(io::stderr(), redactor.clone());
+    let pipelines = pipelines_of(&args.action, &s.profile.vars, &redactor, &mut err)?;
+    let starter = Starter {
+        connect: Connect {
+            gateway: s.connection.config(),
+            redactor: redactor.clone(),
+            log: super::exec::verbose_log(verbose, &redactor),
+        },
+        opts: run_options(&ctx),
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let exit = runtime.block_on(action(&ctx, args.action, &mut out, &mut err))?;
+    let exit = match pipelines {
+        Err(exit) => exit,
+        Ok(pipelines) => runtime.block_on(action(
+            &ctx,
+            &starter,
+            &pipelines,
+            args.action,
+            &mut out,
+            &mut err,
+        ))?,
+    };
     out.flush()?;
     Ok(exit)
 }
 
 async fn action(
     ctx: &Ctx<'_>,
+    starter: &Starter,
+    pipelines: &[Pipeline],
     action: JobsAction,
     out: &mut impl Write,
     err: &mut impl Write,
@@ -89,7 +116,107 @@ async fn action(
         }
         JobsAction::Savepoints { name, .. } => jobs::savepoints(ctx, &name, out, err).await,
         JobsAction::Watch { interval, once, .. } => watch(ctx, interval, once, out, err).await,
+        JobsAction::Resume {
+            from,
+            allow_duplicate,
+            ..
+        } => {
+            let from = Restore::parse(from.as_deref());
+            let p = &pipelines[0];
+            lifecycle::resume(ctx, starter, p, &from, allow_duplicate, out, err).await
+        }
+        JobsAction::Apply { upgrade, .. } => {
+            let upgrade = match upgrade {
+                UpgradeMode::Savepoint => Upgrade::Savepoint,
+                UpgradeMode::Stateless => Upgrade::Stateless,
+                UpgradeMode::None => Upgrade::None,
+            };
+            lifecycle::apply(ctx, starter, pipelines, upgrade, out, err).await
+        }
+        JobsAction::Status { .. } => lifecycle::status(ctx, pipelines, out).await,
     }
+}
+
+/// How a pipeline's statements run: stop at the first failure, wait until every task of its job
+/// runs (a restore that fails at once shows as a failed start), within the command's timeout.
+fn run_options(ctx: &Ctx<'_>) -> RunOptions {
+    RunOptions {
+        continue_on_error: false,
+        max_rows: None,
+        max_wait: None,
+        wait: runner::WaitFor::Running,
+        timeout: ctx.timeout,
+        jobmanager: Some(ctx.jm.clone()),
+        stamps: Default::default(),
+    }
+}
+
+/// The pipelines `resume FILE`, `apply DIR` and `status DIR` work on, read, split and substituted
+/// before anything is sent. An input problem is reported here: `Err(exit 2)`.
+fn pipelines_of(
+    action: &JobsAction,
+    vars: &Vars,
+    redactor: &Redactor,
+    err: &mut impl Write,
+) -> anyhow::Result<Result<Vec<Pipeline>, Exit>> {
+    let (path, folder) = match action {
+        JobsAction::Resume { file, .. } => (file, false),
+        JobsAction::Apply { dir, .. } | JobsAction::Status { dir, .. } => (dir, true),
+        _ => return Ok(Ok(Vec::new())),
+    };
+    if folder && !path.is_dir() {
+        return Err(CliError::input(format!("{}: not a folder", path.display())).into());
+    }
+    let sources = match input::read_path(path) {
+        Ok(sources) => sources,
+        Err(d) => {
+            crate::render::write_input_problems(err, &[d], &[], redactor)?;
+            return Ok(Err(Exit::Input));
+        }
+    };
+    let mut pipelines: Vec<Pipeline> = Vec::new();
+    for source in &sources {
+        let statements = match script::prepare(std::slice::from_ref(source), vars, false) {
+            Ok(statements) => statements,
+            Err(d) => {
+                crate::render::write_input_problems(
+                    err,
+                    &d,
+                    std::slice::from_ref(source),
+                    redactor,
+                )?;
+                return Ok(Err(Exit::Input));
+            }
+        };
+        match pipeline::from_file(statements)? {
+            Some(p) => {
+                if let Some(other) = pipelines.iter().find(|o| o.name == p.name) {
+                    return Err(CliError::input(format!(
+                        "{} and {} both set pipeline.name '{}'",
+                        other.file, p.file, p.name
+                    ))
+                    .into());
+                }
+                pipelines.push(p);
+            }
+            None if folder => writeln!(
+                err,
+                "note: {}: no SET 'pipeline.name': not a pipeline, skipped",
+                source.name
+            )?,
+            None => {
+                return Err(CliError::input(format!(
+                    "{}: not a pipeline file (it sets no 'pipeline.name' before its INSERT)",
+                    source.name
+                ))
+                .into())
+            }
+        }
+    }
+    if folder && pipelines.is_empty() && !matches!(action, JobsAction::Status { .. }) {
+        writeln!(err, "note: {}: no pipeline files", path.display())?;
+    }
+    Ok(Ok(pipelines))
 }
 
 /// Looks at the cluster once (exit 0 healthy, 1 not) or every `interval` until Ctrl-C. While
@@ -137,7 +264,10 @@ fn opts(action: &JobsAction) -> &JobsOpts {
         | JobsAction::Stop { opts, .. }
         | JobsAction::Savepoint { opts, .. }
         | JobsAction::Savepoints { opts, .. }
-        | JobsAction::Watch { opts, .. } => opts,
+        | JobsAction::Watch { opts, .. }
+        | JobsAction::Resume { opts, .. }
+        | JobsAction::Apply { opts, .. }
+        | JobsAction::Status { opts, .. } => opts,
     }
 }
 
@@ -145,7 +275,9 @@ fn act(action: &JobsAction) -> Option<&ActOpts> {
     match action {
         JobsAction::Cancel { act, .. }
         | JobsAction::Stop { act, .. }
-        | JobsAction::Savepoint { act, .. } => Some(act),
+        | JobsAction::Savepoint { act, .. }
+        | JobsAction::Resume { act, .. }
+        | JobsAction::Apply { act, .. } => Some(act),
         _ => None,
     }
 }

@@ -8,7 +8,9 @@
 //! and each carries a client-chosen trigger id so a retried trigger cannot take a second savepoint.
 
 pub mod health;
+pub mod lifecycle;
 pub mod pipeline;
+pub mod plan;
 pub mod savepoints;
 pub mod select;
 pub mod view;
@@ -87,7 +89,7 @@ pub struct ActionResult {
 
 /// `/jobs/overview` with names redacted: a query job is named by its SQL text, which can hold a
 /// secret, and the table is laid out before the output boundary would mask it.
-async fn overview(ctx: &Ctx<'_>) -> anyhow::Result<Vec<JobOverview>> {
+pub(crate) async fn overview(ctx: &Ctx<'_>) -> anyhow::Result<Vec<JobOverview>> {
     let mut jobs = ctx.jm.overview().await?;
     let r = ctx.jm.redactor();
     for j in &mut jobs {
@@ -309,7 +311,7 @@ pub async fn cancel(
 }
 
 /// Polls until the job reaches a terminal state; exit 4 after the timeout.
-async fn wait_terminal(ctx: &Ctx<'_>, jid: &str) -> anyhow::Result<String> {
+pub(crate) async fn wait_terminal(ctx: &Ctx<'_>, jid: &str) -> anyhow::Result<String> {
     let started = Instant::now();
     let mut pause = Duration::from_millis(50);
     loop {
@@ -381,7 +383,7 @@ pub async fn savepoint(
     Ok(exit)
 }
 
-async fn savepoint_one(
+pub(crate) async fn savepoint_one(
     ctx: &Ctx<'_>,
     job: &JobOverview,
     kind: SavepointKind,
@@ -514,7 +516,7 @@ async fn poll_savepoint(
 }
 
 /// The base directory for savepoints: FLINK_SAVEPOINT_DIR from the profile, else the cluster's.
-async fn savepoint_base(ctx: &Ctx<'_>) -> anyhow::Result<String> {
+pub(crate) async fn savepoint_base(ctx: &Ctx<'_>) -> anyhow::Result<String> {
     if let Some(b) = &ctx.savepoint_base {
         return Ok(b.clone());
     }
@@ -533,16 +535,15 @@ async fn savepoint_base(ctx: &Ctx<'_>) -> anyhow::Result<String> {
         .into())
 }
 
-/// `jobs savepoints NAME`: the JobManager's checkpoint history of every run it remembers, plus
-/// the pipeline's directory where readable. Nothing found: exit 1, saying where it looked.
-pub async fn savepoints(
+/// A pipeline's savepoints, newest first, and where they were looked for (for the message when
+/// none is found): the JobManager's checkpoint history of every run it remembers, plus the
+/// pipeline's directory where readable.
+pub(crate) async fn find_savepoints(
     ctx: &Ctx<'_>,
+    jobs: &[JobOverview],
     name: &str,
-    out: &mut impl Write,
-    err: &mut impl Write,
-) -> anyhow::Result<Exit> {
-    let jobs = overview(ctx).await?;
-    let runs = select::runs_of(&jobs, name);
+) -> anyhow::Result<(Vec<savepoints::Savepoint>, Vec<String>)> {
+    let runs = select::runs_of(jobs, name);
     let mut lists = Vec::new();
     for run in &runs {
         if let Some(c) = ctx.jm.checkpoints(&run.jid).await? {
@@ -563,15 +564,31 @@ pub async fn savepoints(
         Some((d, None)) => format!("{d} (not listed: only file:// directories are read from here)"),
         None => "no savepoint directory (the cluster sets none and the profile has no FLINK_SAVEPOINT_DIR)".to_owned(),
     };
-    let found = savepoints::merge(lists);
+    let looked = vec![
+        format!(
+            "the JobManager's checkpoint history of {} job(s) named so",
+            runs.len()
+        ),
+        storage,
+    ];
+    Ok((savepoints::merge(lists), looked))
+}
+
+/// `jobs savepoints NAME`: every savepoint `find_savepoints` finds. Nothing found: exit 1, saying
+/// where it looked.
+pub async fn savepoints(
+    ctx: &Ctx<'_>,
+    name: &str,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> anyhow::Result<Exit> {
+    let jobs = overview(ctx).await?;
+    let (found, looked) = find_savepoints(ctx, &jobs, name).await?;
     if found.is_empty() {
         writeln!(err, "no savepoints found for pipeline '{name}'. Looked in:")?;
-        writeln!(
-            err,
-            "  the JobManager's checkpoint history of {} job(s) named so",
-            runs.len()
-        )?;
-        writeln!(err, "  {storage}")?;
+        for place in looked {
+            writeln!(err, "  {place}")?;
+        }
         return Ok(Exit::StatementFailed);
     }
     view::savepoints(out, ctx.format, &found)?;

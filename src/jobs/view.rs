@@ -7,6 +7,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::{json, Value};
 
+use super::lifecycle::Applied;
+use super::plan::{StatusRow, Step};
 use super::select::display_name;
 use super::{ActionResult, Health, JobReport};
 use crate::jobmanager::JobOverview;
@@ -349,6 +351,107 @@ pub fn actions(out: &mut impl Write, format: Format, results: &[ActionResult]) -
         })
         .collect();
     write_rows(out, format, &header, rows, values)
+}
+
+/// `jobs apply`'s plan: one line per pipeline (and per unexpected job).
+pub fn plan(
+    out: &mut impl Write,
+    format: Format,
+    steps: &[Step],
+    from: &std::collections::BTreeMap<String, String>,
+) -> io::Result<()> {
+    let header = ["PIPELINE", "FILE", "PLAN", "JOB ID", "DETAIL"];
+    let detail = |s: &Step| match (s.action, from.get(&s.name)) {
+        (super::plan::Action::Start, Some(path)) => format!("not running: start from {path}"),
+        (super::plan::Action::Start, None) => {
+            "not running: start without state (no savepoint found)".to_owned()
+        }
+        _ => s.detail.clone(),
+    };
+    let rows = steps
+        .iter()
+        .map(|s| {
+            vec![
+                display_name(&s.name, NAME_WIDTH),
+                s.file.clone().unwrap_or_else(|| "-".into()),
+                s.action.as_str().to_owned(),
+                or_dash(&s.jobs.join(",")),
+                detail(s),
+            ]
+        })
+        .collect();
+    let values = steps
+        .iter()
+        .map(|s| {
+            json!({
+                "event": "plan", "pipeline": s.name, "file": s.file, "plan": s.action.as_str(),
+                "jobs": s.jobs, "from_savepoint": from.get(&s.name), "detail": detail(s),
+            })
+        })
+        .collect();
+    write_rows(out, format, &header, rows, values)
+}
+
+/// What `jobs apply` and `jobs resume` did, one line per pipeline.
+pub fn applied(out: &mut impl Write, format: Format, results: &[Applied]) -> io::Result<()> {
+    let header = ["PIPELINE", "ACTION", "JOB ID", "FROM SAVEPOINT", "RESULT"];
+    let rows = results
+        .iter()
+        .map(|r| {
+            vec![
+                display_name(&r.name, NAME_WIDTH),
+                r.action.to_owned(),
+                r.job.clone().unwrap_or_else(|| "-".into()),
+                r.from.clone().unwrap_or_else(|| "-".into()),
+                r.result.clone(),
+            ]
+        })
+        .collect();
+    let values = results
+        .iter()
+        .map(|r| {
+            json!({
+                "event": "applied", "pipeline": r.name, "file": r.file, "action": r.action,
+                "job": r.job, "from_savepoint": r.from, "result": r.result, "ok": r.ok,
+            })
+        })
+        .collect();
+    write_rows(out, format, &header, rows, values)
+}
+
+/// `jobs status DIR`.
+pub fn status(out: &mut impl Write, format: Format, rows: &[StatusRow]) -> io::Result<()> {
+    let header = ["PIPELINE", "FILE", "STATUS", "JOB ID", "STATE"];
+    let grid_rows = rows
+        .iter()
+        .map(|r| {
+            vec![
+                display_name(&r.name, NAME_WIDTH),
+                r.file.clone().unwrap_or_else(|| "-".into()),
+                r.verdict.as_str().to_owned(),
+                or_dash(&r.jobs.join(",")),
+                r.state.clone(),
+            ]
+        })
+        .collect();
+    let values = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "pipeline": r.name, "file": r.file, "status": r.verdict.as_str(),
+                "jobs": r.jobs, "state": r.state,
+            })
+        })
+        .collect();
+    write_rows(out, format, &header, grid_rows, values)
+}
+
+fn or_dash(s: &str) -> String {
+    if s.is_empty() {
+        "-".to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 /// `jobs savepoints NAME`, newest first.
