@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
 
-use super::pipeline::{self, Pipeline, GLOBAL_PARAMS, HASH_PARAM, RESTORE_PATH};
+use super::pipeline::{self, Pipeline, StartKey, GLOBAL_PARAMS, HASH_PARAM, RESTORE_PATH};
 use super::plan::{self, Action, Cluster, Expected, Step, Upgrade};
 use super::{overview, savepoints, select, view, Ctx, SavepointKind};
 use crate::error::{CliError, Exit};
@@ -44,7 +44,7 @@ pub fn newest_run<'a>(jobs: &'a [JobOverview], name: &str) -> Option<&'a str> {
 /// own): its stamp carries the hash of its file's statements and, when the JobManager's jobs are
 /// known, a deterministic job id (`pipeline::job_id`; a file that starts several jobs under one
 /// name numbers them).
-pub fn named_jobs(sessions: &[&[Statement]], jobs: Option<&[JobOverview]>) -> Vec<NamedJob> {
+pub fn named_jobs(sessions: &[&[Statement]], jobs: Option<(&[JobOverview], u64)>) -> Vec<NamedJob> {
     let mut named: Vec<NamedJob> = Vec::new();
     for session in sessions {
         for (i, stmt) in session.iter().enumerate() {
@@ -68,13 +68,13 @@ pub fn named_jobs(sessions: &[&[Statement]], jobs: Option<&[JobOverview]>) -> Ve
                 0 => hash.clone(),
                 n => format!("{hash}#{n}"),
             };
-            let job_id = jobs.map(|jobs| {
-                pipeline::job_id(
-                    &name,
-                    &revision,
-                    restore.as_deref(),
-                    newest_run(jobs, &name),
-                )
+            let job_id = jobs.map(|(jobs, window)| {
+                let key = StartKey {
+                    restore: restore.as_deref(),
+                    previous: newest_run(jobs, &name),
+                    window,
+                };
+                pipeline::job_id(&name, &revision, key)
             });
             let config = vec![(
                 GLOBAL_PARAMS.to_owned(),
@@ -154,7 +154,26 @@ pub async fn exec_guard(
     if !allow_duplicate {
         refuse_duplicates(unchecked.iter().map(|n| n.name.as_str()), &jobs)?;
     }
-    Ok(stamps(named_jobs(sessions, Some(&jobs))))
+    let window = id_window(jm).await?;
+    Ok(stamps(named_jobs(sessions, Some((&jobs, window)))))
+}
+
+/// How long the JobManager lists an ended job, in seconds (`jobstore.expiration-time`, default 1 h).
+const DEFAULT_JOBSTORE_EXPIRATION: u64 = 3600;
+
+/// The current window of `jobstore.expiration-time` (see `pipeline::StartKey`).
+pub async fn id_window(jm: &JobManager) -> Result<u64, CliError> {
+    let configured = jm.config_value("jobstore.expiration-time").await?;
+    let secs = configured
+        .and_then(|v| {
+            let v = v.trim().to_owned();
+            v.parse::<u64>()
+                .ok()
+                .or_else(|| humantime::parse_duration(&v).ok().map(|d| d.as_secs()))
+        })
+        .unwrap_or(DEFAULT_JOBSTORE_EXPIRATION)
+        .max(1);
+    Ok(super::now_ms() as u64 / 1000 / secs)
 }
 
 fn stamps(named: Vec<NamedJob>) -> BTreeMap<usize, JobStamp> {
@@ -278,7 +297,12 @@ pub async fn resume(
             )
         })?,
     };
-    let stamp = p.stamp(Some(&restore), newest_run(&jobs, &p.name));
+    let key = StartKey {
+        restore: Some(&restore),
+        previous: newest_run(&jobs, &p.name),
+        window: id_window(&ctx.jm).await?,
+    };
+    let stamp = p.stamp(key);
     let mut applied = Applied {
         name: p.name.clone(),
         file: Some(p.file.to_string()),
@@ -481,7 +505,12 @@ async fn apply_step(
         .as_deref()
         .map_or("without state".to_owned(), |s| format!("from {s}"));
     writeln!(err, "starting pipeline '{}' ({}) {what}", p.name, p.file)?;
-    let stamp = p.stamp(restore.as_deref(), newest_run(jobs, &p.name));
+    let key = StartKey {
+        restore: restore.as_deref(),
+        previous: newest_run(jobs, &p.name),
+        window: id_window(&ctx.jm).await?,
+    };
+    let stamp = p.stamp(key);
     let (job, result) = start(starter, p, stamp).await?;
     r.job = job;
     r.from = restore;
@@ -567,13 +596,17 @@ mod tests {
             "no ids without the JobManager's jobs"
         );
         let jobs = [job("old", "a", "CANCELED", 1)];
-        let with_ids = named_jobs(&[&all], Some(&jobs));
+        let with_ids = named_jobs(&[&all], Some((&jobs, 9)));
         let p = pipeline::from_file(statements(&[("a.sql", A)]))
             .unwrap()
             .unwrap();
         assert_eq!(
             with_ids[0].stamp,
-            p.stamp(None, Some("old")),
+            p.stamp(StartKey {
+                restore: None,
+                previous: Some("old"),
+                window: 9
+            }),
             "exec and apply agree"
         );
         assert_ne!(with_ids[0].stamp.job_id, with_ids[1].stamp.job_id);

@@ -98,7 +98,7 @@ pub(crate) async fn overview(ctx: &Ctx<'_>) -> anyhow::Result<Vec<JobOverview>> 
     Ok(jobs)
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)

@@ -141,16 +141,28 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The job id of one start of a pipeline revision: the same name, SQL, restore path and previous
-/// run always give the same id, so a retried or concurrent second start of the same thing is
-/// refused by Flink (`DuplicateJobSubmissionException`, measured on 2.0, also once the first job
-/// has ended). `previous` is the newest earlier run the JobManager knows of this pipeline: it
-/// makes the next start after a cancel (same SQL, same savepoint) a new id.
-pub fn job_id(name: &str, hash: &str, restore: Option<&str>, previous: Option<&str>) -> String {
+/// Which start a job id is for, besides the pipeline revision: the savepoint it restores from,
+/// the newest earlier run the JobManager lists (so a start after a cancel is a new id), and the
+/// window of time it falls in (`now / jobstore.expiration-time`: once an earlier run has left the
+/// JobManager's list, the window has moved on too).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StartKey<'a> {
+    pub restore: Option<&'a str>,
+    pub previous: Option<&'a str>,
+    pub window: u64,
+}
+
+/// The job id of one start of a pipeline revision: the same name, SQL and `StartKey` always give
+/// the same id, so a retried or racing second submission of the same start is refused by Flink
+/// itself. Measured on Flink 2.0: a second job with a used id is refused while the first runs
+/// (`DuplicateJobSubmissionException`), after it ended, and even after it left `/jobs` (the
+/// JobManager's job result store remembers it: "already reached a globally-terminal state").
+pub fn job_id(name: &str, hash: &str, key: StartKey) -> String {
     let text = format!(
-        "flink-sql job id v1\n{name}\n{hash}\n{}\n{}",
-        restore.unwrap_or(""),
-        previous.unwrap_or("")
+        "flink-sql job id v1\n{name}\n{hash}\n{}\n{}\n{}",
+        key.restore.unwrap_or(""),
+        key.previous.unwrap_or(""),
+        key.window
     );
     hex(&digest(&SHA256, text.as_bytes()).as_ref()[..16])
 }
@@ -222,16 +234,16 @@ pub fn starts_job(stmt: &Statement) -> bool {
 
 impl Pipeline {
     /// The configuration its job is submitted with.
-    pub fn stamp(&self, restore: Option<&str>, previous: Option<&str>) -> crate::runner::JobStamp {
+    pub fn stamp(&self, key: StartKey) -> crate::runner::JobStamp {
         let mut config = vec![(
             GLOBAL_PARAMS.to_owned(),
             global_params(self.user_params.as_deref(), &self.hash),
         )];
-        if let Some(path) = restore {
+        if let Some(path) = key.restore {
             config.push((RESTORE_PATH.to_owned(), path.to_owned()));
         }
         crate::runner::JobStamp {
-            job_id: Some(job_id(&self.name, &self.hash, restore, previous)),
+            job_id: Some(job_id(&self.name, &self.hash, key)),
             config,
         }
     }
@@ -350,15 +362,31 @@ mod tests {
 
     #[test]
     fn job_ids_are_deterministic_per_revision_restore_and_previous_run() {
-        let id = job_id("p", "h", None, None);
+        let key = StartKey::default();
+        let id = job_id("p", "h", key);
         assert_eq!(id.len(), 32);
         assert!(crate::jobs::select::is_job_id(&id));
-        assert_eq!(id, job_id("p", "h", None, None));
+        assert_eq!(id, job_id("p", "h", key));
         let others = [
-            job_id("q", "h", None, None),
-            job_id("p", "h2", None, None),
-            job_id("p", "h", Some("file:/sp/1"), None),
-            job_id("p", "h", None, Some("0123")),
+            job_id("q", "h", key),
+            job_id("p", "h2", key),
+            job_id(
+                "p",
+                "h",
+                StartKey {
+                    restore: Some("file:/sp/1"),
+                    ..key
+                },
+            ),
+            job_id(
+                "p",
+                "h",
+                StartKey {
+                    previous: Some("0123"),
+                    ..key
+                },
+            ),
+            job_id("p", "h", StartKey { window: 1, ..key }),
         ];
         for other in others {
             assert_ne!(id, other);
@@ -378,7 +406,12 @@ mod tests {
         ))
         .unwrap()
         .unwrap();
-        let stamp = p.stamp(Some("file:/sp/x"), None);
+        let key = StartKey {
+            restore: Some("file:/sp/x"),
+            previous: None,
+            window: 7,
+        };
+        let stamp = p.stamp(key);
         assert_eq!(
             stamp.config,
             [
@@ -389,9 +422,6 @@ mod tests {
                 (RESTORE_PATH.to_owned(), "file:/sp/x".to_owned()),
             ]
         );
-        assert_eq!(
-            stamp.job_id,
-            Some(job_id(&p.name, &p.hash, Some("file:/sp/x"), None))
-        );
+        assert_eq!(stamp.job_id, Some(job_id(&p.name, &p.hash, key)));
     }
 }
