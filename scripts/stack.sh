@@ -8,6 +8,8 @@
 #
 #   scripts/stack.sh up [SERVICE...]       start (idempotent) and wait until ready; SERVICE: kafka registry flink
 #   scripts/stack.sh down [SERVICE...]     stop what this stack started, in reverse order
+#   scripts/stack.sh restart NAME          start one Flink process again and wait until it is ready (NAME:
+#                                          jobmanager taskmanager gateway); a running one is stopped first
 #   scripts/stack.sh status                one line per process; exit 0 only when all are healthy
 #   scripts/stack.sh logs [-f] [NAME]      tail the logs (NAME: a service or process name, e.g. flink-sql-gateway)
 #   scripts/stack.sh env                   rewrite env/local.env and print it, secrets masked
@@ -218,6 +220,7 @@ main() {
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
     status) cmd_status ;;
+    restart) [ $# = 1 ] || die "usage: stack.sh restart jobmanager|taskmanager|gateway"; load_service flink; flink_restart "$1" ;;
     logs) cmd_logs "$@" ;;
     env) cmd_env ;;
     topics) [ $# -gt 0 ] || die "usage: stack.sh topics NAME..."; load_service kafka; kafka_topics "$@" ;;

@@ -411,6 +411,24 @@ flink_up() {
   flink_wait
 }
 
+# flink_restart NAME: one process again (jobmanager, taskmanager, gateway), with the config the stack
+# started with; a running one is stopped first. For tests that kill a process of their own instance.
+flink_restart() {
+  local name script ready args=()
+  case "$1" in
+    jobmanager) name=flink-jobmanager; script=jobmanager.sh; ready=flink_jobmanager_ready ;;
+    taskmanager) name=flink-taskmanager; script=taskmanager.sh; ready=flink_cluster_ready ;;
+    gateway|sql-gateway) name=flink-sql-gateway; script=sql-gateway.sh; ready=flink_gateway_ready
+      args=("${FLINK_GATEWAY_ARGS[@]}") ;;
+    *) die "restart: unknown Flink process '$1' (jobmanager, taskmanager, gateway)" ;;
+  esac
+  need jq
+  [ -f "$FLINK_CONF/config.yaml" ] || die "no Flink config in $FLINK_CONF: start the stack first (scripts/stack.sh up flink)"
+  stop_service "$name"
+  flink_launch "$name" "$script" "${args[@]}"
+  wait_for "$name" 90 "$STACK_STATE/logs/$name.log" "$ready"
+}
+
 flink_down() {
   # The gateway and the TaskManager need nothing from the JobManager to shut down: stop all three at once.
   stop_services flink-sql-gateway flink-taskmanager flink-jobmanager
