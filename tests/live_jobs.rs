@@ -9,8 +9,15 @@
 //! with it. At most two jobs of this suite run at once (the cluster has 4 shared slots), and every
 //! job it starts is cancelled at the end, also when a test fails (`Jobs`).
 //!
-//! Not here: the TaskManager kill -9 test (other suites share the TaskManager), and resume/apply/
-//! status (they need the per-statement runner).
+//! The pipeline lifecycle: a second `exec` of a running pipeline is refused (`--allow-duplicate`
+//! starts it), a stopped pipeline resumes from its savepoint with its state (the new job's
+//! checkpoint statistics name the savepoint, and a keyed COUNT printed by the `print` sink goes on
+//! from its last value), `apply` on a folder starts, keeps and upgrades through a savepoint and
+//! changes nothing the second time, `status` reports missing, duplicated and unexpected pipelines.
+//!
+//! The TaskManager kill -9 test runs on a Flink instance of its own (`scripts/stack.sh up flink`
+//! with its own state directory and ports), never on the shared one: five other suites run jobs on
+//! the shared TaskManager, and a kill would fail them.
 //!
 //! Run: `cargo test --features live --test live_jobs`.
 
@@ -20,7 +27,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::{flink_sql, http, jobmanager_url, repo, require_stack, test_env, unique, Jobs, Run};
+use common::{
+    flink_sql, free_port, http, jobmanager_url, jobs_named, repo, require_stack, test_env, unique,
+    Jobs, Run,
+};
 use serde_json::Value;
 
 /// The tests share the cluster's slots: one at a time inside this suite.
@@ -397,4 +407,528 @@ fn a_pattern_matching_two_jobs_is_refused_without_yes_and_cancelled_with_it() {
         "{}",
         none.dump()
     );
+}
+
+// ------------------------------------------------------------------------- the pipeline lifecycle
+
+/// A pipeline file: datagen (keys 1 and 2) into a keyed COUNT, so the aggregate is the number
+/// of rows seen and a restored job continues it. `sink` is `print` (lines `IDENT> +U[1, n]` on
+/// the TaskManager's stdout) or `blackhole`; `rate` rows per second.
+fn pipeline_file(dir: &Path, file: &str, name: &str, sink: &str, rate: u32) -> PathBuf {
+    let ident = name.replace(' ', "_");
+    let sink = match sink {
+        "print" => format!("'connector' = 'print', 'print-identifier' = '{ident}'"),
+        _ => "'connector' = 'blackhole'".to_owned(),
+    };
+    let sql = format!(
+        "-- a stateful pipeline\n\
+         SET 'pipeline.name' = '{name}';\n\
+         SET 'execution.checkpointing.interval' = '2s';\n\
+         CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '{rate}',\n\
+           'fields.k.min' = '1', 'fields.k.max' = '2', 'fields.v.min' = '1', 'fields.v.max' = '2');\n\
+         CREATE TABLE totals (k INT, total BIGINT) WITH ({sink});\n\
+         INSERT INTO totals SELECT k, COUNT(v) FROM src GROUP BY k;\n"
+    );
+    let path = dir.join(file);
+    std::fs::write(&path, sql).unwrap();
+    path
+}
+
+/// Runs a pipeline file with `exec` (extra args after it); returns the job id.
+fn exec_file(file: &Path, extra: &[&str]) -> String {
+    let out = run(flink_sql()
+        .args(["exec", "--env", test_env(), "--format", "ndjson", "-f"])
+        .arg(file)
+        .args(extra))
+    .expect(0);
+    let jid = out
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|e| e["event"] == "job_submitted")
+        .and_then(|e| e["job_id"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no job_submitted event\n{}", out.dump()));
+    wait_running(&jid);
+    jid
+}
+
+fn active(name: &str) -> Vec<String> {
+    let mut ids: Vec<String> = jobs_named(name)
+        .into_iter()
+        .filter(|(_, state)| !common::TERMINAL.contains(&state.as_str()))
+        .map(|(jid, _)| jid)
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The TaskManager's stdout, where the `print` sink writes.
+fn taskmanager_log() -> PathBuf {
+    let state = std::env::var("FLINK_SQL_STACK_STATE").unwrap_or_else(|_| {
+        format!(
+            "{}/.local/state/flink-sql/stack",
+            std::env::var("HOME").unwrap()
+        )
+    });
+    PathBuf::from(state).join("logs/flink-taskmanager.log")
+}
+
+/// The counts printed for key 1 by the sink named `ident` in the log after byte `from`.
+fn printed_counts(ident: &str, from: usize) -> Vec<u64> {
+    let log = std::fs::read(taskmanager_log()).unwrap();
+    let text = String::from_utf8_lossy(&log[from.min(log.len())..]).into_owned();
+    let line = regex::Regex::new(&format!(
+        r"(?m)^{}(?::\d+)?> \+[IU]\[1, (\d+)\]",
+        regex::escape(ident)
+    ))
+    .unwrap();
+    line.captures_iter(&text)
+        .map(|c| c[1].parse().unwrap())
+        .collect()
+}
+
+fn log_len() -> usize {
+    std::fs::metadata(taskmanager_log()).unwrap().len() as usize
+}
+
+/// Waits until the sink has printed a count of at least `at_least` after byte `from`.
+fn wait_printed(ident: &str, from: usize, at_least: u64) -> Vec<u64> {
+    let started = Instant::now();
+    loop {
+        let counts = printed_counts(ident, from);
+        if counts.iter().any(|&c| c >= at_least) {
+            return counts;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{ident} printed {counts:?} in {}",
+            taskmanager_log().display()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn restored(jid: &str) -> Value {
+    get_json(&format!("/jobs/{jid}/checkpoints"))["latest"]["restored"].clone()
+}
+
+#[test]
+fn a_duplicate_start_is_refused_and_a_stopped_pipeline_resumes_with_its_state() {
+    let _slots = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
+    require_stack();
+    let name = unique("live jobs resume ");
+    let ident = name.replace(' ', "_");
+    let _jobs = Jobs(name.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let file = pipeline_file(dir.path(), "counts.sql", &name, "print", 5);
+    let jid = exec_file(&file, &[]);
+
+    // The job carries the hash of its SQL where any machine can read it.
+    let config = get_json(&format!("/jobs/{jid}/config"));
+    let hash = config["execution-config"]["user-config"]["flink-sql.sql-hash"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no flink-sql.sql-hash in {config}"));
+    assert_eq!(hash.len(), 64, "{config}");
+
+    // A second exec of the running pipeline is refused before anything is sent.
+    let again = run(flink_sql()
+        .args(["exec", "--env", test_env(), "-f"])
+        .arg(&file))
+    .expect(1);
+    assert!(
+        again.stderr.contains(&format!(
+            "refusing to start a duplicate: pipeline '{name}' already runs as job {jid} (RUNNING); nothing was sent"
+        )),
+        "{}",
+        again.dump()
+    );
+    assert_eq!(active(&name), [jid.clone()], "nothing was started");
+    // So is a resume while it runs.
+    let refused = jobs_cmd(&["resume", file.to_str().unwrap()]).expect(1);
+    assert!(
+        refused.stderr.contains("refusing to start a duplicate"),
+        "{}",
+        refused.dump()
+    );
+    assert_eq!(active(&name), [jid.clone()]);
+
+    // --allow-duplicate starts a second job; it is cancelled by id.
+    let second = exec_file(&file, &["--allow-duplicate"]);
+    assert_ne!(second, jid);
+    let mut both = vec![jid.clone(), second.clone()];
+    both.sort();
+    assert_eq!(active(&name), both);
+    jobs_cmd(&["cancel", &second]).expect(0);
+    assert_eq!(active(&name), [jid.clone()]);
+
+    // Stop with a savepoint once the count has grown; the last count printed is the state saved.
+    wait_printed(&ident, 0, 5);
+    let stopped = jobs_cmd(&["stop", &name, "--savepoint"]).expect(0);
+    let savepoint = stopped.stdout.trim().to_owned();
+    assert_eq!(job_state(&jid).0, "FINISHED");
+    let offset = log_len();
+    let last = *printed_counts(&ident, 0).iter().max().unwrap();
+
+    // resume (from the latest savepoint, found from Flink and storage).
+    let resumed = jobs_cmd(&["resume", file.to_str().unwrap(), "--format", "json"])
+        .expect(0)
+        .json();
+    assert_eq!(resumed[0]["result"], "RUNNING", "{resumed}");
+    assert_eq!(
+        resumed[0]["from_savepoint"],
+        savepoint.as_str(),
+        "{resumed}"
+    );
+    let new = resumed[0]["job"].as_str().unwrap().to_owned();
+    assert_ne!(new, jid);
+    wait_running(&new);
+    let from = restored(&new);
+    assert_eq!(from["is_savepoint"], true, "{from}");
+    assert_eq!(
+        local(from["external_path"].as_str().unwrap()),
+        local(&savepoint)
+    );
+
+    // The aggregate goes on from its old value: the first count after the restore is last + 1.
+    let after = wait_printed(&ident, offset, last + 1);
+    assert_eq!(after[0], last + 1, "printed after the restore: {after:?}");
+}
+
+fn apply(dir: &Path, extra: &[&str]) -> Run {
+    run(flink_sql()
+        .args(["jobs", "apply", "--env", test_env(), "--format", "ndjson"])
+        .arg(dir)
+        .args(extra))
+}
+
+fn status(dir: &Path) -> Run {
+    run(flink_sql()
+        .args(["jobs", "status", "--env", test_env(), "--format", "json"])
+        .arg(dir))
+}
+
+/// `(pipeline, field)` of the ndjson events of one kind.
+fn events(out: &Run, event: &str, field: &str) -> Vec<(String, String)> {
+    out.stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter(|e| e["event"] == event)
+        .map(|e| {
+            (
+                e["pipeline"].as_str().unwrap().to_owned(),
+                e[field].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+fn verdicts(out: &Run) -> Vec<(String, String)> {
+    out.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["pipeline"].as_str().unwrap().to_owned(),
+                r["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn apply_starts_keeps_and_upgrades_a_folder_and_status_reports_what_is_off() {
+    let _slots = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
+    require_stack();
+    let stamp = unique("live-apply-");
+    let (a, b, c) = (
+        format!("{stamp} a"),
+        format!("{stamp} b"),
+        format!("{stamp} c"),
+    );
+    let _jobs = (Jobs(a.clone()), Jobs(b.clone()), Jobs(c.clone()));
+    let folder = tempfile::tempdir().unwrap();
+    let file_a = pipeline_file(folder.path(), "a.sql", &a, "blackhole", 5);
+    let file_b = pipeline_file(folder.path(), "b.sql", &b, "blackhole", 5);
+    std::fs::write(
+        folder.path().join("README.sql"),
+        "-- no pipeline here\nSHOW TABLES;\n",
+    )
+    .unwrap();
+
+    // A runs already (started by exec: the same hash apply computes), B does not.
+    let ja = exec_file(&file_a, &[]);
+    let first = apply(folder.path(), &[]).expect(0);
+    assert_eq!(
+        events(&first, "plan", "plan"),
+        pairs(&[(&a, "keep"), (&b, "start")]),
+        "{}",
+        first.dump()
+    );
+    assert_eq!(active(&a), [ja.clone()]);
+    let jb = active(&b);
+    assert_eq!(jb.len(), 1, "{}", first.dump());
+    let jb = jb[0].clone();
+    wait_running(&jb);
+
+    // The second apply changes nothing.
+    let second = apply(folder.path(), &[]).expect(0);
+    assert_eq!(
+        events(&second, "plan", "plan"),
+        pairs(&[(&a, "keep"), (&b, "keep")])
+    );
+    assert!(
+        second.stderr.contains("nothing to change"),
+        "{}",
+        second.dump()
+    );
+    assert_eq!(
+        (active(&a), active(&b)),
+        (vec![ja.clone()], vec![jb.clone()])
+    );
+    assert_eq!(status(folder.path()).expect(0).code, 0);
+
+    // B's SQL changes: the upgrade stops it with a savepoint (not without --yes off a terminal)
+    // and starts the new SQL from it, with its state.
+    pipeline_file(folder.path(), "b.sql", &b, "blackhole", 7);
+    let refused = apply(folder.path(), &[]).expect(2);
+    assert!(
+        refused
+            .stderr
+            .contains("refusing to upgrade 1 running pipeline"),
+        "{}",
+        refused.dump()
+    );
+    assert_eq!(active(&b), [jb.clone()]);
+    let upgraded = apply(folder.path(), &["--yes"]).expect(0);
+    assert_eq!(
+        events(&upgraded, "plan", "plan"),
+        pairs(&[(&a, "keep"), (&b, "upgrade")])
+    );
+    let from = events(&upgraded, "applied", "from_savepoint");
+    let savepoint = &from.iter().find(|(p, _)| p == &b).unwrap().1;
+    assert_eq!(
+        local(savepoint).parent().unwrap(),
+        savepoint_dir().join(b.replace(' ', "-")),
+        "{}",
+        upgraded.dump()
+    );
+    assert_eq!(job_state(&jb).0, "FINISHED");
+    let jb2 = active(&b);
+    assert_eq!(jb2.len(), 1);
+    let jb2 = jb2[0].clone();
+    wait_running(&jb2);
+    let restored_from = restored(&jb2);
+    assert_eq!(restored_from["is_savepoint"], true, "{restored_from}");
+    assert_eq!(
+        local(restored_from["external_path"].as_str().unwrap()),
+        local(savepoint)
+    );
+    let third = apply(folder.path(), &[]).expect(0);
+    assert_eq!(
+        events(&third, "plan", "plan"),
+        pairs(&[(&a, "keep"), (&b, "keep")])
+    );
+    assert_eq!(
+        (active(&a), active(&b)),
+        (vec![ja.clone()], vec![jb2.clone()])
+    );
+
+    // status: a new file is missing; with A cancelled and B started twice, A is missing and B
+    // duplicated; seen from a folder without B's file, B's jobs are unexpected. Exit 1 each time.
+    pipeline_file(folder.path(), "c.sql", &c, "blackhole", 5);
+    let missing = status(folder.path()).expect(1);
+    assert_eq!(
+        verdicts(&missing),
+        pairs(&[(&a, "running"), (&b, "running"), (&c, "missing")])
+    );
+    jobs_cmd(&["cancel", &a]).expect(0);
+    let jb3 = exec_file(&file_b, &["--allow-duplicate"]);
+    let dup = status(folder.path()).expect(1);
+    assert_eq!(
+        verdicts(&dup),
+        pairs(&[(&a, "missing"), (&b, "duplicated"), (&c, "missing")])
+    );
+    let other = tempfile::tempdir().unwrap();
+    std::fs::copy(folder.path().join("c.sql"), other.path().join("c.sql")).unwrap();
+    let stray = status(other.path()).expect(1);
+    assert_eq!(
+        verdicts(&stray),
+        pairs(&[(&c, "missing"), (&b, "unexpected"), (&b, "unexpected")])
+    );
+    let plan = apply(folder.path(), &["--dry-run"]).expect(0);
+    assert_eq!(
+        events(&plan, "plan", "plan"),
+        pairs(&[(&a, "start"), (&b, "duplicated"), (&c, "start")])
+    );
+    let mut two = vec![jb2, jb3];
+    two.sort();
+    assert_eq!(active(&b), two, "a dry run starts nothing");
+}
+
+// ------------------------------------------------------------------------- TaskManager kill -9
+
+/// A Flink instance of this test's own (JobManager, TaskManager, gateway) on free ports with its
+/// own state directory: killing its TaskManager disturbs no other suite. Stopped on drop.
+struct OwnFlink {
+    state: tempfile::TempDir,
+    ports: [u16; 3],
+}
+
+impl OwnFlink {
+    fn stack(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(repo().join("scripts/stack.sh"))
+            .args(args)
+            .env("FLINK_SQL_STACK_STATE", self.state.path())
+            .env("FLINK_REST_PORT", self.ports[0].to_string())
+            .env("FLINK_RPC_PORT", self.ports[1].to_string())
+            .env("FLINK_GATEWAY_PORT", self.ports[2].to_string())
+            .env("FLINK_SQL_ENV_FILE", self.env_file())
+            .output()
+            .expect("run scripts/stack.sh")
+    }
+
+    fn up() -> OwnFlink {
+        let own = OwnFlink {
+            state: tempfile::tempdir().unwrap(),
+            ports: [free_port(), free_port(), free_port()],
+        };
+        let out = own.stack(&["up", "flink"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        own
+    }
+
+    fn env_file(&self) -> PathBuf {
+        self.state.path().join("local.env")
+    }
+
+    fn flink_sql(&self, args: &[&str]) -> Run {
+        run(flink_sql()
+            .args(args)
+            .arg("--env-file")
+            .arg(self.env_file()))
+    }
+
+    fn taskmanager_pid(&self) -> String {
+        let f = self.state.path().join("pids/flink-taskmanager.pid");
+        std::fs::read_to_string(f).unwrap().trim().to_owned()
+    }
+}
+
+impl Drop for OwnFlink {
+    fn drop(&mut self) {
+        let _ = self.stack(&["down", "flink"]);
+    }
+}
+
+fn show(own: &OwnFlink, name: &str) -> Value {
+    own.flink_sql(&["jobs", "show", name, "--format", "json"])
+        .expect(0)
+        .json()[0]
+        .clone()
+}
+
+#[test]
+fn a_killed_taskmanager_makes_watch_and_show_report_unhealthy_until_it_returns() {
+    require_stack();
+    let own = OwnFlink::up();
+    let name = unique("live jobs tm kill ");
+    let dir = tempfile::tempdir().unwrap();
+    let file = pipeline_file(dir.path(), "tm.sql", &name, "blackhole", 5);
+    own.flink_sql(&[
+        "exec",
+        "--wait",
+        "running",
+        "-q",
+        "-f",
+        file.to_str().unwrap(),
+    ])
+    .expect(0);
+    let healthy = own
+        .flink_sql(&["jobs", "watch", "--once", "--format", "ndjson"])
+        .expect(0);
+    assert!(
+        healthy.stdout.contains("\"healthy\":true"),
+        "{}",
+        healthy.dump()
+    );
+    let jid = show(&own, &name)["id"].as_str().unwrap().to_owned();
+
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &own.taskmanager_pid()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    // The JobManager notices the loss after its heartbeat timeout: watch --once exits 1, while the
+    // job itself still says RUNNING and its tasks wait for slots.
+    let started = Instant::now();
+    let tick = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the loss was never noticed"
+        );
+        let watched = own.flink_sql(&["jobs", "watch", "--once", "--format", "ndjson"]);
+        if watched.code == 1 {
+            break serde_json::from_str::<Value>(watched.stdout.trim()).unwrap();
+        }
+        watched.expect_code(0);
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(tick["healthy"], false, "{tick}");
+    assert_eq!(tick["taskmanagers"], 0, "{tick}");
+    assert!(tick["jobs"]["running"].as_i64() >= Some(1), "{tick}");
+    let problems = tick["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["id"] == jid.as_str()
+                && p["problem"].as_str().unwrap().contains("not RUNNING")),
+        "{tick}"
+    );
+    let shown = show(&own, &name);
+    assert_eq!(shown["state"], "RUNNING", "{shown}");
+    assert_eq!(shown["healthy"], false, "{shown}");
+    assert!(
+        shown["vertices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["status"] != "RUNNING"),
+        "{shown}"
+    );
+
+    // The TaskManager comes back: the job's tasks run again and the cluster is healthy.
+    let restarted = own.stack(&["restart", "taskmanager"]);
+    assert!(
+        restarted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restarted.stderr)
+    );
+    let started = Instant::now();
+    let recovered = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the job never recovered"
+        );
+        let shown = show(&own, &name);
+        if shown["healthy"] == true {
+            break shown;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(recovered["id"], jid.as_str(), "the same job recovered");
+    own.flink_sql(&["jobs", "watch", "--once", "--format", "ndjson"])
+        .expect(0);
+    own.flink_sql(&["jobs", "cancel", &jid]).expect(0);
 }
