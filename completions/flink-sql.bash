@@ -16,9 +16,6 @@ _flink__sql() {
             ",$1")
                 cmd="flink__sql"
                 ;;
-            flink__sql,check)
-                cmd="flink__sql__subcmd__check"
-                ;;
             flink__sql,completions)
                 cmd="flink__sql__subcmd__completions"
                 ;;
@@ -36,9 +33,6 @@ _flink__sql() {
                 ;;
             flink__sql,jobs)
                 cmd="flink__sql__subcmd__jobs"
-                ;;
-            flink__sql,man)
-                cmd="flink__sql__subcmd__man"
                 ;;
             flink__sql__subcmd__deploy,check)
                 cmd="flink__sql__subcmd__deploy__subcmd__check"
@@ -118,9 +112,6 @@ _flink__sql() {
             flink__sql__subcmd__env__subcmd__help,show)
                 cmd="flink__sql__subcmd__env__subcmd__help__subcmd__show"
                 ;;
-            flink__sql__subcmd__help,check)
-                cmd="flink__sql__subcmd__help__subcmd__check"
-                ;;
             flink__sql__subcmd__help,completions)
                 cmd="flink__sql__subcmd__help__subcmd__completions"
                 ;;
@@ -138,9 +129,6 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__help,jobs)
                 cmd="flink__sql__subcmd__help__subcmd__jobs"
-                ;;
-            flink__sql__subcmd__help,man)
-                cmd="flink__sql__subcmd__help__subcmd__man"
                 ;;
             flink__sql__subcmd__help__subcmd__deploy,check)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__check"
@@ -175,11 +163,17 @@ _flink__sql() {
             flink__sql__subcmd__help__subcmd__env,show)
                 cmd="flink__sql__subcmd__help__subcmd__env__subcmd__show"
                 ;;
+            flink__sql__subcmd__help__subcmd__jobs,apply)
+                cmd="flink__sql__subcmd__help__subcmd__jobs__subcmd__apply"
+                ;;
             flink__sql__subcmd__help__subcmd__jobs,cancel)
                 cmd="flink__sql__subcmd__help__subcmd__jobs__subcmd__cancel"
                 ;;
             flink__sql__subcmd__help__subcmd__jobs,list)
                 cmd="flink__sql__subcmd__help__subcmd__jobs__subcmd__list"
+                ;;
+            flink__sql__subcmd__help__subcmd__jobs,resume)
+                cmd="flink__sql__subcmd__help__subcmd__jobs__subcmd__resume"
                 ;;
             flink__sql__subcmd__help__subcmd__jobs,savepoint)
                 cmd="flink__sql__subcmd__help__subcmd__jobs__subcmd__savepoint"
@@ -190,11 +184,17 @@ _flink__sql() {
             flink__sql__subcmd__help__subcmd__jobs,show)
                 cmd="flink__sql__subcmd__help__subcmd__jobs__subcmd__show"
                 ;;
+            flink__sql__subcmd__help__subcmd__jobs,status)
+                cmd="flink__sql__subcmd__help__subcmd__jobs__subcmd__status"
+                ;;
             flink__sql__subcmd__help__subcmd__jobs,stop)
                 cmd="flink__sql__subcmd__help__subcmd__jobs__subcmd__stop"
                 ;;
             flink__sql__subcmd__help__subcmd__jobs,watch)
                 cmd="flink__sql__subcmd__help__subcmd__jobs__subcmd__watch"
+                ;;
+            flink__sql__subcmd__jobs,apply)
+                cmd="flink__sql__subcmd__jobs__subcmd__apply"
                 ;;
             flink__sql__subcmd__jobs,cancel)
                 cmd="flink__sql__subcmd__jobs__subcmd__cancel"
@@ -205,6 +205,9 @@ _flink__sql() {
             flink__sql__subcmd__jobs,list)
                 cmd="flink__sql__subcmd__jobs__subcmd__list"
                 ;;
+            flink__sql__subcmd__jobs,resume)
+                cmd="flink__sql__subcmd__jobs__subcmd__resume"
+                ;;
             flink__sql__subcmd__jobs,savepoint)
                 cmd="flink__sql__subcmd__jobs__subcmd__savepoint"
                 ;;
@@ -214,11 +217,17 @@ _flink__sql() {
             flink__sql__subcmd__jobs,show)
                 cmd="flink__sql__subcmd__jobs__subcmd__show"
                 ;;
+            flink__sql__subcmd__jobs,status)
+                cmd="flink__sql__subcmd__jobs__subcmd__status"
+                ;;
             flink__sql__subcmd__jobs,stop)
                 cmd="flink__sql__subcmd__jobs__subcmd__stop"
                 ;;
             flink__sql__subcmd__jobs,watch)
                 cmd="flink__sql__subcmd__jobs__subcmd__watch"
+                ;;
+            flink__sql__subcmd__jobs__subcmd__help,apply)
+                cmd="flink__sql__subcmd__jobs__subcmd__help__subcmd__apply"
                 ;;
             flink__sql__subcmd__jobs__subcmd__help,cancel)
                 cmd="flink__sql__subcmd__jobs__subcmd__help__subcmd__cancel"
@@ -229,6 +238,9 @@ _flink__sql() {
             flink__sql__subcmd__jobs__subcmd__help,list)
                 cmd="flink__sql__subcmd__jobs__subcmd__help__subcmd__list"
                 ;;
+            flink__sql__subcmd__jobs__subcmd__help,resume)
+                cmd="flink__sql__subcmd__jobs__subcmd__help__subcmd__resume"
+                ;;
             flink__sql__subcmd__jobs__subcmd__help,savepoint)
                 cmd="flink__sql__subcmd__jobs__subcmd__help__subcmd__savepoint"
                 ;;
@@ -237,6 +249,9 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__jobs__subcmd__help,show)
                 cmd="flink__sql__subcmd__jobs__subcmd__help__subcmd__show"
+                ;;
+            flink__sql__subcmd__jobs__subcmd__help,status)
+                cmd="flink__sql__subcmd__jobs__subcmd__help__subcmd__status"
                 ;;
             flink__sql__subcmd__jobs__subcmd__help,stop)
                 cmd="flink__sql__subcmd__jobs__subcmd__help__subcmd__stop"
@@ -251,70 +266,12 @@ _flink__sql() {
 
     case "${cmd}" in
         flink__sql)
-            opts="-v -q -h -V --verbose --quiet --help --version exec deploy env jobs check completions man help"
+            opts="-v -q -h -V --verbose --quiet --help --version exec deploy env jobs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        flink__subcmd__sql__subcmd__check)
-            opts="-e -v -q -h --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --strict --offline --timeout --verbose --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --env)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -e)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --var)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --gateway)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --jobmanager)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --header)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --ca-cert)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --session-property)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "text json sarif" -- "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1049,7 +1006,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__exec)
-            opts="-f -c -e -v -q -h --file --command --single-statement --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --materialize --materialize-limit --dry-run --continue-on-error --session-per-file --max-rows --max-wait --wait --timeout --echo --timing --report --verbose --quiet --help"
+            opts="-f -c -e -v -q -h --file --command --single-statement --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --dry-run --continue-on-error --allow-duplicate --session-per-file --max-rows --max-wait --wait --timeout --echo --timing --report --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1111,10 +1068,6 @@ _flink__sql() {
                     COMPREPLY=($(compgen -W "table plain csv json ndjson" -- "${cur}"))
                     return 0
                     ;;
-                --materialize-limit)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --max-rows)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1143,22 +1096,8 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help)
-            opts="exec deploy env jobs check completions man help"
+            opts="exec deploy env jobs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        flink__subcmd__sql__subcmd__help__subcmd__check)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1395,8 +1334,22 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help__subcmd__jobs)
-            opts="list show cancel stop savepoint savepoints watch"
+            opts="list show cancel stop savepoint savepoints resume apply status watch"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__help__subcmd__jobs__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1423,6 +1376,20 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help__subcmd__jobs__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__help__subcmd__jobs__subcmd__resume)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1478,6 +1445,20 @@ _flink__sql() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flink__subcmd__sql__subcmd__help__subcmd__jobs__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flink__subcmd__sql__subcmd__help__subcmd__jobs__subcmd__stop)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1506,9 +1487,9 @@ _flink__sql() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__sql__subcmd__help__subcmd__man)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+        flink__subcmd__sql__subcmd__jobs)
+            opts="-v -q -h --verbose --quiet --help list show cancel stop savepoint savepoints resume apply status watch help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1520,13 +1501,53 @@ _flink__sql() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__sql__subcmd__jobs)
-            opts="-v -q -h --verbose --quiet --help list show cancel stop savepoint savepoints watch help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+        flink__subcmd__sql__subcmd__jobs__subcmd__apply)
+            opts="-e -y -v -q -h --env --env-file --var --jobmanager --header --ca-cert --format --yes --dry-run --timeout --upgrade --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobmanager)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table plain json ndjson" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --upgrade)
+                    COMPREPLY=($(compgen -W "savepoint stateless none" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1589,8 +1610,22 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__jobs__subcmd__help)
-            opts="list show cancel stop savepoint savepoints watch help"
+            opts="list show cancel stop savepoint savepoints resume apply status watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__jobs__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1644,6 +1679,20 @@ _flink__sql() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flink__subcmd__sql__subcmd__jobs__subcmd__help__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flink__subcmd__sql__subcmd__jobs__subcmd__help__subcmd__savepoint)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1673,6 +1722,20 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__jobs__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__jobs__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1758,6 +1821,60 @@ _flink__sql() {
                     return 0
                     ;;
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__jobs__subcmd__resume)
+            opts="-e -y -v -q -h --env --env-file --var --jobmanager --header --ca-cert --format --yes --dry-run --timeout --from --allow-duplicate --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobmanager)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table plain json ndjson" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1910,6 +2027,52 @@ _flink__sql() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flink__subcmd__sql__subcmd__jobs__subcmd__status)
+            opts="-e -v -q -h --env --env-file --var --jobmanager --header --ca-cert --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobmanager)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table plain json ndjson" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flink__subcmd__sql__subcmd__jobs__subcmd__stop)
             opts="-e -y -v -q -h --env --env-file --var --jobmanager --header --ca-cert --format --yes --dry-run --timeout --savepoint --drain --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2004,24 +2167,6 @@ _flink__sql() {
                     return 0
                     ;;
                 --interval)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        flink__subcmd__sql__subcmd__man)
-            opts="-v -q -h --dir --verbose --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -406,9 +406,16 @@ pub async fn apply(
             from.insert(step.name.clone(), path);
         }
     }
-    view::plan(out, ctx.format, &steps, &from)?;
-    out.flush()?;
+    // json is one document: the plan and what was done, together at the end.
+    let json = ctx.format == view::Format::Json;
+    if !json {
+        view::plan(out, ctx.format, &steps, &from)?;
+        out.flush()?;
+    }
     if ctx.dry_run {
+        if json {
+            view::plan_and_applied_json(out, &steps, &from, &[])?;
+        }
         return Ok(Exit::Success);
     }
     confirm_upgrades(ctx, &steps, err)?;

@@ -1,6 +1,8 @@
 //! `flink-sql jobs`: list, show, cancel, stop, savepoint, savepoints and watch, over the
-//! JobManager REST API. `select` decides which jobs a command means, `savepoints` finds a
-//! pipeline's savepoints, `health` judges the cluster, `view` writes the answers.
+//! JobManager REST API; resume, apply and status of pipeline files (`lifecycle`). `select` decides
+//! which jobs a command means, `savepoints` finds a pipeline's savepoints, `health` judges the
+//! cluster, `pipeline` reads a pipeline file, `plan` sets a folder against the cluster, `view`
+//! writes the answers.
 //!
 //! Rules kept here: a name or pattern that matches several jobs needs a yes (a prompt on a
 //! terminal, `--yes` elsewhere); `--dry-run` sends nothing that changes a job; savepoint

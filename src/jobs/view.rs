@@ -392,6 +392,24 @@ pub fn plan(
     write_rows(out, format, &header, rows, values)
 }
 
+/// `jobs apply --format json`: one document, `{"plan": [...], "applied": [...]}`.
+pub fn plan_and_applied_json(
+    out: &mut impl Write,
+    steps: &[Step],
+    from: &std::collections::BTreeMap<String, String>,
+    results: &[Applied],
+) -> io::Result<()> {
+    let mut plan_doc = Vec::new();
+    plan(&mut plan_doc, Format::Json, steps, from)?;
+    let mut applied_doc = Vec::new();
+    applied(&mut applied_doc, Format::Json, results)?;
+    let parse = |b: &[u8]| serde_json::from_slice::<Value>(b).map_err(io::Error::other);
+    write_json(
+        out,
+        &json!({"plan": parse(&plan_doc)?, "applied": parse(&applied_doc)?}),
+    )
+}
+
 /// What `jobs apply` and `jobs resume` did, one line per pipeline.
 pub fn applied(out: &mut impl Write, format: Format, results: &[Applied]) -> io::Result<()> {
     let header = ["PIPELINE", "ACTION", "JOB ID", "FROM SAVEPOINT", "RESULT"];
