@@ -542,7 +542,11 @@ fn a_duplicate_start_is_refused_and_a_stopped_pipeline_resumes_with_its_state() 
         "{}",
         again.dump()
     );
-    assert_eq!(active(&name), [jid.clone()], "nothing was started");
+    assert_eq!(
+        active(&name),
+        std::slice::from_ref(&jid),
+        "nothing was started"
+    );
     // So is a resume while it runs.
     let refused = jobs_cmd(&["resume", file.to_str().unwrap()]).expect(1);
     assert!(
@@ -550,7 +554,7 @@ fn a_duplicate_start_is_refused_and_a_stopped_pipeline_resumes_with_its_state() 
         "{}",
         refused.dump()
     );
-    assert_eq!(active(&name), [jid.clone()]);
+    assert_eq!(active(&name), std::slice::from_ref(&jid));
 
     // --allow-duplicate starts a second job; it is cancelled by id.
     let second = exec_file(&file, &["--allow-duplicate"]);
@@ -559,7 +563,7 @@ fn a_duplicate_start_is_refused_and_a_stopped_pipeline_resumes_with_its_state() 
     both.sort();
     assert_eq!(active(&name), both);
     jobs_cmd(&["cancel", &second]).expect(0);
-    assert_eq!(active(&name), [jid.clone()]);
+    assert_eq!(active(&name), std::slice::from_ref(&jid));
 
     // Stop with a savepoint once the count has grown; the last count printed is the state saved.
     wait_printed(&ident, 0, 5);
@@ -671,7 +675,7 @@ fn apply_starts_keeps_and_upgrades_a_folder_and_status_reports_what_is_off() {
         "{}",
         first.dump()
     );
-    assert_eq!(active(&a), [ja.clone()]);
+    assert_eq!(active(&a), std::slice::from_ref(&ja));
     let jb = active(&b);
     assert_eq!(jb.len(), 1, "{}", first.dump());
     let jb = jb[0].clone();
@@ -705,7 +709,7 @@ fn apply_starts_keeps_and_upgrades_a_folder_and_status_reports_what_is_off() {
         "{}",
         refused.dump()
     );
-    assert_eq!(active(&b), [jb.clone()]);
+    assert_eq!(active(&b), std::slice::from_ref(&jb));
     let upgraded = apply(folder.path(), &["--yes"]).expect(0);
     assert_eq!(
         events(&upgraded, "plan", "plan"),
