@@ -161,6 +161,9 @@ fn jobs_help_documents_its_exit_codes_on_every_action() {
         "savepoint",
         "savepoints",
         "watch",
+        "resume",
+        "apply",
+        "status",
     ] {
         let out = Command::cargo_bin("flink-sql")
             .unwrap()

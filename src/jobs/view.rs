@@ -801,4 +801,41 @@ mod tests {
         );
         assert!(table.contains("waiting for slots"), "{table}");
     }
+
+    #[test]
+    fn apply_as_json_is_one_document_with_the_plan_and_what_was_done() {
+        use crate::jobs::plan::{Action, Step};
+        let steps = [Step {
+            name: "orders".into(),
+            file: Some("p/orders.sql".into()),
+            action: Action::Start,
+            jobs: vec![],
+            detail: "not running".into(),
+        }];
+        let from = [(
+            "orders".to_owned(),
+            "file:/sp/orders/savepoint-1".to_owned(),
+        )]
+        .into_iter()
+        .collect();
+        let done = [crate::jobs::lifecycle::Applied {
+            name: "orders".into(),
+            file: Some("p/orders.sql".into()),
+            action: "start",
+            job: Some("j1".into()),
+            from: Some("file:/sp/orders/savepoint-1".into()),
+            result: "RUNNING".into(),
+            ok: true,
+        }];
+        let mut out = Vec::new();
+        plan_and_applied_json(&mut out, &steps, &from, &done).unwrap();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["plan"][0]["plan"], "start");
+        assert_eq!(
+            v["plan"][0]["detail"],
+            "not running: start from file:/sp/orders/savepoint-1"
+        );
+        assert_eq!(v["applied"][0]["job"], "j1");
+        assert_eq!(v["applied"][0]["ok"], true);
+    }
 }
