@@ -34,6 +34,9 @@ _flink__sql() {
             flink__sql,jobs)
                 cmd="flink__sql__subcmd__jobs"
                 ;;
+            flink__sql,man)
+                cmd="flink__sql__subcmd__man"
+                ;;
             flink__sql__subcmd__deploy,check)
                 cmd="flink__sql__subcmd__deploy__subcmd__check"
                 ;;
@@ -129,6 +132,9 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__help,jobs)
                 cmd="flink__sql__subcmd__help__subcmd__jobs"
+                ;;
+            flink__sql__subcmd__help,man)
+                cmd="flink__sql__subcmd__help__subcmd__man"
                 ;;
             flink__sql__subcmd__help__subcmd__deploy,check)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__check"
@@ -266,7 +272,7 @@ _flink__sql() {
 
     case "${cmd}" in
         flink__sql)
-            opts="-v -q -h -V --verbose --quiet --help --version exec deploy env jobs completions help"
+            opts="-v -q -h -V --verbose --quiet --help --version exec deploy env jobs completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1006,7 +1012,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__exec)
-            opts="-f -c -e -v -q -h --file --command --single-statement --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --dry-run --continue-on-error --allow-duplicate --session-per-file --max-rows --max-wait --wait --timeout --echo --timing --report --verbose --quiet --help"
+            opts="-f -c -e -v -q -h --file --command --single-statement --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --materialize --materialize-limit --dry-run --continue-on-error --allow-duplicate --session-per-file --max-rows --max-wait --wait --timeout --echo --timing --report --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1068,6 +1074,10 @@ _flink__sql() {
                     COMPREPLY=($(compgen -W "table plain csv json ndjson" -- "${cur}"))
                     return 0
                     ;;
+                --materialize-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-rows)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1096,7 +1106,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help)
-            opts="exec deploy env jobs completions help"
+            opts="exec deploy env jobs completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1476,6 +1486,20 @@ _flink__sql() {
         flink__subcmd__sql__subcmd__help__subcmd__jobs__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2167,6 +2191,24 @@ _flink__sql() {
                     return 0
                     ;;
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__man)
+            opts="-v -q -h --dir --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
