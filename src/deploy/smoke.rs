@@ -261,6 +261,7 @@ fn options(max_wait: Option<Duration>) -> RunOptions {
         wait: runner::WaitFor::Submitted,
         timeout: STATEMENT_TIMEOUT,
         jobmanager: None,
+        stamps: Default::default(),
     }
 }
 
