@@ -41,6 +41,9 @@ pub enum Command {
     /// Run SQL files, folders, stdin or -c statements in one gateway session.
     #[command(after_help = EXIT_CODES)]
     Exec(Box<ExecArgs>),
+    /// An interactive SQL prompt in one gateway session (piped stdin runs as `exec -f -`).
+    #[command(after_help = SHELL_HELP)]
+    Shell(Box<ShellArgs>),
     /// Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway).
     #[command(after_help = DEPLOY_EXIT_CODES)]
     Deploy(DeployArgs),
@@ -441,6 +444,81 @@ pub enum CheckFormat {
     Json,
     /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
+}
+
+const SHELL_HELP: &str = "\
+At the prompt a statement runs once its `;` arrives; `\\?` lists the client commands.
+Ctrl-C cancels the running statement (the session stays), Ctrl-D closes the session and exits.
+Exit codes: 0 after Ctrl-D or \\q; 2 a bad profile or option.
+With stdin not a terminal, it runs like `exec -f -` (same exit codes).";
+
+/// `shell` takes exec's profile, connection and output options (no inputs: it reads the prompt,
+/// or stdin when that is not a terminal).
+#[derive(Debug, Clone, Args)]
+pub struct ShellArgs {
+    #[command(flatten)]
+    pub profile: ProfileOpts,
+
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+
+    #[command(flatten)]
+    pub output: OutputOpts,
+
+    /// Piped input: run the remaining statements after a failure.
+    #[arg(long)]
+    pub continue_on_error: bool,
+
+    /// Stop a query after this many rows, cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS].
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<u64>,
+
+    /// Stop a query after this long, e.g. 30s or 2m [profile: FLINK_SQL_MAX_WAIT].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_wait: Option<std::time::Duration>,
+
+    /// How long to wait for each job an INSERT starts [profile: FLINK_SQL_WAIT].
+    #[arg(long, value_enum, value_name = "UNTIL")]
+    pub wait: Option<WaitFor>,
+
+    /// Give up waiting (for --wait, or for a statement) after this long [profile:
+    /// FLINK_SQL_TIMEOUT; default 10m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// Print each statement (secrets masked) to stderr before running it.
+    #[arg(long)]
+    pub echo: bool,
+
+    /// Print how long each statement took (`\timing` toggles it).
+    #[arg(long)]
+    pub timing: bool,
+}
+
+impl ShellArgs {
+    /// The same run as `exec -f -` with these options: settings are resolved by exec's rules,
+    /// and piped input runs through exec's pipe.
+    pub fn to_exec(&self) -> ExecArgs {
+        ExecArgs {
+            paths: Vec::new(),
+            files: vec![PathBuf::from("-")],
+            commands: Vec::new(),
+            single_statement: false,
+            profile: self.profile.clone(),
+            connect: self.connect.clone(),
+            output: self.output.clone(),
+            dry_run: false,
+            continue_on_error: self.continue_on_error,
+            session_per_file: false,
+            max_rows: self.max_rows,
+            max_wait: self.max_wait,
+            wait: self.wait,
+            timeout: self.timeout,
+            echo: self.echo,
+            timing: self.timing,
+            report: Vec::new(),
+        }
+    }
 }
 
 const JOBS_EXIT_CODES: &str = "\

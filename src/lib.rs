@@ -18,6 +18,7 @@ pub mod runner;
 pub mod script;
 pub mod secrets;
 pub mod settings;
+pub mod shell;
 
 use error::{CliError, Exit};
 

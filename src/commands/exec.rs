@@ -60,7 +60,7 @@ enum Statements<'a> {
     Piped(&'a mut dyn Write),
 }
 
-fn warn_unmaskable(settings: &ExecSettings, err: &mut impl Write) -> io::Result<()> {
+pub(super) fn warn_unmaskable(settings: &ExecSettings, err: &mut impl Write) -> io::Result<()> {
     for name in &settings.profile.unmaskable {
         writeln!(
             err,

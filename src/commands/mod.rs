@@ -9,6 +9,7 @@ mod exec;
 mod jobs;
 mod per_file;
 mod pipe;
+mod shell;
 
 use crate::cli::{Cli, Command};
 use crate::error::Exit;
@@ -17,6 +18,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Exec(args) => exec::run(*args, cli.verbose, cli.quiet),
         Command::Check(args) => check::run(*args, cli.verbose),
+        Command::Shell(args) => shell::run(*args, cli.verbose, cli.quiet),
         Command::Deploy(args) => deploy::run(args, cli.verbose),
         Command::Env(args) => env::run(args),
         Command::Jobs(args) => jobs::run(args, cli.verbose),

@@ -269,6 +269,30 @@ impl Client {
         Ok(())
     }
 
+    /// `GET /sessions/{s}/complete-statement` (a JSON body on a GET): the gateway's candidates
+    /// for the word before `position` (a character offset), fully qualified where it names a
+    /// table. v1 has no such endpoint: no candidates there.
+    pub async fn complete_statement(
+        &self,
+        s: &SessionId,
+        statement: &str,
+        position: usize,
+    ) -> Result<Vec<String>, Error> {
+        if self.version < Version::V2 {
+            return Ok(Vec::new());
+        }
+        let path = format!("{}/complete-statement", self.session_path(s));
+        let body = wire::CompleteStatement {
+            statement,
+            position,
+        };
+        let answer: wire::Candidates = self
+            .http
+            .call(Method::GET, &path, Some(&body), Retry::Idempotent)
+            .await?;
+        Ok(answer.candidates)
+    }
+
     /// `POST /sessions/{s}/statements`. Never re-sent once it may have reached the gateway.
     pub async fn submit(&self, s: &SessionId, sql: &str) -> Result<OperationId, Error> {
         self.submit_with(s, sql, Map::new()).await
@@ -392,6 +416,22 @@ pub async fn connect(
     Session::open(client, &settings.session_properties).await
 }
 
+/// Asks a session's gateway for statement completions (`Session::completion`).
+#[derive(Clone)]
+pub struct Completion {
+    client: Arc<Client>,
+    id: SessionId,
+}
+
+impl Completion {
+    /// Candidates for the word before `position` (characters) in `statement`.
+    pub async fn candidates(&self, statement: &str, position: usize) -> Result<Vec<String>, Error> {
+        self.client
+            .complete_statement(&self.id, statement, position)
+            .await
+    }
+}
+
 /// The run's one session. Call `close` on every exit path; if it is dropped open anyway
 /// (a panic, an early `?`), `Drop` still deletes it, blocking for at most a few seconds.
 pub struct Session {
@@ -432,6 +472,15 @@ impl Session {
     /// The gateway's handle of this session.
     pub fn id(&self) -> &SessionId {
         &self.id
+    }
+
+    /// What completing statements in this session needs, detached from the session's lifetime:
+    /// a line editor holds it while the session runs statements.
+    pub fn completion(&self) -> Completion {
+        Completion {
+            client: self.client.clone(),
+            id: self.id.clone(),
+        }
     }
 
     /// Submits one statement in this session.

@@ -38,6 +38,20 @@ pub struct SessionHandle {
     pub session_handle: String,
 }
 
+/// `GET /sessions/{s}/complete-statement` request body.
+#[derive(Debug, Serialize)]
+pub struct CompleteStatement<'a> {
+    pub statement: &'a str,
+    pub position: usize,
+}
+
+/// `GET /sessions/{s}/complete-statement` response.
+#[derive(Debug, Deserialize)]
+pub struct Candidates {
+    #[serde(default)]
+    pub candidates: Vec<String>,
+}
+
 /// `POST /sessions/{s}/statements` request.
 #[derive(Debug, Serialize)]
 pub struct ExecuteStatement<'a> {

@@ -90,6 +90,11 @@ impl Vars {
         var.winner = def;
     }
 
+    /// Forgets a variable, whatever its source (the shell's `\unset`).
+    pub fn remove(&mut self, name: &str) -> bool {
+        self.map.remove(name).is_some()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.map.iter().map(|(k, v)| (k.as_str(), v.value.as_str()))
     }

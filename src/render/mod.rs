@@ -24,6 +24,7 @@ mod check;
 mod console;
 mod delimited;
 mod diagnostic;
+mod expanded;
 mod fanout;
 mod github;
 mod json;
@@ -115,6 +116,14 @@ pub fn output_results(
         live,
         redactor.clone(),
     )
+}
+
+/// The stdout sink of the shell's `\x`: one field per line, whatever the format.
+pub fn expanded(out: Box<dyn Write>, redactor: Redactor) -> Box<dyn Sink> {
+    Box::new(expanded::Expanded::new(
+        BufWriter::with_capacity(OUT_BUFFER, out),
+        redactor,
+    ))
 }
 
 /// The stderr sink: a spinner when `output.progress`, `--echo`, errors with a caret excerpt (full
