@@ -55,13 +55,15 @@ pub struct Start {
     pub cancel: Cancel,
 }
 
-/// Connects (a gateway that cannot be reached is an error before any prompt: exit 3), then
-/// reads and runs entries until Ctrl-D or `\q`; the session is closed on the way out.
+/// Connects, then reads and runs entries until Ctrl-D or `\q`; the session is closed on the way
+/// out. A gateway that cannot be reached is said at once, and the prompt still comes up (client
+/// commands work; each statement tries to connect again).
 pub async fn run(target: Target, profiles: &dyn Profiles, start: Start) -> anyhow::Result<Exit> {
-    let runner = connect(&target, &start.cancel).await?;
+    let runner = connect(&target, &start.cancel).await.map_err(report).ok();
     let completions = Arc::new(Mutex::new(Completions::default()));
     let lines = Lines::start(completions.clone(), start.history)?;
-    let mut shell = Shell::new(target, runner, lines, completions, start.canceller, start.cancel);
+    let mut shell = Shell::new(target, lines, completions, start.canceller, start.cancel);
+    shell.runner = runner;
     shell.refresh().await;
     let ended = shell.serve(profiles).await;
     shell.close().await;
@@ -73,15 +75,24 @@ async fn connect(target: &Target, cancel: &Cancel) -> Result<Runner, CliError> {
         Ok(Opened::Ready(runner)) => Ok(runner),
         Ok(Opened::Cancelled(exit)) => Err(CliError::new(exit, "interrupted while connecting")),
         Err(e) => Err(e.with_hint(format!(
-            "the shell needs a session: check SQL_GATEWAY_URL of profile {} (or --gateway)",
+            "no session: check SQL_GATEWAY_URL of profile {} (or --gateway); the next statement \
+             tries again, \\env NAME switches profile",
             target.name
         ))),
     }
 }
 
-/// The prompt: profile and the session's current catalog and database.
-pub fn prompt(profile: &str, catalog: &str, database: &str) -> String {
-    format!("{profile} {catalog}.{database}> ")
+/// Prints an error and its hints (already masked) the way `main` does.
+fn report(e: CliError) {
+    crate::report_error(&e.into());
+}
+
+/// The prompt: profile and the session's current catalog and database (`None`: no session).
+pub fn prompt(profile: &str, current: Option<(&str, &str)>) -> String {
+    match current {
+        Some((catalog, database)) => format!("{profile} {catalog}.{database}> "),
+        None => format!("{profile} (no session)> "),
+    }
 }
 
 struct Shell {
@@ -106,7 +117,6 @@ struct Shell {
 impl Shell {
     fn new(
         target: Target,
-        runner: Runner,
         lines: Lines,
         completions: Arc<Mutex<Completions>>,
         canceller: Canceller,
@@ -120,7 +130,7 @@ impl Shell {
             format: target.output.format,
             timing: target.output.timing,
             target,
-            runner: Some(runner),
+            runner: None,
             lines,
             completions,
             canceller,
@@ -135,7 +145,8 @@ impl Shell {
 
     async fn serve(&mut self, profiles: &dyn Profiles) -> anyhow::Result<()> {
         loop {
-            let prompt = prompt(&self.target.name, &self.catalog, &self.database);
+            let current = (self.runner.is_some()).then_some((&*self.catalog, &*self.database));
+            let prompt = prompt(&self.target.name, current);
             let text = match self.lines.read(prompt).await? {
                 Read::Entry(text) => text,
                 Read::Interrupted => continue,
@@ -245,10 +256,10 @@ impl Shell {
         if self.cancel.requested().is_some() {
             return Ok(false);
         }
-        let Some(runner) = self.runner.as_ref() else {
-            eprintln!("error: no session (\\env NAME connects one)");
+        if self.runner.is_none() && !self.reconnect().await {
             return Ok(false);
-        };
+        }
+        let runner = self.runner.as_ref().expect("connected above");
         let mut sinks = self.sinks()?;
         let clock = Instant::now();
         let ran = runner.run(stmt, &mut sinks, &self.cancel).await;
@@ -301,6 +312,19 @@ impl Shell {
         let mut completions = self.completions.lock().unwrap_or_else(|e| e.into_inner());
         completions.gateway = self.runner.as_ref().map(|r| r.session().completion());
         completions.vars = own_vars(&self.target.vars).map(str::to_owned).collect();
+    }
+
+    /// Tries again to open a session with the current profile.
+    async fn reconnect(&mut self) -> bool {
+        match connect(&self.target, &self.cancel).await {
+            Ok(runner) => self.runner = Some(runner),
+            Err(e) => {
+                report(e);
+                return false;
+            }
+        }
+        self.refresh().await;
+        true
     }
 
     fn output_to(&mut self, path: Option<&Path>) {
@@ -365,7 +389,7 @@ impl Shell {
         };
         let runner = match connect(&target, &self.cancel).await {
             Ok(runner) => runner,
-            Err(e) => return eprintln!("error: {}", target.connect.redactor.redact(&e.to_string())),
+            Err(e) => return report(e),
         };
         if let Some(old) = self.runner.replace(runner) {
             old.close(&self.cancel).await;
@@ -491,9 +515,10 @@ mod tests {
     #[test]
     fn the_prompt_names_the_profile_catalog_and_database() {
         assert_eq!(
-            prompt("local", "default_catalog", "default_database"),
+            prompt("local", Some(("default_catalog", "default_database"))),
             "local default_catalog.default_database> "
         );
+        assert_eq!(prompt("local", None), "local (no session)> ");
     }
 
     #[test]

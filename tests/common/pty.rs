@@ -1,0 +1,43 @@
+//! `flink-sql shell` on a real pseudo-terminal (rexpect): the line editor sees a terminal, and
+//! Ctrl-C is a SIGINT from the terminal, as for a user.
+
+use std::path::Path;
+use std::process::Command;
+
+use rexpect::process::WaitStatus;
+use rexpect::session::PtySession;
+
+/// Each expect waits at most this long: a hang guard, not a bound on how fast anything is.
+pub const EXPECT_GUARD_MS: u64 = 120_000;
+
+/// The shell with `args`, a clean environment whose HOME (and so the history) is `home`, from
+/// the repository (where env/local.env is), plus `envs`.
+pub fn shell(args: &[&str], home: &Path, envs: &[(&str, &str)]) -> PtySession {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("flink-sql"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("TERM", "xterm")
+        .envs(envs.iter().copied())
+        .current_dir(super::repo())
+        .arg("shell")
+        .args(args);
+    rexpect::session::spawn_command(cmd, Some(EXPECT_GUARD_MS)).expect("spawn on a pty")
+}
+
+/// Waits for `needle`; on a miss, panics with what the terminal showed.
+pub fn expect(p: &mut PtySession, needle: &str) -> String {
+    match p.exp_string(needle) {
+        Ok(before) => before,
+        Err(e) => panic!("expected {needle:?} on the terminal: {e}"),
+    }
+}
+
+/// The exit code once the shell has ended.
+pub fn exit_code(p: &mut PtySession) -> i32 {
+    let _ = p.exp_eof();
+    match p.process().wait().expect("wait for the shell") {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("the shell did not exit normally: {other:?}"),
+    }
+}
