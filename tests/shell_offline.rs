@@ -13,7 +13,10 @@ fn an_unreachable_gateway_is_said_and_the_prompt_still_serves_client_commands() 
     let home = tempfile::tempdir().unwrap();
     let mut p = shell(&["--gateway", NOWHERE], home.path(), &[]);
     expect(&mut p, "127.0.0.1:9");
-    expect(&mut p, "hint: no session: check SQL_GATEWAY_URL of profile default");
+    expect(
+        &mut p,
+        "hint: no session: check SQL_GATEWAY_URL of profile default",
+    );
     expect(&mut p, "default (no session)> ");
     p.send_line("\\?").unwrap();
     for name in ["\\format FORMAT", "\\env NAME", "\\watch SECONDS", "Ctrl-R"] {
@@ -62,14 +65,18 @@ fn the_history_keeps_placeholders_and_masks_secret_values() {
     expect(&mut p, "(no session)> ");
     p.send_line("SELECT '${KAFKA_PASSWORD}' AS p;").unwrap();
     expect(&mut p, "(no session)> ");
-    p.send_line(&format!("SELECT '{secret}' AS typed;")).unwrap();
+    p.send_line(&format!("SELECT '{secret}' AS typed;"))
+        .unwrap();
     expect(&mut p, "(no session)> ");
     p.send_line("\\set API_TOKEN set-at-the-prompt-42").unwrap();
     expect(&mut p, "(no session)> ");
     p.send_line("\\q").unwrap();
     assert_eq!(exit_code(&mut p), 0);
     let history = std::fs::read_to_string(data.join("flink-sql/history")).unwrap();
-    assert!(history.contains("SELECT '${KAFKA_PASSWORD}' AS p;"), "{history}");
+    assert!(
+        history.contains("SELECT '${KAFKA_PASSWORD}' AS p;"),
+        "{history}"
+    );
     assert!(history.contains("SELECT '***' AS typed;"), "{history}");
     assert!(history.contains("\\set API_TOKEN ***"), "{history}");
     assert!(!history.contains(secret), "{history}");

@@ -107,9 +107,13 @@ mod tests {
             col("name", "VARCHAR", "STRING", json!({"type": "VARCHAR"})),
         ];
         sink.columns(&s, &columns).unwrap();
-        sink.rows(&s, &[row(RowKind::Insert, json!([7, "x"]))]).unwrap();
-        sink.finished(&s, &Outcome::new(crate::model::Status::Ok, Default::default()))
+        sink.rows(&s, &[row(RowKind::Insert, json!([7, "x"]))])
             .unwrap();
+        sink.finished(
+            &s,
+            &Outcome::new(crate::model::Status::Ok, Default::default()),
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "-[ RECORD 1 ]-\nop   | +I\nid   | 7\nname | x\n"

@@ -30,17 +30,33 @@ pub enum Command {
 pub const COMMANDS: [(&str, &str, &str); 14] = [
     ("\\q", "", "close the session and quit (also Ctrl-D)"),
     ("\\?", "", "this list"),
-    ("\\format", "FORMAT", "result format: table, plain, csv, json, ndjson"),
+    (
+        "\\format",
+        "FORMAT",
+        "result format: table, plain, csv, json, ndjson",
+    ),
     ("\\x", "", "toggle expanded output: one field per line"),
     ("\\timing", "", "toggle printing each statement's time"),
     ("\\i", "FILE", "run a SQL file in this session"),
-    ("\\o", "[FILE]", "send results to FILE; alone: back to stdout"),
+    (
+        "\\o",
+        "[FILE]",
+        "send results to FILE; alone: back to stdout",
+    ),
     ("\\set", "NAME VALUE", "set a ${NAME} variable"),
     ("\\unset", "NAME", "forget a variable"),
     ("\\vars", "", "list the variables (secrets masked)"),
-    ("\\env", "NAME", "switch to profile NAME: a new session (the old one is closed)"),
+    (
+        "\\env",
+        "NAME",
+        "switch to profile NAME: a new session (the old one is closed)",
+    ),
     ("\\e", "", "edit the last statement in $EDITOR, then run it"),
-    ("\\watch", "SECONDS", "re-run the last query every SECONDS until Ctrl-C"),
+    (
+        "\\watch",
+        "SECONDS",
+        "re-run the last query every SECONDS until Ctrl-C",
+    ),
     ("\\help", "", "this list"),
 ];
 
@@ -136,7 +152,10 @@ mod tests {
     #[test]
     fn commands_parse_with_their_arguments() {
         assert_eq!(parse("\\q"), Ok(Command::Quit));
-        assert_eq!(parse("  \\format JSON ;"), Ok(Command::Format(Format::Json)));
+        assert_eq!(
+            parse("  \\format JSON ;"),
+            Ok(Command::Format(Format::Json))
+        );
         assert_eq!(
             parse("\\set TOPIC orders in"),
             Ok(Command::Set("TOPIC".into(), "orders in".into()))
@@ -159,7 +178,10 @@ mod tests {
         assert_eq!(parse("\\q now"), Err("\\q takes no argument".into()));
         assert!(parse("\\watch 0").is_err());
         assert!(parse("\\set 1X y").is_err());
-        assert_eq!(parse("\\nope"), Err("unknown command \\nope; \\? lists them".into()));
+        assert_eq!(
+            parse("\\nope"),
+            Err("unknown command \\nope; \\? lists them".into())
+        );
     }
 
     #[test]

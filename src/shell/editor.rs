@@ -162,9 +162,8 @@ fn remember(ed: &mut Ed, history: Option<&PathBuf>, entry: &str) -> io::Result<(
     if let Some(dir) = path.parent() {
         create_private_dir(dir)?;
     }
-    ed.append_history(path).map_err(|e| {
-        io::Error::other(format!("cannot write the history {}: {e}", path.display()))
-    })
+    ed.append_history(path)
+        .map_err(|e| io::Error::other(format!("cannot write the history {}: {e}", path.display())))
 }
 
 fn create_private_dir(dir: &std::path::Path) -> io::Result<()> {
@@ -236,10 +235,10 @@ impl Completer for Helper {
         drop(completions);
         // The gateway counts Java characters (UTF-16 units).
         let position = before.encode_utf16().count();
-        let asked = self.runtime.block_on(tokio::time::timeout(
-            COMPLETION_LIMIT,
-            gateway.candidates(line, position),
-        ));
+        // Built inside `block_on`: a timer needs the runtime's context.
+        let asked = self.runtime.block_on(async {
+            tokio::time::timeout(COMPLETION_LIMIT, gateway.candidates(line, position)).await
+        });
         let candidates = match asked {
             Ok(Ok(candidates)) => candidates,
             _ => Vec::new(),
@@ -326,9 +325,11 @@ mod tests {
         assert_eq!(variable_start("SELECT '${KAF}' x"), None);
         assert_eq!(word_start("SELECT * FROM default_catalog.db.or"), 14);
         assert_eq!(word_start("SELECT * FROM "), 14);
-        let pairs = matching(["KAFKA_TOPIC".to_owned(), "X".to_owned()].into_iter(), "ka", |n| {
-            format!("${{{n}}}")
-        });
+        let pairs = matching(
+            ["KAFKA_TOPIC".to_owned(), "X".to_owned()].into_iter(),
+            "ka",
+            |n| format!("${{{n}}}"),
+        );
         assert_eq!(pairs.len(), 1);
         assert_eq!(pairs[0].replacement, "${KAFKA_TOPIC}");
     }

@@ -11,9 +11,11 @@ pub mod command;
 mod editor;
 pub mod history;
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -260,7 +262,9 @@ impl Shell {
             return Ok(false);
         }
         let runner = self.runner.as_ref().expect("connected above");
+        let shown = Rc::new(Cell::new(false));
         let mut sinks = self.sinks()?;
+        sinks.push(Box::new(Shown(shown.clone())));
         let clock = Instant::now();
         let ran = runner.run(stmt, &mut sinks, &self.cancel).await;
         drop(sinks);
@@ -272,6 +276,10 @@ impl Shell {
                 return Ok(false);
             }
         };
+        // A statement without a result (DDL, SET, USE) says it succeeded, as Flink's client does.
+        if outcome.status == Status::Ok && !shown.get() && !self.target.output.quiet {
+            eprintln!("OK");
+        }
         if self.timing {
             eprintln!("Time: {:.3} ms", clock.elapsed().as_secs_f64() * 1000.0);
         }
@@ -369,7 +377,10 @@ impl Shell {
     /// `\vars`: the profile's and `\set` variables (not the whole environment), secrets masked.
     fn list_vars(&self) {
         let vars = &self.target.vars;
-        let secret: Vec<&str> = settings::secret_vars(vars).iter().map(|(k, _)| *k).collect();
+        let secret: Vec<&str> = settings::secret_vars(vars)
+            .iter()
+            .map(|(k, _)| *k)
+            .collect();
         let mut out = RedactWriter::new(io::stdout(), self.redactor.clone());
         for name in own_vars(vars) {
             let value = match secret.contains(&name) {
@@ -406,8 +417,8 @@ impl Shell {
     /// `\e`: the last statement in `$EDITOR` (vi without one), then the edited text runs.
     async fn edit(&mut self) -> anyhow::Result<()> {
         let text = self.last.as_ref().map(|s| format!("{};\n", s.text));
-        let edited = tokio::task::spawn_blocking(move || edit_in_editor(&text.unwrap_or_default()))
-            .await?;
+        let edited =
+            tokio::task::spawn_blocking(move || edit_in_editor(&text.unwrap_or_default())).await?;
         match edited {
             Ok(text) if !text.trim().is_empty() => {
                 println!("{}", self.redactor.redact(text.trim_end()));
@@ -465,6 +476,16 @@ async fn ask(runner: &Runner, sql: &str) -> Option<String> {
     let mut first = First(None);
     let outcome = runner.run(&stmt, &mut first, &Cancel::never()).await.ok()?;
     (outcome.status == Status::Ok).then_some(first.0?)
+}
+
+/// Notes whether a statement showed a result.
+struct Shown(Rc<Cell<bool>>);
+
+impl Sink for Shown {
+    fn columns(&mut self, _: &Statement, _: &[Column]) -> io::Result<()> {
+        self.0.set(true);
+        Ok(())
+    }
 }
 
 /// Keeps the first value of a result.
