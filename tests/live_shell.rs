@@ -83,6 +83,7 @@ fn tab_offers_a_table_that_exists_only_on_the_gateway() {
     p.flush().unwrap();
     expect(&mut p, "\\format");
     p.send_control('c').unwrap();
+    expect(&mut p, PROMPT);
     p.send_control('d').unwrap();
     assert_eq!(exit_code(&mut p), 0);
 }

@@ -13,14 +13,18 @@ pub const EXPECT_GUARD_MS: u64 = 120_000;
 /// The shell with `args`, a clean environment whose HOME (and so the history) is `home`, from
 /// the repository (where env/local.env is), plus `envs`.
 pub fn shell(args: &[&str], home: &Path, envs: &[(&str, &str)]) -> PtySession {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("flink-sql"));
+    // A wide terminal: a line that wraps is redrawn, prompt and all, which splits what a test
+    // looks for. `stty` sets it on the pty before the shell starts.
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty cols 400 rows 50 && exec \"$0\" shell \"$@\"")
+        .arg(assert_cmd::cargo::cargo_bin("flink-sql"));
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home)
         .env("TERM", "xterm")
         .envs(envs.iter().copied())
         .current_dir(super::repo())
-        .arg("shell")
         .args(args);
     rexpect::session::spawn_command(cmd, Some(EXPECT_GUARD_MS)).expect("spawn on a pty")
 }
@@ -35,7 +39,9 @@ pub fn expect(p: &mut PtySession, needle: &str) -> String {
 
 /// The exit code once the shell has ended.
 pub fn exit_code(p: &mut PtySession) -> i32 {
-    let _ = p.exp_eof();
+    if let Err(e) = p.exp_eof() {
+        panic!("the shell did not end: {e}");
+    }
     match p.process().wait().expect("wait for the shell") {
         WaitStatus::Exited(_, code) => code,
         other => panic!("the shell did not exit normally: {other:?}"),
