@@ -40,6 +40,9 @@ _flink__sql() {
             flink__sql,man)
                 cmd="flink__sql__subcmd__man"
                 ;;
+            flink__sql,shell)
+                cmd="flink__sql__subcmd__shell"
+                ;;
             flink__sql__subcmd__deploy,check)
                 cmd="flink__sql__subcmd__deploy__subcmd__check"
                 ;;
@@ -141,6 +144,9 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__help,man)
                 cmd="flink__sql__subcmd__help__subcmd__man"
+                ;;
+            flink__sql__subcmd__help,shell)
+                cmd="flink__sql__subcmd__help__subcmd__shell"
                 ;;
             flink__sql__subcmd__help__subcmd__deploy,check)
                 cmd="flink__sql__subcmd__help__subcmd__deploy__subcmd__check"
@@ -278,7 +284,7 @@ _flink__sql() {
 
     case "${cmd}" in
         flink__sql)
-            opts="-v -q -h -V --verbose --quiet --help --version exec deploy env jobs check completions man help"
+            opts="-v -q -h -V --verbose --quiet --help --version exec shell deploy env jobs check completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1170,7 +1176,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help)
-            opts="exec deploy env jobs check completions man help"
+            opts="exec shell deploy env jobs check completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1576,6 +1582,20 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__help__subcmd__shell)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2287,6 +2307,80 @@ _flink__sql() {
             fi
             case "${prev}" in
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__shell)
+            opts="-e -v -q -h --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --materialize --materialize-limit --continue-on-error --max-rows --max-wait --wait --timeout --echo --timing --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobmanager)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-property)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table plain csv json ndjson" -- "${cur}"))
+                    return 0
+                    ;;
+                --materialize-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-rows)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -W "submitted running finished" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

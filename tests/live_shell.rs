@@ -191,3 +191,25 @@ fn ctrl_d_closes_the_session_on_the_gateway() {
     let (closed, _) = http(reqwest::Method::GET, &url).unwrap();
     assert_ne!(closed, 200, "the session is gone after Ctrl-D");
 }
+
+#[test]
+fn materialize_toggles_the_final_per_key_totals_of_a_changelog() {
+    let home = tempfile::tempdir().unwrap();
+    let mut p = local(&["--format", "csv"], home.path(), &[]);
+    p.send_line("\\materialize").unwrap();
+    expect(&mut p, "materialize is on");
+    expect(&mut p, PROMPT);
+    p.send_line(
+        "SELECT k, SUM(v) AS total FROM (VALUES ('ka', 1), ('ka', 2), ('kb', 5), ('ka', 4)) AS t(k, v) GROUP BY k;",
+    )
+    .unwrap();
+    // The final table: one row per key with its total, no changelog ops.
+    let shown = expect(&mut p, PROMPT);
+    let last = shown.rfind("k,total").expect("the final table's header");
+    let table = &shown[last..];
+    assert!(table.contains("ka,7"), "{table}");
+    assert!(table.contains("kb,5"), "{table}");
+    assert!(!table.contains("ka,3"), "an intermediate total: {table}");
+    p.send_control('d').unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+}

@@ -33,6 +33,7 @@ pub fn run(args: ShellArgs, verbose: u8, quiet: bool) -> anyhow::Result<Exit> {
         on_interrupt(&canceller);
         let start = Start {
             history,
+            editor: env("EDITOR").unwrap_or_else(|| "vi".into()),
             canceller,
             cancel,
         };

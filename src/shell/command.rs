@@ -15,6 +15,8 @@ pub enum Command {
     Format(Format),
     Expanded,
     Timing,
+    /// `\materialize`: a query's current rows instead of its changelog (`--materialize`).
+    Materialize,
     Include(PathBuf),
     /// `\o FILE`, or `\o` alone: back to stdout.
     Output(Option<PathBuf>),
@@ -27,7 +29,7 @@ pub enum Command {
 }
 
 /// Name, argument synopsis and what it does: `\?` prints these, Tab completes the names.
-pub const COMMANDS: [(&str, &str, &str); 14] = [
+pub const COMMANDS: [(&str, &str, &str); 15] = [
     ("\\q", "", "close the session and quit (also Ctrl-D)"),
     ("\\?", "", "this list"),
     (
@@ -37,6 +39,11 @@ pub const COMMANDS: [(&str, &str, &str); 14] = [
     ),
     ("\\x", "", "toggle expanded output: one field per line"),
     ("\\timing", "", "toggle printing each statement's time"),
+    (
+        "\\materialize",
+        "",
+        "toggle showing a query's current rows, not its changelog",
+    ),
     ("\\i", "FILE", "run a SQL file in this session"),
     (
         "\\o",
@@ -83,6 +90,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "\\format" => format(&arg("a format")?),
         "\\x" => none(Command::Expanded),
         "\\timing" => none(Command::Timing),
+        "\\materialize" => none(Command::Materialize),
         "\\i" => Ok(Command::Include(PathBuf::from(arg("a file")?))),
         "\\o" => Ok(Command::Output((!rest.is_empty()).then(|| rest.into()))),
         "\\set" => set(&arg("NAME VALUE")?),
@@ -161,6 +169,7 @@ mod tests {
             Ok(Command::Set("TOPIC".into(), "orders in".into()))
         );
         assert_eq!(parse("\\o"), Ok(Command::Output(None)));
+        assert_eq!(parse("\\materialize"), Ok(Command::Materialize));
         assert_eq!(
             parse("\\watch 2.5"),
             Ok(Command::Watch(Duration::from_millis(2500)))

@@ -13,7 +13,7 @@ pub mod history;
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
@@ -22,7 +22,6 @@ use std::time::Instant;
 use command::Command;
 use editor::{Completions, Lines, Read};
 
-use crate::cli::Format;
 use crate::error::{CliError, Exit};
 use crate::model::{Column, Outcome, Row, Sink, Status};
 use crate::profile::{Origin, Vars};
@@ -53,6 +52,8 @@ pub trait Profiles {
 /// What the shell starts with besides its target.
 pub struct Start {
     pub history: Option<PathBuf>,
+    /// `\e`'s editor: `$EDITOR`, else `vi`.
+    pub editor: String,
     pub canceller: Canceller,
     pub cancel: Cancel,
 }
@@ -65,6 +66,7 @@ pub async fn run(target: Target, profiles: &dyn Profiles, start: Start) -> anyho
     let completions = Arc::new(Mutex::new(Completions::default()));
     let lines = Lines::start(completions.clone(), start.history)?;
     let mut shell = Shell::new(target, lines, completions, start.canceller, start.cancel);
+    shell.editor = start.editor;
     shell.runner = runner;
     shell.refresh().await;
     let ended = shell.serve(profiles).await;
@@ -105,15 +107,14 @@ struct Shell {
     canceller: Canceller,
     cancel: Cancel,
     redactor: Redactor,
-    format: Format,
     expanded: bool,
-    timing: bool,
     /// `\o FILE`: results go there instead of stdout.
-    out: Option<File>,
+    out: Option<Arc<File>>,
     /// The last statement run (for `\e` and `\watch`).
     last: Option<Statement>,
     catalog: String,
     database: String,
+    editor: String,
 }
 
 impl Shell {
@@ -129,8 +130,6 @@ impl Shell {
         let target = Target { output, ..target };
         Shell {
             redactor: target.connect.redactor.clone(),
-            format: target.output.format,
-            timing: target.output.timing,
             target,
             runner: None,
             lines,
@@ -140,6 +139,7 @@ impl Shell {
             expanded: false,
             out: None,
             last: None,
+            editor: String::from("vi"),
             catalog: String::from("?"),
             database: String::from("?"),
         }
@@ -194,9 +194,16 @@ impl Shell {
         match command {
             Command::Quit => {}
             Command::Help => print!("{}", command::help()),
-            Command::Format(format) => self.format = format,
+            Command::Format(format) => self.target.output.format = format,
             Command::Expanded => self.expanded = toggled("expanded display", !self.expanded),
-            Command::Timing => self.timing = toggled("timing", !self.timing),
+            Command::Timing => {
+                let output = &mut self.target.output;
+                output.timing = toggled("timing", !output.timing);
+            }
+            Command::Materialize => {
+                let output = &mut self.target.output;
+                output.materialize = toggled("materialize", !output.materialize);
+            }
             Command::Include(path) => self.include(&path).await?,
             Command::Output(path) => self.output_to(path.as_deref()),
             Command::Set(name, value) => self.set(name, value),
@@ -280,7 +287,7 @@ impl Shell {
         if outcome.status == Status::Ok && !shown.get() && !self.target.output.quiet {
             eprintln!("OK");
         }
-        if self.timing {
+        if self.target.output.timing {
             eprintln!("Time: {:.3} ms", clock.elapsed().as_secs_f64() * 1000.0);
         }
         if stmt.kind == Kind::Use && outcome.status == Status::Ok {
@@ -291,15 +298,22 @@ impl Shell {
 
     /// Results (the format, `\x`, `\o`) and the console on stderr, each behind a `RedactWriter`.
     /// Built per statement: a json document per result, and `\format` applies at once.
+    /// `\materialize` goes through `render::output_results`, redrawn live when results go to
+    /// the terminal.
     fn sinks(&self) -> io::Result<Fanout> {
         let redactor = self.redactor.clone();
-        let out: Box<dyn Write> = match &self.out {
-            Some(file) => Box::new(RedactWriter::new(file.try_clone()?, redactor.clone())),
-            None => Box::new(RedactWriter::new(io::stdout(), redactor.clone())),
+        let file = self.out.clone();
+        let out = || -> Box<dyn Write> {
+            match &file {
+                Some(file) => Box::new(RedactWriter::new(FileOut(file.clone()), redactor.clone())),
+                None => Box::new(RedactWriter::new(io::stdout(), redactor.clone())),
+            }
         };
-        let results = match self.expanded {
-            true => render::expanded(out, redactor.clone()),
-            false => render::results(self.format, out, redactor.clone()),
+        let terminal = file.is_none() && io::stdout().is_terminal();
+        let output = &self.target.output;
+        let results = match self.expanded && !output.materialize {
+            true => render::expanded(out(), redactor.clone()),
+            false => render::output_results(output, terminal, out, &redactor),
         };
         let err = Box::new(RedactWriter::new(io::stderr(), redactor.clone()));
         let mut fanout = Fanout::default();
@@ -341,7 +355,7 @@ impl Shell {
             return;
         };
         match File::create(path) {
-            Ok(file) => self.out = Some(file),
+            Ok(file) => self.out = Some(Arc::new(file)),
             Err(e) => eprintln!("error: cannot write {}: {e}", path.display()),
         }
     }
@@ -417,8 +431,10 @@ impl Shell {
     /// `\e`: the last statement in `$EDITOR` (vi without one), then the edited text runs.
     async fn edit(&mut self) -> anyhow::Result<()> {
         let text = self.last.as_ref().map(|s| format!("{};\n", s.text));
+        let editor = self.editor.clone();
         let edited =
-            tokio::task::spawn_blocking(move || edit_in_editor(&text.unwrap_or_default())).await?;
+            tokio::task::spawn_blocking(move || edit_in_editor(&editor, &text.unwrap_or_default()))
+                .await?;
         match edited {
             Ok(text) if !text.trim().is_empty() => {
                 println!("{}", self.redactor.redact(text.trim_end()));
@@ -478,6 +494,18 @@ async fn ask(runner: &Runner, sql: &str) -> Option<String> {
     (outcome.status == Status::Ok).then_some(first.0?)
 }
 
+/// `\o FILE`'s writer: one file shared by the writers of every statement.
+struct FileOut(Arc<File>);
+
+impl Write for FileOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self.0).write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        (&*self.0).flush()
+    }
+}
+
 /// Notes whether a statement showed a result.
 struct Shown(Rc<Cell<bool>>);
 
@@ -508,12 +536,11 @@ impl Sink for First {
 }
 
 /// Writes `text` to a temporary file, runs `$EDITOR` on it (`vi` without one) and reads it back.
-fn edit_in_editor(text: &str) -> io::Result<String> {
+fn edit_in_editor(editor: &str, text: &str) -> io::Result<String> {
     let dir = std::env::temp_dir().join(format!("flink-sql-edit-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("statement.sql");
     std::fs::write(&path, text)?;
-    let editor = std::env::var("EDITOR").unwrap_or_else(|_| "vi".into());
     // $EDITOR may carry arguments (`code --wait`): a shell splits it, as git does.
     let status = std::process::Command::new("sh")
         .arg("-c")
