@@ -366,7 +366,9 @@ impl Shell {
             let mut probe = Vars::default();
             probe.insert(name.as_str(), value.as_str(), Origin::CommandLine);
             let listed = self.target.vars.get("FLINK_SQL_SECRETS");
-            listed.map(|l| probe.insert("FLINK_SQL_SECRETS", l, Origin::CommandLine));
+            if let Some(listed) = listed {
+                probe.insert("FLINK_SQL_SECRETS", listed, Origin::CommandLine);
+            }
             !settings::secret_vars(&probe).is_empty()
         };
         if is_secret {
