@@ -29,6 +29,7 @@ complete -c flink-sql -n "__fish_flink_sql_needs_command" -s q -l quiet -d 'Only
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -s h -l help -d 'Print help'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -s V -l version -d 'Print version'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
+complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "shell" -d 'An interactive SQL prompt in one gateway session (piped stdin runs as `exec -f -`)'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
 complete -c flink-sql -n "__fish_flink_sql_needs_command" -f -a "jobs" -d 'List, inspect, stop, savepoint and cancel jobs through the JobManager REST API'
@@ -70,6 +71,33 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l timing -d '
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -s e -l env -d 'Profile name: reads env/NAME.env or .NAME.env (current dir, then $FLINK_SQL_ENV_DIR). Default: $FLINK_SQL_ENV. A path to an existing file (the old executor\'s -e) is read as --env-file, with a note' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l env-file -d 'Read the profile from this file instead' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l var -d 'Set a variable; beats the process environment and the profile. Repeatable' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l gateway -d 'SQL Gateway URL, path prefix allowed [profile: SQL_GATEWAY_URL; default http://localhost:8083]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l jobmanager -d 'JobManager REST URL, used by --wait [profile: FLINK_REST_URL]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l header -d 'Extra HTTP header for an auth proxy, \'Name: value\'. Repeatable [profile: SQL_GATEWAY_HEADERS, one per line]. A bearer token comes from SQL_GATEWAY_TOKEN (a secret)' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l ca-cert -d 'Extra CA certificate (PEM) to trust for https, besides the system roots [profile: FLINK_SQL_CA_CERT]' -r -F
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l session-property -d 'Session property, e.g. execution.runtime-mode=batch. Repeatable [profile: FLINK_SQL_SESSION_PROPERTIES, comma separated K=V]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l format -d 'Result format [profile: FLINK_SQL_FORMAT]' -r -f -a "table\t'Box table with an op column for changelogs (default on a terminal)'
+plain\t'Tab separated (default off a terminal)'
+csv\t'RFC 4180 CSV with a header row'
+json\t'One JSON document for the whole run'
+ndjson\t'One JSON event per line: the CI format'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l materialize-limit -d 'The most rows a --materialize table holds. A query whose table would grow past it fails (exit 1) and is cancelled: a cut table would show wrong totals' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l max-rows -d 'Stop a query after this many rows, cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l max-wait -d 'Stop a query after this long, e.g. 30s or 2m [profile: FLINK_SQL_MAX_WAIT]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l wait -d 'How long to wait for each job an INSERT starts [profile: FLINK_SQL_WAIT]' -r -f -a "submitted\t'Return once the gateway gave a job id'
+running\t'Wait until every vertex of the job runs'
+finished\t'Wait until the job finishes (bounded sources)'"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l timeout -d 'Give up waiting (for --wait, or for a statement) after this long [profile: FLINK_SQL_TIMEOUT; default 10m]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l materialize -d 'Show a query\'s current rows instead of its changelog: +I and +U add a row, -U and -D remove one equal row. At a terminal the table is redrawn in place as rows arrive; otherwise the final table is printed, in --format, when the query ends or stops (Ctrl-C, --max-wait)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l continue-on-error -d 'Piped input: run the remaining statements after a failure'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l echo -d 'Print each statement (secrets masked) to stderr before running it'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l timing -d 'Print how long each statement took (`\\timing` toggles it)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -s q -l quiet -d 'Only results and errors: no progress, no summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status migrate check smoke scale image down help" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status migrate check smoke scale image down help" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand deploy; and not __fish_seen_subcommand_from plan render up status migrate check smoke scale image down help" -s h -l help -d 'Print help'
@@ -421,14 +449,15 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand man" -l dir -d 'Fold
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand man" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand man" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand man" -s h -l help -d 'Print help'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "jobs" -d 'List, inspect, stop, savepoint and cancel jobs through the JobManager REST API'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "check" -d 'Print a shell completion script. Check SQL files or folders before they run: lint, validation in a throwaway session (EXPLAIN, no job starts), planner advice, schema-registry contracts'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "completions"
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "man" -d 'Print the man page (troff). With --dir, write the pages of flink-sql and of every subcommand (flink-sql-exec.1, flink-sql-jobs-list.1, …) into DIR instead'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec deploy env jobs check completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec shell deploy env jobs check completions man help" -f -a "exec" -d 'Run SQL files, folders, stdin or -c statements in one gateway session'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec shell deploy env jobs check completions man help" -f -a "shell" -d 'An interactive SQL prompt in one gateway session (piped stdin runs as `exec -f -`)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec shell deploy env jobs check completions man help" -f -a "deploy" -d 'Deploy the Flink SQL platform to Kubernetes (operator, session cluster, SQL Gateway)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec shell deploy env jobs check completions man help" -f -a "env" -d 'Profiles: show the variables a run would see and where each one comes from'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec shell deploy env jobs check completions man help" -f -a "jobs" -d 'List, inspect, stop, savepoint and cancel jobs through the JobManager REST API'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec shell deploy env jobs check completions man help" -f -a "check" -d 'Print a shell completion script. Check SQL files or folders before they run: lint, validation in a throwaway session (EXPLAIN, no job starts), planner advice, schema-registry contracts'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec shell deploy env jobs check completions man help" -f -a "completions"
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec shell deploy env jobs check completions man help" -f -a "man" -d 'Print the man page (troff). With --dir, write the pages of flink-sql and of every subcommand (flink-sql-exec.1, flink-sql-jobs-list.1, …) into DIR instead'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and not __fish_seen_subcommand_from exec shell deploy env jobs check completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "plan" -d 'Show the steps `up` would take; nothing runs'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "render" -d 'Write the rendered manifests to a folder (the Kafka Secret only with --include-secrets)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "up" -d 'Install or upgrade everything, in order, then wait until it is ready. Idempotent'
