@@ -213,3 +213,30 @@ fn materialize_toggles_the_final_per_key_totals_of_a_changelog() {
     p.send_control('d').unwrap();
     assert_eq!(exit_code(&mut p), 0);
 }
+
+#[test]
+fn include_output_file_and_expanded_display() {
+    let home = tempfile::tempdir().unwrap();
+    let script = home.path().join("script.sql");
+    std::fs::write(&script, "SELECT 'from-the-file' AS f;\n").unwrap();
+    let out = home.path().join("results.txt");
+    let mut p = local(&["--format", "plain"], home.path(), &[]);
+    p.send_line(&format!("\\i {}", script.display())).unwrap();
+    expect(&mut p, "+I\tfrom-the-file");
+    expect(&mut p, PROMPT);
+    p.send_line("\\x").unwrap();
+    expect(&mut p, "expanded display is on");
+    p.send_line("SELECT 7 AS seven, 'w' AS wide;").unwrap();
+    expect(&mut p, "-[ RECORD 1 ]-");
+    expect(&mut p, "wide  | w");
+    expect(&mut p, PROMPT);
+    p.send_line(&format!("\\o {}", out.display())).unwrap();
+    expect(&mut p, PROMPT);
+    p.send_line("SELECT 'to-the-file' AS o;").unwrap();
+    expect(&mut p, PROMPT);
+    p.send_control('d').unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.contains("-[ RECORD 1 ]-"), "{written}");
+    assert!(written.contains("| to-the-file"), "{written}");
+}

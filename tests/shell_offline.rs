@@ -115,3 +115,34 @@ fn piped_into_the_shell_it_runs_like_exec_from_stdin() {
         "{err}"
     );
 }
+
+#[test]
+fn vars_lists_the_users_variables_with_secrets_masked_and_unset_forgets_one() {
+    let home = tempfile::tempdir().unwrap();
+    let args = [
+        "--gateway",
+        NOWHERE,
+        "--var",
+        "KAFKA_PASSWORD=vars-secret-value",
+        "--var",
+        "TOPIC=orders-topic",
+    ];
+    let mut p = shell(&args, home.path(), &[("NOT_MINE", "from-the-environment")]);
+    expect(&mut p, "(no session)> ");
+    p.send_line("\\set EXTRA extra-value").unwrap();
+    expect(&mut p, "(no session)> ");
+    p.send_line("\\unset TOPIC").unwrap();
+    expect(&mut p, "(no session)> ");
+    p.send_line("\\vars").unwrap();
+    let listed = expect(&mut p, "(no session)> ");
+    assert!(listed.contains("EXTRA=extra-value"), "{listed}");
+    assert!(listed.contains("KAFKA_PASSWORD=***"), "{listed}");
+    assert!(!listed.contains("vars-secret-value"), "{listed}");
+    assert!(!listed.contains("TOPIC="), "unset: {listed}");
+    assert!(
+        !listed.contains("NOT_MINE"),
+        "the environment is not listed: {listed}"
+    );
+    p.send_line("\\q").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+}
