@@ -240,3 +240,28 @@ fn include_output_file_and_expanded_display() {
     assert!(written.contains("-[ RECORD 1 ]-"), "{written}");
     assert!(written.contains("| to-the-file"), "{written}");
 }
+
+#[test]
+fn watch_reruns_the_last_query_until_ctrl_c_and_e_runs_the_edited_statement() {
+    let home = tempfile::tempdir().unwrap();
+    // A scripted $EDITOR: turns 41 into 42 in the file it is given.
+    let mut p = local(
+        &["--format", "plain"],
+        home.path(),
+        &[("EDITOR", "sed -i s/41/42/")],
+    );
+    p.send_line("SELECT 41 AS e;").unwrap();
+    expect(&mut p, "+I\t41");
+    expect(&mut p, PROMPT);
+    p.send_line("\\e").unwrap();
+    expect(&mut p, "+I\t42");
+    expect(&mut p, PROMPT);
+    p.send_line("\\watch 0.2").unwrap();
+    for _ in 0..3 {
+        expect(&mut p, "+I\t42");
+    }
+    p.send_control('c').unwrap();
+    expect(&mut p, PROMPT);
+    p.send_control('d').unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+}
