@@ -517,6 +517,7 @@ impl ShellArgs {
             echo: self.echo,
             timing: self.timing,
             report: Vec::new(),
+            allow_duplicate: false,
         }
     }
 }
