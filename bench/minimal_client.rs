@@ -9,11 +9,13 @@
 //! generated bench scripts (no `;` at a line end inside a string).
 //!
 //! Usage: minimal_client GATEWAY_URL FILE [PAUSE]
-//! PAUSE says how long to wait before re-asking after a NOT_READY or empty page:
+//! PAUSE says how long to wait before re-asking after a NOT_READY or empty page (`FIRST+THEN`:
+//! FIRST µs before the first ask after each POST, then THEN µs between asks):
 //!   a number of µs (default 0: a busy poll, the lowest latency, but on a small machine its
 //!   requests compete with the gateway for CPU), or `backoff`: flink-sql's own schedule
-//!   (`flink_sql::runner::pause_after` the time since the submit or the last rows), so that the difference to flink-sql
-//!   is only the calls and the client-side work. bench/run.sh runs all three and takes the
+//!   (`flink_sql::runner::Pace` for a statement's first page, `pause_after` the last rows for
+//!   the next ones), so that the difference to flink-sql is only the calls and the client-side
+//!   work. bench/run.sh runs all three and takes the
 //!   fastest as the baseline.
 //!
 //! For analysis only, MINIMAL_DECODE=value decodes every page's rows into `serde_json::Value`s
@@ -22,7 +24,7 @@
 
 use std::time::{Duration, Instant};
 
-use flink_sql::runner::pause_after;
+use flink_sql::runner::{pause_after, Class, Pace};
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -119,13 +121,16 @@ fn statements(text: &str) -> Vec<String> {
 enum Pause {
     Fixed(Duration),
     Backoff,
+    /// A first pause after the POST, then a fixed one (`FIRST+THEN`, in µs): the curve of
+    /// bench/run.sh's part 1c.
+    FirstThen(Duration, Duration),
 }
 
 impl Pause {
     /// Waits before re-asking for a page that brought nothing, `quiet` after the last rows.
     async fn wait(self, quiet: Duration) {
         let d = match self {
-            Pause::Fixed(d) => d,
+            Pause::Fixed(d) | Pause::FirstThen(_, d) => d,
             Pause::Backoff => pause_after(quiet),
         };
         if !d.is_zero() {
@@ -149,6 +154,8 @@ async fn run(base: &str, file: &str, pause: Pause) -> Result<(usize, u64, u64)> 
     let session = serde_json::from_slice::<SessionHandle>(&body)?.session_handle;
     let session_url = format!("{}/v4/sessions/{session}", c.base);
     let mut rows = 0u64;
+    let mut ready: Vec<Duration> = Vec::new();
+    let pace = Pace::new();
     let decode = std::env::var("MINIMAL_DECODE").is_ok_and(|v| v == "value");
     for sql in &statements {
         let body = c
@@ -161,16 +168,40 @@ async fn run(base: &str, file: &str, pause: Pause) -> Result<(usize, u64, u64)> 
         let op = serde_json::from_slice::<OperationHandle>(&body)?.operation_handle;
         let mut path = format!("/v4/sessions/{session}/operations/{op}/result/0?rowFormat=JSON");
         let mut quiet_since = Instant::now();
+        let posted = quiet_since;
+        let mut first_ready = true;
+        // The bench's scripts hold no INSERT; a SELECT's first page is paced as a query's.
+        let class = if sql.trim_start().to_ascii_uppercase().starts_with("SELECT") {
+            Class::Query
+        } else {
+            Class::Other
+        };
+        match pause {
+            Pause::FirstThen(first, _) => tokio::time::sleep(first).await,
+            Pause::Backoff => tokio::time::sleep(pace.first_ask(class)).await,
+            Pause::Fixed(_) => {}
+        }
+        let mut asks = 0u32;
         loop {
+            let asked = posted.elapsed();
+            asks += 1;
             let body = c.send(c.http.get(format!("{}{path}", c.base))).await?;
             let page: Page = serde_json::from_slice(&body)?;
             match page.result_type.as_str() {
+                "NOT_READY" if first_ready && matches!(pause, Pause::Backoff) => {
+                    tokio::time::sleep(pace.pause(class, posted.elapsed())).await;
+                    continue;
+                }
                 "NOT_READY" => {
                     pause.wait(quiet_since.elapsed()).await;
                     continue;
                 }
                 "EOS" => break,
                 _ => {}
+            }
+            if std::mem::take(&mut first_ready) {
+                ready.push(asked);
+                pace.ready(class, asked, asks == 1);
             }
             // DDL / SET: the lone OK row is the whole answer (and is not counted).
             if page.result_kind.as_deref() == Some("SUCCESS") {
@@ -194,18 +225,31 @@ async fn run(base: &str, file: &str, pause: Pause) -> Result<(usize, u64, u64)> 
         }
     }
     c.send(c.http.delete(&session_url)).await?;
+    if std::env::var_os("MINIMAL_READY").is_some() {
+        ready.sort();
+        let q = |p: usize| ready[(ready.len() - 1) * p / 100].as_micros();
+        eprintln!(
+            "first ready page asked at (µs after the POST's answer): p0={} p10={} p25={} p50={} p75={} p90={} p100={}",
+            q(0), q(10), q(25), q(50), q(75), q(90), q(100)
+        );
+    }
     Ok((statements.len(), c.calls, rows))
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if !(3..=4).contains(&args.len()) {
-        eprintln!("usage: minimal_client GATEWAY_URL FILE [PAUSE_US|backoff]");
+        eprintln!("usage: minimal_client GATEWAY_URL FILE [PAUSE_US|FIRST_US+THEN_US|backoff]");
         std::process::exit(2);
     }
     let pause = match args.get(3).map(String::as_str) {
         None => Pause::Fixed(Duration::ZERO),
         Some("backoff") => Pause::Backoff,
+        Some(spec) if spec.contains('+') => {
+            let (first, then) = spec.split_once('+').unwrap();
+            let us = |v: &str| Duration::from_micros(v.parse().expect("FIRST+THEN in µs"));
+            Pause::FirstThen(us(first), us(then))
+        }
         Some(us) => Pause::Fixed(Duration::from_micros(us.parse().expect("PAUSE_US"))),
     };
     let started = Instant::now();

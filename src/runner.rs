@@ -24,12 +24,14 @@ use crate::script::Statement;
 use crate::secrets::Redactor;
 
 mod cleanup;
+mod pace;
 
 use cleanup::{bounded, bounded_search, Cut, Search, Stop};
 pub use cleanup::{CLEANUP_LIMIT, FIND_JOB_WINDOW};
+pub use pace::{Class, Pace};
 
-/// How long to pause before asking again for a page, given how long the result has been quiet
-/// (since the submit, or since rows last arrived). Set by elapsed time rather than by a count of
+/// How long to pause before asking again for a page of rows, given how long the result has been
+/// quiet (since rows last arrived; the first page is paced by `Pace`). Set by elapsed time rather than by a count of
 /// empty answers: a DDL statement is ready a few ms after its submit, so it is asked at once for
 /// the first 10 ms (the round trip is the pause), then every ms; a streaming query's next batch
 /// is usually tens of ms away, so 5 ms pauses follow, and only a result quiet for seconds is
@@ -158,6 +160,7 @@ impl Cancel {
 pub struct Runner {
     session: Session,
     opts: RunOptions,
+    pace: Pace,
 }
 
 /// What `Runner::open` came to.
@@ -192,7 +195,11 @@ impl Runner {
 
     /// A runner over a session opened elsewhere.
     pub fn new(session: Session, opts: RunOptions) -> Runner {
-        Runner { session, opts }
+        Runner {
+            session,
+            opts,
+            pace: Pace::new(),
+        }
     }
 
     pub fn session(&self) -> &Session {
@@ -212,7 +219,8 @@ impl Runner {
         sink: &mut dyn Sink,
         cancel: &Cancel,
     ) -> anyhow::Result<Outcome> {
-        let outcome = run_statement(&self.session, stmt, &self.opts, sink, cancel).await?;
+        let outcome =
+            run_statement(&self.session, stmt, &self.opts, &self.pace, sink, cancel).await?;
         sink.finished(stmt, &outcome)?;
         Ok(outcome)
     }
@@ -306,12 +314,13 @@ async fn run_statement(
     session: &Session,
     stmt: &Statement,
     opts: &RunOptions,
+    pace: &Pace,
     sink: &mut dyn Sink,
     cancel: &Cancel,
 ) -> anyhow::Result<Outcome> {
     sink.started(stmt)?;
     let clock = Instant::now();
-    let mut st = StatementRun::new(session, stmt, opts, clock);
+    let mut st = StatementRun::new(session, stmt, opts, pace, clock);
     let deadline = st.deadline();
     // Raced against cancellation and the timeout: without the operation's handle, the pinned
     // job id still finds the job, and the session's delete closes the operation.
@@ -331,6 +340,7 @@ async fn run_statement(
         Err(e) => return Err(session_error(e).into()),
     };
     st.op = Some(op);
+    st.posted = Instant::now();
     let end = st.drive(sink, cancel).await?;
     Ok(st.outcome(end))
 }
@@ -406,6 +416,10 @@ struct StatementRun<'a> {
     /// The job id the statement's job gets, if it may start one.
     pinned: Option<String>,
     clock: Instant,
+    /// When the gateway answered the POST; the first page is asked for from then on.
+    posted: Instant,
+    /// How soon to ask again for the first page (a runner's statements share what it learned).
+    pace: &'a Pace,
     mode: Mode,
     rows: u64,
     job_id: Option<String>,
@@ -419,6 +433,7 @@ impl<'a> StatementRun<'a> {
         session: &'a Session,
         stmt: &'a Statement,
         opts: &'a RunOptions,
+        pace: &'a Pace,
         clock: Instant,
     ) -> Self {
         StatementRun {
@@ -433,6 +448,8 @@ impl<'a> StatementRun<'a> {
                     .unwrap_or_else(jobmanager::fresh_job_id)
             }),
             clock,
+            posted: clock,
+            pace,
             mode: Mode::Unknown,
             rows: 0,
             job_id: None,
@@ -527,7 +544,11 @@ impl<'a> StatementRun<'a> {
         let mut path = self.session.first_page(&op);
         let mut ahead: Option<Ahead> = None;
         let mut quiet_since = self.clock;
+        let mut asks = 0u32;
+        self.pause(self.pace.first_ask(Class::of(self.stmt))).await;
         loop {
+            asks += 1;
+            let asked = self.posted.elapsed();
             let page = match ahead.take() {
                 Some(ahead) => ahead.page().await,
                 None => self.session.fetch(&path).await,
@@ -541,6 +562,7 @@ impl<'a> StatementRun<'a> {
             };
             let (result_type, next) = (page.result_type, page.next.clone());
             if self.mode == Mode::Unknown && result_type != ResultType::NotReady {
+                self.pace.ready(Class::of(self.stmt), asked, asks == 1);
                 self.mode = self.decide(&page, sink)?;
             }
             if let Some(next) = next.as_ref().filter(|_| self.worth_fetching_ahead(&page)) {
@@ -569,10 +591,17 @@ impl<'a> StatementRun<'a> {
             }
             if brought > 0 {
                 quiet_since = Instant::now();
+            } else if self.mode == Mode::Unknown {
+                self.pause(self.first_page_pause()).await;
             } else {
                 self.pause(pause_after(quiet_since.elapsed())).await;
             }
         }
+    }
+
+    /// The pause before asking again for a first page that was not ready.
+    fn first_page_pause(&self) -> Duration {
+        self.pace.pause(Class::of(self.stmt), self.posted.elapsed())
     }
 
     /// A page that brought rows is likely followed by more at once; an empty one is followed

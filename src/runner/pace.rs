@@ -1,0 +1,237 @@
+//! When to ask again for a statement's first page.
+//!
+//! The SQL Gateway answers a statement's POST at once and runs the statement in the background;
+//! its REST API has no blocking wait, so the result can only be polled. Asking in a busy loop
+//! costs the gateway CPU it needs to answer (on a small machine both share the cores) and costs
+//! an HTTP call per ask; asking late costs latency. The pace learns, per session and per kind
+//! of statement, when the results of the statements that were not ready at the first ask became
+//! ready, and asks again around then:
+//!
+//! - the first ask is at once while at least a quarter of the recent results were ready by then
+//!   (an idle gateway often has a DDL statement's result ready when its POST is answered); when
+//!   fewer were, it waits as the next ask does;
+//! - the next ask waits until the quickest quarter of the recent late results was ready;
+//! - then the band up to their third quartile is walked in a few steps of at least 1 ms;
+//! - past the band the pause doubles with the waiting (at most `pause_after`'s longest).
+//!
+//! Before anything was learned the pause doubles from 1 ms. Measured on the local stack, side by
+//! side with minimal clients (bench/run.sh, part 1).
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::script::Statement;
+
+/// Late results remembered per kind of statement.
+const REMEMBERED: usize = 32;
+/// Fewer late results than this: nothing learned yet.
+const LEARNED_AFTER: usize = 4;
+/// Steps to walk the band between the first and third quartile.
+const BAND_STEPS: u32 = 3;
+const SHORTEST: Duration = Duration::from_millis(1);
+const LONGEST: Duration = Duration::from_millis(250);
+
+/// Kinds of statement whose results take very different times to become ready: a DDL statement
+/// is done in a few ms, an INSERT's job id comes with its job's submission, a query's first page
+/// with its job's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Query,
+    Job,
+    Other,
+}
+
+impl Class {
+    pub fn of(stmt: &Statement) -> Class {
+        if stmt.kind.is_query() {
+            Class::Query
+        } else if stmt.kind.starts_job() {
+            Class::Job
+        } else {
+            Class::Other
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What one session learned of its statements' first pages.
+#[derive(Debug, Default)]
+pub struct Pace(Mutex<[Seen; 3]>);
+
+/// The recent first pages of one kind of statement.
+#[derive(Debug, Default)]
+struct Seen {
+    /// When the late ones were ready (asked for), after the POST was answered.
+    late: VecDeque<Duration>,
+    /// Whether each was ready at the first ask.
+    at_once: VecDeque<bool>,
+}
+
+fn remember<T>(ring: &mut VecDeque<T>, value: T) {
+    if ring.len() == REMEMBERED {
+        ring.pop_front();
+    }
+    ring.push_back(value);
+}
+
+impl Pace {
+    pub fn new() -> Pace {
+        Pace::default()
+    }
+
+    /// The pause before the first ask for the first page of a `class` statement.
+    pub fn first_ask(&self, class: Class) -> Duration {
+        let mostly_late = {
+            let seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let at_once = &seen[class.index()].at_once;
+            at_once.len() >= LEARNED_AFTER
+                && at_once.iter().filter(|&&b| b).count() * 4 < at_once.len()
+        };
+        match self.band(class) {
+            Some((low, _)) if mostly_late => low.min(LONGEST),
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// The pause before asking again for the first page of a `class` statement, not ready
+    /// `waited` after the POST was answered.
+    pub fn pause(&self, class: Class, waited: Duration) -> Duration {
+        let pause = match self.band(class) {
+            Some((low, _)) if waited < low => low - waited,
+            Some((low, high)) if waited < high => ((high - low) / BAND_STEPS).max(SHORTEST),
+            _ => waited.max(SHORTEST),
+        };
+        pause.min(LONGEST)
+    }
+
+    /// A first page was ready when asked for `waited` after the POST was answered; `at_once`
+    /// when the first ask found it (those teach nothing about when to ask again).
+    pub fn ready(&self, class: Class, waited: Duration, at_once: bool) {
+        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let seen = &mut seen[class.index()];
+        remember(&mut seen.at_once, at_once);
+        if !at_once {
+            remember(&mut seen.late, waited);
+        }
+    }
+
+    /// The first and third quartile of the recent late results, once enough were seen.
+    fn band(&self, class: Class) -> Option<(Duration, Duration)> {
+        let seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let late = &seen[class.index()].late;
+        if late.len() < LEARNED_AFTER {
+            return None;
+        }
+        let mut sorted: Vec<Duration> = late.iter().copied().collect();
+        sorted.sort_unstable();
+        let at = |q: usize| sorted[(sorted.len() - 1) * q / 4];
+        Some((at(1), at(3)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn taught(late: &[u64]) -> Pace {
+        let pace = Pace::new();
+        for &n in late {
+            pace.ready(Class::Other, ms(n), false);
+        }
+        pace
+    }
+
+    #[test]
+    fn before_anything_is_learned_the_pause_doubles_from_1_ms() {
+        let pace = Pace::new();
+        let asks: Vec<u64> = [0, 1, 2, 4, 8]
+            .iter()
+            .map(|&w| pace.pause(Class::Other, ms(w)).as_millis() as u64)
+            .collect();
+        assert_eq!(asks, [1, 1, 2, 4, 8]);
+    }
+
+    #[test]
+    fn results_ready_at_the_first_ask_teach_nothing_of_when_to_ask_again() {
+        let pace = Pace::new();
+        for _ in 0..10 {
+            pace.ready(Class::Other, ms(0), true);
+        }
+        assert_eq!(pace.pause(Class::Other, ms(0)), ms(1));
+        assert_eq!(pace.first_ask(Class::Other), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_first_ask_waits_only_while_fewer_than_a_quarter_were_ready_at_once() {
+        let pace = taught(&[4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        assert_eq!(
+            pace.first_ask(Class::Other),
+            ms(6),
+            "none of 9 was ready at once"
+        );
+        for _ in 0..2 {
+            pace.ready(Class::Other, ms(0), true);
+        }
+        let late = pace.first_ask(Class::Other);
+        assert_eq!(late, ms(6), "2 of 11 is less than a quarter");
+        pace.ready(Class::Other, ms(0), true);
+        let at_once = pace.first_ask(Class::Other);
+        assert_eq!(at_once, Duration::ZERO, "3 of 12 is a quarter");
+        assert_eq!(
+            pace.first_ask(Class::Query),
+            Duration::ZERO,
+            "queries learned nothing"
+        );
+    }
+
+    #[test]
+    fn the_next_ask_waits_for_the_quickest_quarter_of_the_late_results() {
+        // Quartiles of 4..=12 ms: 6 and 10.
+        let pace = taught(&[4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        assert_eq!(pace.pause(Class::Other, ms(0)), ms(6));
+        assert_eq!(pace.pause(Class::Other, ms(2)), ms(4));
+    }
+
+    #[test]
+    fn the_band_is_walked_in_a_few_steps_then_the_pause_doubles() {
+        let pace = taught(&[4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        let step = pace.pause(Class::Other, ms(6));
+        assert!(step >= ms(1) && step < ms(2), "{step:?}");
+        assert_eq!(pace.pause(Class::Other, ms(10)), ms(10));
+        assert_eq!(pace.pause(Class::Other, ms(40)), ms(40));
+        assert_eq!(pace.pause(Class::Other, ms(4000)), LONGEST);
+    }
+
+    #[test]
+    fn a_narrow_band_is_walked_in_steps_of_at_least_1_ms() {
+        let pace = taught(&[3, 3, 3, 3, 3]);
+        assert_eq!(pace.pause(Class::Other, ms(0)), ms(3));
+        assert_eq!(pace.pause(Class::Other, ms(3)), ms(3));
+    }
+
+    #[test]
+    fn kinds_learn_apart_and_only_recent_results_count() {
+        let pace = taught(&[2, 2, 2, 2]);
+        assert_eq!(
+            pace.pause(Class::Query, ms(0)),
+            ms(1),
+            "queries learned nothing"
+        );
+        for _ in 0..REMEMBERED {
+            pace.ready(Class::Other, ms(20), false);
+        }
+        assert_eq!(
+            pace.pause(Class::Other, ms(0)),
+            ms(20),
+            "the old 2 ms results are gone"
+        );
+    }
+}
