@@ -52,11 +52,11 @@ pub enum Command {
     /// List, inspect, stop, savepoint and cancel jobs through the JobManager REST API.
     #[command(after_help = JOBS_EXIT_CODES)]
     Jobs(JobsArgs),
-    /// Print a shell completion script.
     /// Check SQL files or folders before they run: lint, validation in a throwaway session
     /// (EXPLAIN, no job starts), planner advice, schema-registry contracts.
     #[command(after_help = CHECK_EXIT_CODES)]
     Check(Box<CheckArgs>),
+    /// Print a shell completion script.
     Completions {
         /// The shell to generate for.
         shell: clap_complete::Shell,

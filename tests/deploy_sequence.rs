@@ -1156,6 +1156,17 @@ fn manifest_paths() -> Vec<String> {
 const RUNNING_JM: &str = r#"{"kind":"List","items":[{"metadata":{"name":"flink-session-7d9f-jm"},"status":{"phase":"Running"}}]}"#;
 
 #[test]
+fn smoke_has_no_dry_run_and_refuses_one_before_any_tool_runs() {
+    let fake = Fake::new();
+    let out = fake.run(&["smoke", "--dry-run"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no dry run"), "{stderr}");
+    assert!(stderr.contains("deploy check"), "{stderr}");
+    assert!(fake.calls().is_empty(), "{:?}", fake.calls());
+}
+
+#[test]
 fn smoke_without_a_gateway_pod_fails_the_port_forward_skips_the_sql_and_still_checks_the_jars() {
     let fake = Fake::new();
     let out = fake.run(&["smoke"]);

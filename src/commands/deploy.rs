@@ -8,7 +8,7 @@ use base64::Engine;
 
 use crate::cli::{DeployAction, DeployArgs, DeployOpts};
 use crate::deploy::{self, config, context::Confirm, image, kube::Tools, Target};
-use crate::error::Exit;
+use crate::error::{CliError, Exit};
 use crate::secrets::{RedactWriter, Redactor};
 use crate::settings::{self, World};
 
@@ -58,6 +58,13 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
         }
         DeployAction::Status(_) => deploy::status(&config, tools, &target(true), &mut out)?,
         DeployAction::Check(_) => deploy::check::check(&config, tools, &target(true), &mut out)?,
+        DeployAction::Smoke(_) if opts.dry_run => return Err(CliError::new(
+            Exit::Input,
+            "deploy smoke runs its checks on the cluster (a port-forward, a statement, a Kafka \
+                 read, a jar listing): there is no dry run of it",
+        )
+        .with_hint("`flink-sql deploy check` is the read-only preflight")
+        .into()),
         DeployAction::Smoke(_) => {
             let request = deploy::smoke::SmokeRequest {
                 kafka_bootstrap: profile
