@@ -9,7 +9,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use common::*;
 use serde_json::{json, Value};
@@ -169,24 +168,23 @@ fn ctrl_c_prints_the_table_as_it_stood_and_exits_130() {
     require_stack();
     let name = unique("live-materialize-sigint-");
     let _jobs = Jobs(name.clone());
+    // `-v` logs each HTTP call on stderr: the test waits until the query's first page has come
+    // (the client asks for page 1), so the table's columns are known when Ctrl-C comes. The
+    // job's RUNNING state alone comes earlier than that first page.
     let mut run = Background::spawn(
         flink_sql()
-            .args(["exec", "--env", "local", "--format", "csv", "--materialize"])
+            .args([
+                "-v",
+                "exec",
+                "--env",
+                "local",
+                "--format",
+                "csv",
+                "--materialize",
+            ])
             .args(["-c", &endless_aggregate(&name, 3)]),
     );
-    // The job runs: rows are flowing into the table (how many does not matter).
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !jobs_named(&name)
-        .iter()
-        .any(|(_, state)| state == "RUNNING")
-    {
-        assert!(
-            std::time::Instant::now() < deadline && run.is_running(),
-            "the query's job never ran\n{}",
-            run.stderr()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    run.wait_for_stderr(|s| s.contains("/result/1?"));
     assert_eq!(run.stdout(), "", "nothing on a pipe before the query stops");
     run.signal("INT");
     let run = run.finish();

@@ -12,9 +12,11 @@
 //!   fewer were, it waits as the next ask does;
 //! - the next ask waits until the quickest quarter of the recent late results was ready;
 //! - then the band up to their third quartile is walked in a few steps of at least 1 ms;
-//! - past the band the pause doubles with the waiting (at most `pause_after`'s longest).
+//! - past the band, and before anything was learned, the pause is `pause_after`'s for that long
+//!   a wait but never under 1 ms (no busy poll): 1 ms for the first 100 ms, then 5 ms up to 1 s,
+//!   so a query's first rows come as soon as before.
 //!
-//! Before anything was learned the pause doubles from 1 ms. Measured on the local stack, side by
+//! Measured on the local stack, side by
 //! side with minimal clients (bench/run.sh, part 1).
 
 use std::collections::VecDeque;
@@ -103,7 +105,7 @@ impl Pace {
         let pause = match self.band(class) {
             Some((low, _)) if waited < low => low - waited,
             Some((low, high)) if waited < high => ((high - low) / BAND_STEPS).max(SHORTEST),
-            _ => waited.max(SHORTEST),
+            _ => super::pause_after(waited).max(SHORTEST),
         };
         pause.min(LONGEST)
     }
@@ -150,13 +152,13 @@ mod tests {
     }
 
     #[test]
-    fn before_anything_is_learned_the_pause_doubles_from_1_ms() {
+    fn before_anything_is_learned_the_pause_is_pause_afters_but_never_a_busy_poll() {
         let pace = Pace::new();
-        let asks: Vec<u64> = [0, 1, 2, 4, 8]
+        let asks: Vec<u64> = [0, 5, 50, 500, 2000, 6000]
             .iter()
-            .map(|&w| pace.pause(Class::Other, ms(w)).as_millis() as u64)
+            .map(|&w| pace.pause(Class::Query, ms(w)).as_millis() as u64)
             .collect();
-        assert_eq!(asks, [1, 1, 2, 4, 8]);
+        assert_eq!(asks, [1, 1, 1, 5, 50, 250]);
     }
 
     #[test]
@@ -201,20 +203,20 @@ mod tests {
     }
 
     #[test]
-    fn the_band_is_walked_in_a_few_steps_then_the_pause_doubles() {
+    fn the_band_is_walked_in_a_few_steps_then_the_pause_is_pause_afters() {
         let pace = taught(&[4, 5, 6, 7, 8, 9, 10, 11, 12]);
         let step = pace.pause(Class::Other, ms(6));
         assert!(step >= ms(1) && step < ms(2), "{step:?}");
-        assert_eq!(pace.pause(Class::Other, ms(10)), ms(10));
-        assert_eq!(pace.pause(Class::Other, ms(40)), ms(40));
-        assert_eq!(pace.pause(Class::Other, ms(4000)), LONGEST);
+        assert_eq!(pace.pause(Class::Other, ms(10)), ms(1));
+        assert_eq!(pace.pause(Class::Other, ms(400)), ms(5));
+        assert_eq!(pace.pause(Class::Other, ms(4000)), ms(50));
     }
 
     #[test]
     fn a_narrow_band_is_walked_in_steps_of_at_least_1_ms() {
         let pace = taught(&[3, 3, 3, 3, 3]);
         assert_eq!(pace.pause(Class::Other, ms(0)), ms(3));
-        assert_eq!(pace.pause(Class::Other, ms(3)), ms(3));
+        assert_eq!(pace.pause(Class::Other, ms(3)), ms(1));
     }
 
     #[test]
