@@ -395,6 +395,20 @@ pub struct ExecArgs {
     /// Write a report: junit=PATH (one test case per statement).
     #[arg(long, value_name = "junit=PATH", value_parser = parse_report)]
     pub report: Vec<PathBuf>,
+
+    /// Start at statement N, numbered as the summary numbers them (across all inputs). Earlier
+    /// statements are not run; those that only change the session (SET, RESET, USE, ADD JAR,
+    /// CREATE TEMPORARY …, CREATE CATALOG, DDL in an in-memory catalog) are replayed silently first,
+    /// so statement N finds the session it had.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub from_statement: Option<u64>,
+
+    /// When the gateway loses the session (a restart) or cannot be reached, wait for it (up to
+    /// --timeout), open a new session, replay the session-scoped statements already run, and
+    /// go on. INSERTs and queries are never replayed; one that may have run when the session was
+    /// lost is reported failed, not sent again.
+    #[arg(long)]
+    pub reconnect: bool,
 }
 
 const CHECK_EXIT_CODES: &str = "\
@@ -518,6 +532,8 @@ impl ShellArgs {
             timing: self.timing,
             report: Vec::new(),
             allow_duplicate: false,
+            from_statement: None,
+            reconnect: false,
         }
     }
 }

@@ -187,6 +187,19 @@ pub struct Summary {
     /// (statement index, job id) for every job started.
     pub jobs: Vec<(usize, String)>,
     pub elapsed: Duration,
+    /// The run was cut short by a problem no statement is to blame for (the gateway lost the
+    /// session, or cannot be reached).
+    pub cut: Option<Cut>,
+}
+
+/// Where a run was cut short: statement `at` and those after it are not done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cut {
+    pub at: usize,
+    /// Statement `at` reached the gateway before the problem: it may have run.
+    pub may_have_run: bool,
+    /// What the user can do (from the error).
+    pub hints: Vec<String>,
 }
 
 /// A sink's refusal of a statement's rows (a `--materialize` table at its limit), returned from
@@ -239,6 +252,11 @@ pub trait Sink {
     }
     /// The statement ended (also for skipped statements, without `started`).
     fn finished(&mut self, _stmt: &Statement, _outcome: &Outcome) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// The session was lost at `at` and a new one opened (`--reconnect`), with `replayed` run
+    /// again in it.
+    fn reconnected(&mut self, _at: &Statement, _replayed: &[Statement]) -> std::io::Result<()> {
         Ok(())
     }
     /// The run ended.

@@ -25,10 +25,15 @@ use crate::secrets::Redactor;
 
 mod cleanup;
 mod pace;
+mod replay;
 
 use cleanup::{bounded, bounded_search, Cut, Search, Stop};
 pub use cleanup::{CLEANUP_LIMIT, FIND_JOB_WINDOW};
 pub use pace::{Class, Pace};
+pub use replay::Journal;
+
+/// While `--reconnect` waits for a gateway to come back, it tries to open a session this often.
+const RECONNECT_EVERY: Duration = Duration::from_millis(500);
 
 /// How long to pause before asking again for a page of rows, given how long the result has been
 /// quiet (since rows last arrived; the first page is paced by `Pace`). Set by elapsed time rather than by a count of
@@ -66,6 +71,10 @@ pub enum WaitFor {
 pub struct RunOptions {
     /// Read by the loops over the runner (a batch, a pipe): the runner runs one statement.
     pub continue_on_error: bool,
+    /// Statements numbered below this were run before (`--from-statement`; 1 runs them all).
+    pub from_statement: usize,
+    /// A lost session is replaced by a new one, its session-scoped statements replayed.
+    pub reconnect: bool,
     /// Stop a query after this many rows (a success).
     pub max_rows: Option<u64>,
     /// Stop a query after this long (a success).
@@ -161,6 +170,44 @@ pub struct Runner {
     session: Session,
     opts: RunOptions,
     pace: Pace,
+    /// How the session was opened: `reopen` opens the next one the same way.
+    connect: Option<Connect>,
+    /// The session-scoped statements run so far, for a new session to replay.
+    journal: std::sync::Mutex<Journal>,
+}
+
+/// The run cannot go on in this session, and no statement is to blame: the gateway forgot the
+/// session (a restart), cannot be reached, or answered in a way we cannot use. Exit 3.
+#[derive(Debug)]
+pub struct Broken {
+    pub error: CliError,
+    /// The session is gone or the gateway unreachable: a new session may carry on (`--reconnect`).
+    pub gone: bool,
+    /// The statement reached the gateway: it may have run (so it is never sent again).
+    pub sent: bool,
+}
+
+impl std::fmt::Display for Broken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.error.message)
+    }
+}
+
+impl std::error::Error for Broken {}
+
+impl Broken {
+    fn from_gateway(e: Error, sent: bool) -> Broken {
+        let gone = match &e {
+            Error::Server(s) => s.is_session_lost(),
+            Error::Unreachable(_) => true,
+            Error::Connection(_) | Error::NoReply(_) => false,
+        };
+        Broken {
+            error: session_error(e),
+            gone,
+            sent,
+        }
+    }
 }
 
 /// What `Runner::open` came to.
@@ -190,15 +237,19 @@ impl Runner {
             s = connecting => s.map_err(|_| connect_timeout(opts.timeout))??,
             exit = cancel.wait() => return Ok(Opened::Cancelled(exit)),
         };
-        Ok(Opened::Ready(Runner::new(session, opts)))
+        let mut runner = Runner::new(session, opts);
+        runner.connect = Some(connect.clone());
+        Ok(Opened::Ready(runner))
     }
 
-    /// A runner over a session opened elsewhere.
+    /// A runner over a session opened elsewhere (it cannot `reopen`).
     pub fn new(session: Session, opts: RunOptions) -> Runner {
         Runner {
             session,
             opts,
             pace: Pace::new(),
+            connect: None,
+            journal: Default::default(),
         }
     }
 
@@ -221,8 +272,62 @@ impl Runner {
     ) -> anyhow::Result<Outcome> {
         let outcome =
             run_statement(&self.session, stmt, &self.opts, &self.pace, sink, cancel).await?;
+        if outcome.status == Status::Ok {
+            self.journal().record(stmt);
+        }
         sink.finished(stmt, &outcome)?;
         Ok(outcome)
+    }
+
+    fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether a new session would replay `stmt` (it changes only the session).
+    pub fn is_session_scoped(&self, stmt: &Statement) -> bool {
+        self.journal().keeps(stmt)
+    }
+
+    /// Runs a session-scoped statement silently, for a session that must stand where an earlier
+    /// one stood (`--from-statement`): nothing reaches a sink, a failure is an error.
+    pub async fn replay(&self, stmt: &Statement, cancel: &Cancel) -> anyhow::Result<()> {
+        let outcome = run_statement(
+            &self.session,
+            stmt,
+            &self.opts,
+            &self.pace,
+            &mut Discard,
+            cancel,
+        )
+        .await?;
+        match (outcome.status, outcome.failure) {
+            (Status::Ok, _) => {
+                self.journal().record(stmt);
+                Ok(())
+            }
+            (_, failure) => Err(replay_failed(stmt, failure).into()),
+        }
+    }
+
+    /// Opens a new session the way this one was opened, waiting (up to `--timeout`, or a
+    /// signal) for a gateway that is restarting, then replays the journal in it. The old session
+    /// is dropped without a DELETE: the gateway no longer knows it. Returns the statements replayed.
+    pub async fn reopen(&mut self, cancel: &Cancel) -> anyhow::Result<Vec<Statement>> {
+        let connect = self.connect.clone().ok_or_else(|| {
+            CliError::connection("this session cannot be reopened (it was opened elsewhere)")
+        })?;
+        let session = tokio::select! {
+            s = tokio::time::timeout(self.opts.timeout, reconnect(&connect)) => {
+                s.map_err(|_| reconnect_timeout(self.opts.timeout))??
+            }
+            exit = cancel.wait() => return Err(CliError::new(exit, "interrupted while reconnecting").into()),
+        };
+        std::mem::replace(&mut self.session, session).forget();
+        let journal = std::mem::take(&mut *self.journal());
+        for stmt in journal.statements() {
+            self.replay(stmt, cancel).await?;
+        }
+        Ok(journal.statements().to_vec())
     }
 
     /// Deletes the session, bounded by `CLEANUP_LIMIT`. A signal that arrives meanwhile (and
@@ -236,6 +341,46 @@ impl Runner {
         self.session
     }
 }
+
+/// Tries to open a session until one opens or something other than an unreachable gateway
+/// goes wrong.
+async fn reconnect(connect: &Connect) -> Result<Session, CliError> {
+    loop {
+        let (redactor, log) = (connect.redactor.clone(), connect.log.clone());
+        match gateway::connect(&connect.gateway, redactor, log).await {
+            Ok(session) => return Ok(session),
+            Err(e) if e.exit == Exit::Connection => {
+                if let Some(log) = &connect.log {
+                    log(&format!("reconnecting: {e}"));
+                }
+                sleep(RECONNECT_EVERY).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn reconnect_timeout(timeout: Duration) -> CliError {
+    CliError::connection(format!(
+        "the gateway did not come back within {} (--timeout)",
+        humantime::format_duration(timeout)
+    ))
+}
+
+fn replay_failed(stmt: &Statement, failure: Option<Failure>) -> CliError {
+    let why = failure.map_or_else(|| "it did not finish".to_owned(), |f| f.message);
+    CliError::new(
+        Exit::StatementFailed,
+        format!(
+            "replaying statement {} ({}:{}:{}) in the new session failed: {why}",
+            stmt.index, stmt.file, stmt.pos.line, stmt.pos.column
+        ),
+    )
+}
+
+/// A sink for replayed statements: their results were shown when they first ran.
+struct Discard;
+impl Sink for Discard {}
 
 /// `--wait running|finished` watches jobs on the JobManager: one that cannot be reached is found
 /// before anything is sent (exit 3). `Some(exit)` when a signal came first.
@@ -336,8 +481,16 @@ async fn run_statement(
         Err(Error::Server(e)) if !e.is_session_lost() => {
             return Ok(failed_outcome(stmt, e, clock.elapsed()))
         }
-        Err(Error::NoReply(e)) => return Err(st.lost_reply(e, cancel).await.into()),
-        Err(e) => return Err(session_error(e).into()),
+        Err(Error::NoReply(e)) => {
+            let error = st.lost_reply(e, cancel).await;
+            return Err(Broken {
+                error,
+                gone: false,
+                sent: true,
+            }
+            .into());
+        }
+        Err(e) => return Err(Broken::from_gateway(e, false).into()),
     };
     st.op = Some(op);
     st.posted = Instant::now();
@@ -558,7 +711,7 @@ impl<'a> StatementRun<'a> {
                 Err(Error::Server(e)) if !e.is_session_lost() => {
                     return Ok(End::Failed(failure(self.stmt, e)))
                 }
-                Err(e) => return Err(session_error(e).into()),
+                Err(e) => return Err(Broken::from_gateway(e, true).into()),
             };
             let (result_type, next) = (page.result_type, page.next.clone());
             if self.mode == Mode::Unknown && result_type != ResultType::NotReady {

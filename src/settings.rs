@@ -69,6 +69,9 @@ pub struct Output {
     pub github: bool,
     /// Animate progress on stderr (a terminal, not quiet).
     pub progress: bool,
+    /// The command line that ran, secrets masked, `--from-statement` left out: a run cut short
+    /// prints it with `--from-statement N` as the way to go on.
+    pub resume: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +82,9 @@ pub struct Run {
     pub max_wait: Option<Duration>,
     pub wait: WaitFor,
     pub timeout: Duration,
+    /// `--from-statement N` (1 when not given).
+    pub from_statement: usize,
+    pub reconnect: bool,
 }
 
 /// Everything `exec` needs.
@@ -271,6 +277,8 @@ impl Run {
         };
         Ok(RunOptions {
             continue_on_error: self.continue_on_error,
+            from_statement: self.from_statement,
+            reconnect: self.reconnect,
             max_rows: self.max_rows,
             max_wait: self.max_wait,
             wait: match self.wait {
@@ -298,7 +306,15 @@ fn jobmanager_for(
         CliError::input("--wait running|finished needs the JobManager REST URL")
             .with_hint("set FLINK_REST_URL in the profile or pass --jobmanager URL (e.g. http://127.0.0.1:8081)")
     })?;
-    JobManager::new(&url, gateway.ca_cert.clone(), redactor.clone(), log)
+    // An auth proxy in front of the gateway usually guards the JobManager too.
+    JobManager::with_auth(
+        &url,
+        gateway.headers.clone(),
+        gateway.token.clone(),
+        gateway.ca_cert.clone(),
+        redactor.clone(),
+        log,
+    )
 }
 
 /// Resolves `exec` arguments into settings.
@@ -338,6 +354,7 @@ pub fn exec(
         junit: args.report.last().cloned(),
         github: world.env("GITHUB_ACTIONS") == Some("true"),
         progress: world.stderr_is_terminal && !quiet && world.env("CI").is_none(),
+        resume: None,
     };
     let run = Run {
         dry_run: args.dry_run,
@@ -360,6 +377,10 @@ pub fn exec(
             crate::cli::parse_timeout,
         )?
         .unwrap_or(DEFAULT_TIMEOUT),
+        from_statement: args
+            .from_statement
+            .map_or(1, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+        reconnect: args.reconnect,
     };
     Ok(ExecSettings {
         inputs,
@@ -420,6 +441,8 @@ pub fn check(
         github: world.env("GITHUB_ACTIONS") == Some("true"),
         run: Run {
             dry_run: false,
+            from_statement: 1,
+            reconnect: false,
             continue_on_error: true,
             max_rows: None,
             max_wait: None,

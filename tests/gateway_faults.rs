@@ -496,6 +496,8 @@ fn run_opts(max_rows: Option<u64>) -> flink_sql::runner::RunOptions {
         max_wait: None,
         wait: flink_sql::cli::WaitFor::Submitted,
         timeout: Duration::from_secs(60),
+        from_statement: 1,
+        reconnect: false,
     };
     let gateway = gateway("http://127.0.0.1:1");
     run.options(&gateway, &Redactor::default(), None).unwrap()

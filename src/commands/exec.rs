@@ -15,8 +15,9 @@ use crate::settings::{self, ExecSettings, Input, World};
 pub fn run(args: ExecArgs, verbose: u8, quiet: bool) -> anyhow::Result<Exit> {
     let cwd = std::env::current_dir()?;
     let world = World::current(&cwd);
-    let settings = settings::exec(args, verbose, quiet, &world)?;
+    let mut settings = settings::exec(args, verbose, quiet, &world)?;
     let redactor = settings.profile.redactor.clone();
+    settings.output.resume = Some(resume_command(std::env::args(), &redactor));
     let mut stderr = RedactWriter::new(io::stderr(), redactor.clone());
     warn_unmaskable(&settings, &mut stderr)?;
     super::env::warn_profile(&settings.profile, &mut stderr)?;
@@ -43,6 +44,14 @@ pub fn run(args: ExecArgs, verbose: u8, quiet: bool) -> anyhow::Result<Exit> {
     }
     if statements.is_empty() {
         return Err(CliError::input("the input holds no statements").into());
+    }
+    if settings.run.from_statement > statements.len() {
+        return Err(CliError::input(format!(
+            "--from-statement {}: the input holds {} statements",
+            settings.run.from_statement,
+            statements.len()
+        ))
+        .into());
     }
     execute(&settings, Statements::Read(&statements))
 }
@@ -216,6 +225,53 @@ fn quit_now(exit: Exit, what: &str) -> ! {
     std::process::exit(i32::from(exit.code()));
 }
 
+/// The command line as it ran, to go on from a statement: `--from-statement` left out (the
+/// caller adds its own), secrets masked, header values masked (they are usually credentials),
+/// each word quoted for a POSIX shell when it needs it.
+pub(super) fn resume_command(
+    argv: impl IntoIterator<Item = String>,
+    redactor: &Redactor,
+) -> String {
+    let mut words = Vec::new();
+    let mut args = argv.into_iter();
+    let mut header_value_next = false;
+    while let Some(arg) = args.next() {
+        if arg == "--from-statement" {
+            args.next();
+            continue;
+        }
+        if arg.starts_with("--from-statement=") {
+            continue;
+        }
+        let shown = if header_value_next {
+            mask_header(&arg)
+        } else if let Some(h) = arg.strip_prefix("--header=") {
+            format!("--header={}", mask_header(h))
+        } else {
+            redactor.redact(&arg).into_owned()
+        };
+        header_value_next = arg == "--header";
+        words.push(shell_quote(&shown));
+    }
+    words.join(" ")
+}
+
+fn mask_header(h: &str) -> String {
+    match h.split_once(':') {
+        Some((name, _)) => format!("{name}: ***"),
+        None => "***".to_owned(),
+    }
+}
+
+fn shell_quote(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
 /// Under `-v`, HTTP calls and server traces go to stderr, masked.
 pub(super) fn verbose_log(verbose: u8, redactor: &Redactor) -> Option<Log> {
     if verbose == 0 {
@@ -225,4 +281,42 @@ pub(super) fn verbose_log(verbose: u8, redactor: &Redactor) -> Option<Log> {
     Some(Arc::new(move |line: &str| {
         let _ = writeln!(io::stderr().lock(), "debug: {}", redactor.redact(line));
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_command_to_go_on_drops_from_statement_and_masks_secrets_and_headers() {
+        let (redactor, _) = Redactor::new(["s3cr3t-pw"]);
+        let command = resume_command(
+            argv(&[
+                "flink-sql",
+                "exec",
+                "--env",
+                "prod",
+                "a dir/x.sql",
+                "--from-statement",
+                "3",
+                "--var",
+                "KAFKA_PASSWORD=s3cr3t-pw",
+                "--header",
+                "X-Auth: tok",
+                "--header=Y: v",
+                "--from-statement=2",
+                "-c",
+                "SELECT 'a'",
+            ]),
+            &redactor,
+        );
+        assert_eq!(
+            command,
+            r#"flink-sql exec --env prod 'a dir/x.sql' --var 'KAFKA_PASSWORD=***' --header 'X-Auth: ***' '--header=Y: ***' -c 'SELECT '\''a'\'''"#
+        );
+    }
 }

@@ -141,6 +141,8 @@ async fn action(
 /// runs (a restore that fails at once shows as a failed start), within the command's timeout.
 fn run_options(ctx: &Ctx<'_>) -> RunOptions {
     RunOptions {
+        from_statement: 1,
+        reconnect: false,
         continue_on_error: false,
         max_rows: None,
         max_wait: None,

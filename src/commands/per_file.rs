@@ -18,7 +18,7 @@ pub async fn exec(
     sink: &mut dyn Sink,
     cancel: &Cancel,
 ) -> anyhow::Result<(Summary, Exit)> {
-    let mut batch = Batch::new(opts.continue_on_error);
+    let mut batch = Batch::for_run(opts);
     for file in by_file(statements) {
         if batch.is_stopped(cancel) {
             batch.skip(file, sink)?;

@@ -40,7 +40,7 @@ pub async fn exec(
     let mut pipe = Pipe {
         connect,
         opts,
-        batch: Batch::new(opts.continue_on_error),
+        batch: Batch::for_run(opts),
         runner: None,
         sent: 0,
     };
@@ -122,7 +122,7 @@ impl Pipe<'_> {
                 Opened::Cancelled(_) => return Ok(false),
             }
         }
-        let runner = self.runner.as_ref().expect("opened above");
+        let runner = self.runner.as_mut().expect("opened above");
         self.sent += 1;
         self.batch.run_one(runner, &stmt, sink, cancel).await?;
         Ok(!self.batch.is_stopped(cancel))

@@ -255,6 +255,8 @@ impl Sink for Collect {
 
 fn options(max_wait: Option<Duration>) -> RunOptions {
     RunOptions {
+        from_statement: 1,
+        reconnect: false,
         continue_on_error: false,
         max_rows: Some(10),
         max_wait,

@@ -36,8 +36,11 @@ pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
 pub enum Error {
     /// The server answered HTTP 500 with its own error: for statements, a statement failure.
     Server(ServerError),
-    /// Unreachable, an unexpected HTTP status or an answer we cannot read: exit 3.
+    /// An unexpected HTTP status or an answer we cannot read: exit 3.
     Connection(CliError),
+    /// No connection could be made, or it broke before an answer (refused, reset, timed out),
+    /// after the retries the request allows: exit 3. A restarting gateway looks like this.
+    Unreachable(CliError),
     /// A request that may start something was sent (or may have been), but its answer was lost:
     /// it may have taken effect, and it was not sent again. Exit 3.
     NoReply(CliError),
@@ -47,7 +50,7 @@ impl Error {
     /// The error as the exit-3 kind, for calls where a server error is not a statement failure.
     pub fn into_cli(self) -> CliError {
         match self {
-            Error::Connection(e) | Error::NoReply(e) => e,
+            Error::Connection(e) | Error::Unreachable(e) | Error::NoReply(e) => e,
             Error::Server(s) => CliError::connection(s.message),
         }
     }
@@ -197,7 +200,7 @@ impl Http {
                         None if retry == Retry::BeforeSend && !e.is_connect() => {
                             return Err(Error::NoReply(self.no_reply(method, path, &e)))
                         }
-                        None => return Err(Error::Connection(self.unreachable(method, path, &e))),
+                        None => return Err(Error::Unreachable(self.unreachable(method, path, &e))),
                     }
                 }
             }

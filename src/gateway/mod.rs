@@ -255,6 +255,21 @@ impl Client {
         Ok(())
     }
 
+    /// `GET /sessions/{s}`: the session's effective configuration (cluster config included:
+    /// sensitive, never shown whole).
+    pub async fn session_config(
+        &self,
+        s: &SessionId,
+    ) -> Result<std::collections::BTreeMap<String, String>, Error> {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            #[serde(default)]
+            properties: std::collections::BTreeMap<String, String>,
+        }
+        let answer: Answer = self.get(&self.session_path(s)).await?;
+        Ok(answer.properties)
+    }
+
     /// `DELETE /sessions/{s}`: also closes every operation still open in it.
     pub async fn close_session(&self, s: &SessionId) -> Result<(), Error> {
         let _: IgnoredAny = self
@@ -584,6 +599,13 @@ impl Session {
         result
     }
 
+    /// Lets go of a session the gateway no longer knows (it restarted): no DELETE is sent,
+    /// now or on drop.
+    pub fn forget(mut self) {
+        self.stop_heartbeat();
+        self.id.0.clear();
+    }
+
     fn stop_heartbeat(&mut self) {
         if let Some(task) = self.heartbeat.take() {
             task.abort();
@@ -644,10 +666,46 @@ impl std::fmt::Display for CloseError {
     }
 }
 
-/// Heartbeats until aborted. A failed heartbeat is only logged: the next statement will
-/// report a lost session far more clearly than a background task could.
+/// The gateway's idle timeout as its session config states it (`5min`, `5 s`, `300000`: a bare
+/// number is milliseconds, as in Flink's own config); `None` when absent, zero or unreadable.
+pub fn idle_timeout(config: &std::collections::BTreeMap<String, String>) -> Option<Duration> {
+    let text: String = config
+        .get("sql-gateway.session.idle-timeout")?
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let timeout = match text.parse::<u64>() {
+        Ok(ms) => Duration::from_millis(ms),
+        Err(_) => humantime::parse_duration(&text).ok()?,
+    };
+    (!timeout.is_zero()).then_some(timeout)
+}
+
+/// How often to heartbeat a gateway with this idle timeout: three times per timeout (so one lost
+/// heartbeat is survived), never less often than `HEARTBEAT_EVERY`, never more than once a second.
+pub fn heartbeat_every(idle_timeout: Option<Duration>) -> Duration {
+    idle_timeout.map_or(HEARTBEAT_EVERY, |t| {
+        (t / 3).clamp(Duration::from_secs(1), HEARTBEAT_EVERY)
+    })
+}
+
+/// Heartbeats until aborted, as often as the gateway's idle timeout needs (read from the
+/// session's config first; a gateway set to 5 s would forget a session heartbeated every 30 s).
+/// A failed heartbeat is only logged: the next statement will report a lost session far more
+/// clearly than a background task could.
 async fn heartbeat(client: Arc<Client>, id: SessionId) {
-    let mut every = tokio::time::interval(HEARTBEAT_EVERY);
+    let timeout = match client.session_config(&id).await {
+        Ok(config) => idle_timeout(&config),
+        Err(_) => None,
+    };
+    let period = heartbeat_every(timeout);
+    client.http.log(&format!(
+        "heartbeat every {} (gateway idle timeout: {})",
+        humantime::format_duration(period),
+        timeout.map_or("unknown".to_owned(), |t| humantime::format_duration(t)
+            .to_string())
+    ));
+    let mut every = tokio::time::interval(period);
     // After a laptop sleeps, one heartbeat is enough; a burst of missed ones is not.
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     every.tick().await;
@@ -658,5 +716,50 @@ async fn heartbeat(client: Arc<Client>, id: SessionId) {
                 .http
                 .log(&format!("heartbeat failed: {}", e.into_cli()));
         }
+    }
+}
+
+#[cfg(test)]
+mod heartbeat_tests {
+    use super::*;
+
+    fn config(value: &str) -> std::collections::BTreeMap<String, String> {
+        [(
+            "sql-gateway.session.idle-timeout".to_owned(),
+            value.to_owned(),
+        )]
+        .into()
+    }
+
+    #[test]
+    fn the_idle_timeout_is_read_in_flinks_spellings() {
+        assert_eq!(
+            idle_timeout(&config("5min")),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(idle_timeout(&config("5 s")), Some(Duration::from_secs(5)));
+        assert_eq!(
+            idle_timeout(&config("60000")),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(idle_timeout(&config("0")), None);
+        assert_eq!(idle_timeout(&Default::default()), None);
+    }
+
+    #[test]
+    fn a_short_idle_timeout_gets_three_heartbeats_per_timeout() {
+        assert_eq!(
+            heartbeat_every(Some(Duration::from_secs(6))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            heartbeat_every(Some(Duration::from_secs(600))),
+            HEARTBEAT_EVERY
+        );
+        assert_eq!(
+            heartbeat_every(Some(Duration::from_millis(900))),
+            Duration::from_secs(1)
+        );
+        assert_eq!(heartbeat_every(None), HEARTBEAT_EVERY);
     }
 }

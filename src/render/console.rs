@@ -26,6 +26,7 @@ pub struct Console {
     total: usize,
     rows: u64,
     records: Vec<Record>,
+    resume: Option<String>,
 }
 
 impl Console {
@@ -50,6 +51,7 @@ impl Console {
             total,
             rows: 0,
             records: Vec::new(),
+            resume: output.resume.clone(),
         }
     }
 
@@ -153,6 +155,15 @@ impl Sink for Console {
         }
         let mut text = Vec::new();
         summary::write_summary(&mut text, summary, &self.records, self.timing)?;
+        if let Some(cut) = &summary.cut {
+            summary::write_cut(&mut text, cut, &self.records, self.resume.as_deref())?;
+        }
+        self.emit(&text)
+    }
+
+    fn reconnected(&mut self, at: &Statement, replayed: &[Statement]) -> io::Result<()> {
+        let mut text = Vec::new();
+        summary::write_reconnected(&mut text, at, replayed)?;
         self.emit(&text)
     }
 }
@@ -186,6 +197,7 @@ mod tests {
             junit: None,
             github: false,
             progress: false,
+            resume: None,
         }
     }
 

@@ -53,6 +53,9 @@ impl Sink for Fanout {
     fn finished(&mut self, stmt: &Statement, outcome: &Outcome) -> io::Result<()> {
         self.each(|s| s.finished(stmt, outcome))
     }
+    fn reconnected(&mut self, at: &Statement, replayed: &[Statement]) -> io::Result<()> {
+        self.each(|s| s.reconnected(at, replayed))
+    }
     fn done(&mut self, summary: &Summary) -> io::Result<()> {
         self.each(|s| s.done(summary))
     }

@@ -326,6 +326,7 @@ pub(crate) mod testing {
             skipped,
             jobs,
             elapsed: Duration::from_millis(1500),
+            cut: None,
         }
     }
 

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::model::{Outcome, Status, StopReason, Summary};
+use crate::model::{Cut, Outcome, Status, StopReason, Summary};
 use crate::script::{Pos, Statement};
 
 /// What the summary remembers of each statement (never its rows).
@@ -111,6 +111,81 @@ pub fn write_summary(
         write_timing(w, records)?;
     }
     Ok(())
+}
+
+/// A run cut short: each statement done or not, what to do, and the command to go on.
+pub fn write_cut(
+    w: &mut impl Write,
+    cut: &Cut,
+    records: &[Record],
+    resume: Option<&str>,
+) -> io::Result<()> {
+    writeln!(w, "the run stopped at statement {}:", cut.at)?;
+    let index_width = records
+        .iter()
+        .map(|r| r.index.to_string().len())
+        .max()
+        .unwrap_or(1);
+    for r in records {
+        let state = match r.status {
+            Status::Ok => "done",
+            _ if r.index == cut.at && cut.may_have_run => "may have run",
+            _ if r.index >= cut.at => "not done",
+            other => other.as_str(),
+        };
+        writeln!(
+            w,
+            "  {:>iw$}  {state:<12}  {:<10}  {}",
+            r.index,
+            r.kind,
+            r.location(),
+            iw = index_width
+        )?;
+    }
+    for hint in &cut.hints {
+        writeln!(w, "  hint: {hint}")?;
+    }
+    let Some(command) = resume else {
+        return Ok(());
+    };
+    if cut.may_have_run {
+        writeln!(
+            w,
+            "statement {} may have run: check its effect, then go on after it with:\n  {command} --from-statement {}\nor run it again with:\n  {command} --from-statement {}",
+            cut.at,
+            cut.at + 1,
+            cut.at
+        )?;
+    } else {
+        writeln!(w, "to go on:\n  {command} --from-statement {}", cut.at)?;
+    }
+    if command.contains("***") {
+        writeln!(
+            w,
+            "  (*** stands for a secret: give it again, or put it in the profile)"
+        )?;
+    }
+    Ok(())
+}
+
+/// `sql/a.sql:30:1: the session was lost; a new one replays 3 statements (1, 2, 4) first`.
+pub fn write_reconnected(
+    w: &mut impl Write,
+    at: &Statement,
+    replayed: &[Statement],
+) -> io::Result<()> {
+    let indexes: Vec<String> = replayed.iter().map(|s| s.index.to_string()).collect();
+    writeln!(
+        w,
+        "{}: the gateway lost the session; opened a new one and replayed {}{}",
+        super::location(at),
+        plural(replayed.len() as u64, "session statement"),
+        if indexes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", indexes.join(", "))
+        }
+    )
 }
 
 fn write_timing(w: &mut impl Write, records: &[Record]) -> io::Result<()> {
