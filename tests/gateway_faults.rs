@@ -231,7 +231,7 @@ async fn a_500_on_statement_post_is_a_statement_error_and_not_resent() {
             );
             assert!(e.detail.contains("at d.e(F.java:2)"));
         }
-        Error::Connection(e) | Error::NoReply(e) => {
+        Error::Connection(e) | Error::Unreachable(e) | Error::NoReply(e) => {
             panic!("expected a statement error, got {e}")
         }
     }
@@ -545,10 +545,11 @@ async fn run_endless(
         values: Vec::new(),
         ahead_seen: None,
     };
-    let runner = flink_sql::runner::Runner::new(session, run_opts(max_rows));
-    let (summary, exit) = flink_sql::commands::batch::run(&runner, &one_query(), &mut sink, cancel)
-        .await
-        .unwrap();
+    let mut runner = flink_sql::runner::Runner::new(session, run_opts(max_rows));
+    let (summary, exit) =
+        flink_sql::commands::batch::run(&mut runner, &one_query(), &mut sink, cancel)
+            .await
+            .unwrap();
     runner.into_session().close().await.unwrap();
     (sink, exit, summary)
 }

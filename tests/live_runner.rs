@@ -121,6 +121,8 @@ fn run_settings() -> settings::Run {
         max_wait: None,
         wait: WaitFor::Submitted,
         timeout: Duration::from_secs(120),
+        from_statement: 1,
+        reconnect: false,
     }
 }
 
@@ -368,8 +370,8 @@ async fn a_streaming_select_stops_at_max_rows_and_its_operation_is_gone() {
         .options(&gateway_settings(), &Redactor::default(), None)
         .unwrap();
     let mut rec = Recorder::default();
-    let runner = Runner::new(session, opts);
-    let (_, exit) = batch::run(&runner, &statements(&sql), &mut rec, &Cancel::never())
+    let mut runner = Runner::new(session, opts);
+    let (_, exit) = batch::run(&mut runner, &statements(&sql), &mut rec, &Cancel::never())
         .await
         .unwrap();
     assert_eq!(exit, Exit::Success);
@@ -678,8 +680,8 @@ async fn older_api_versions_work_too() {
             .unwrap();
         let mut rec = Recorder::default();
         let sql = "SET 'pipeline.name' = 'v';\nSELECT 7 AS x;";
-        let runner = Runner::new(session, opts);
-        let (_, exit) = batch::run(&runner, &statements(sql), &mut rec, &Cancel::never())
+        let mut runner = Runner::new(session, opts);
+        let (_, exit) = batch::run(&mut runner, &statements(sql), &mut rec, &Cancel::never())
             .await
             .unwrap();
         runner.into_session().close().await.unwrap();

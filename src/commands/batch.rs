@@ -202,8 +202,9 @@ impl Batch {
             may_have_run,
             hints: error.hints.clone(),
         });
-        self.fail(stmt, error.message, sink)?;
+        // Before `fail` records the statement: the run's exit code is the error's, not 1.
         self.exit.get_or_insert(error.exit);
+        self.fail(stmt, error.message, sink)?;
         self.stopped = true;
         Ok(())
     }
