@@ -677,7 +677,11 @@ impl<'a> StatementRun<'a> {
         if matches!(end, Ok(End::Interrupted | End::TimedOut)) && self.mode == Mode::Unknown {
             self.settle_job(cancel, true).await;
         }
-        match end? {
+        let end = match end {
+            Err(e) => return Err(self.orphan_query(e, cancel).await),
+            Ok(end) => end,
+        };
+        match end {
             End::Done if self.job_id.is_some() && self.opts.wait != WaitFor::Submitted => {
                 Ok(tokio::select! {
                     end = self.wait_for_job() => end?,
@@ -887,6 +891,21 @@ impl<'a> StatementRun<'a> {
             Ok(Err(e)) => format!("cancelling operation {} failed: {}", op.0, e.into_cli()),
             Err(cut) => format!("cancelling operation {} {cut}", op.0),
         }
+    }
+
+    /// The gateway broke off a query: nothing will read its rows or close its operation, so its
+    /// job (found by the pinned id) is cancelled on the JobManager, and the error says so.
+    async fn orphan_query(&mut self, e: anyhow::Error, cancel: &Cancel) -> anyhow::Error {
+        if !self.stmt.kind.is_query() {
+            return e;
+        }
+        let mut broken = match e.downcast::<Broken>() {
+            Ok(broken) => broken,
+            Err(e) => return e,
+        };
+        self.settle_job(cancel, true).await;
+        broken.error.message = self.with_notes(broken.error.message);
+        broken.into()
     }
 
     /// After a stop (or a lost answer) before the gateway named the statement's job: watches the

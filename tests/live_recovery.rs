@@ -77,11 +77,13 @@ fn a_gateway_restart_mid_script_cuts_the_run_and_the_printed_command_goes_on() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let gateway = ExtraGateway::start();
     let table = unique("cut");
+    let _jobs = Jobs(table.clone());
     let script = tempfile::Builder::new().suffix(".sql").tempfile().unwrap();
     std::fs::write(
         script.path(),
         format!(
-            "CREATE TABLE {table} (x INT) WITH ('connector' = 'datagen', 'rows-per-second' = '1');\n\
+            "SET 'pipeline.name' = '{table}';\n\
+             CREATE TABLE {table} (x INT) WITH ('connector' = 'datagen', 'rows-per-second' = '1');\n\
              CREATE TABLE {table}_b (x INT) WITH ('connector' = 'blackhole');\n\
              SELECT x FROM {table};\n\
              SHOW TABLES;\n"
@@ -101,15 +103,21 @@ fn a_gateway_restart_mid_script_cuts_the_run_and_the_printed_command_goes_on() {
     let err = &cut.stderr;
     assert!(err.contains("gateway unreachable"), "{}", cut.dump());
     assert!(
-        err.contains("the run stopped at statement 3:"),
+        err.contains("the run stopped at statement 4:"),
         "{}",
         cut.dump()
     );
+    // Nothing would ever read the query's rows again: its job was cancelled on the JobManager.
+    assert!(err.contains("which was cancelled"), "{}", cut.dump());
+    let jobs = jobs_named(&table);
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(settled_state(&jobs[0].0).as_deref(), Some("CANCELED"));
     for (index, state) in [
         (1, "done"),
         (2, "done"),
-        (3, "may have run"),
-        (4, "not done"),
+        (3, "done"),
+        (4, "may have run"),
+        (5, "not done"),
     ] {
         assert!(
             err.lines().any(|l| {
@@ -127,7 +135,7 @@ fn a_gateway_restart_mid_script_cuts_the_run_and_the_printed_command_goes_on() {
         .position(|l| l.contains("go on after it with:"))
         .unwrap_or_else(|| panic!("no command to go on:\n{}", cut.dump()));
     let command = lines[at + 1].trim();
-    assert!(command.ends_with("--from-statement 4"), "{command}");
+    assert!(command.ends_with("--from-statement 5"), "{command}");
     assert!(
         command.contains(script.path().to_str().unwrap()),
         "{command}"
@@ -143,7 +151,7 @@ fn a_gateway_restart_mid_script_cuts_the_run_and_the_printed_command_goes_on() {
             .env("HOME", std::env::var("HOME").unwrap_or_default()),
     );
     resumed.expect_code(0);
-    // Statement 4 ran alone in a new session that had the tables of statements 1 and 2 replayed.
+    // Statement 5 ran alone in a new session that had the tables of statements 2 and 3 replayed.
     assert!(resumed.stdout.contains(&table), "{}", resumed.dump());
     assert!(
         resumed.stdout.contains(&format!("{table}_b")),
@@ -152,7 +160,7 @@ fn a_gateway_restart_mid_script_cuts_the_run_and_the_printed_command_goes_on() {
     );
     assert!(
         resumed.stderr.contains("1 statement in"),
-        "only statement 4 is counted:\n{}",
+        "only statement 5 is counted:\n{}",
         resumed.dump()
     );
 }

@@ -6,6 +6,7 @@
 
 pub mod proxy;
 pub mod pty;
+pub mod tls_proxy;
 
 use std::collections::HashMap;
 use std::io::Read;
