@@ -52,6 +52,12 @@ pub enum Command {
     /// List, inspect, stop, savepoint and cancel jobs through the JobManager REST API.
     #[command(after_help = JOBS_EXIT_CODES)]
     Jobs(JobsArgs),
+    /// Check this profile's connections, one line per check with a hint when it fails: the
+    /// gateway and the JobManager (reachability, latency), the API version and what it allows,
+    /// TLS and headers in use (names only), a session round trip, the Flink version and free
+    /// slots, and the Kafka brokers and schema registry the profile names (TCP, and TLS where the
+    /// profile says so). Exit 1 when a check failed.
+    Doctor(DoctorArgs),
     /// Check SQL files or folders before they run: lint, validation in a throwaway session
     /// (EXPLAIN, no job starts), planner advice, schema-registry contracts.
     #[command(after_help = CHECK_EXIT_CODES)]
@@ -202,6 +208,15 @@ pub struct DeployOpts {
     /// Check against the cluster (server-side dry run) but change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub profile: ProfileOpts,
+
+    #[command(flatten)]
+    pub connect: ConnectOpts,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod deploy;
+pub mod doctor;
 pub mod error;
 pub mod gateway;
 pub mod jobmanager;

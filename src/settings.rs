@@ -720,6 +720,39 @@ mod tests {
     }
 }
 
+/// What `doctor` checks: the connection flags and profile, and the Kafka and registry endpoints
+/// the profile names.
+pub fn doctor(
+    args: &crate::cli::DoctorArgs,
+    world: &World,
+) -> Result<(Profile, crate::doctor::Target), CliError> {
+    let profile = load_profile(&args.profile, world)?;
+    let vars = &profile.vars;
+    let gateway = gateway(&args.connect, vars)?;
+    let jobmanager_url = gateway
+        .jobmanager_url
+        .clone()
+        .or_else(|| jobmanager::derive_url(&gateway.url));
+    let protocol = vars.get("KAFKA_SECURITY_PROTOCOL").unwrap_or_default();
+    let target = crate::doctor::Target {
+        gateway: gateway.config(),
+        jobmanager_url,
+        kafka: crate::doctor::bootstrap_servers(
+            vars.get("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_default(),
+        ),
+        kafka_tls: protocol.to_ascii_uppercase().ends_with("SSL"),
+        kafka_ca: vars
+            .get("KAFKA_CA_PEM")
+            .filter(|p| !p.trim().is_empty())
+            .map(PathBuf::from),
+        registry_url: vars
+            .get("SCHEMA_REGISTRY_URL")
+            .filter(|u| !u.trim().is_empty())
+            .map(str::to_owned),
+    };
+    Ok((profile, target))
+}
+
 /// Everything the `jobs` commands need besides their own arguments.
 #[derive(Debug, Clone)]
 pub struct JobsSettings {

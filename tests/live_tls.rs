@@ -2,7 +2,8 @@
 //! proxy on loopback (`common::tls_proxy`, certificates made at test time) forwards to the real
 //! stack. `--ca-cert` plus `SQL_GATEWAY_TOKEN` reach both (`exec` and `jobs`); a CA that did not
 //! sign the proxy's certificate, or no token, is a clear error with exit 3. The token never
-//! appears in any output.
+//! appears in any output. `doctor` reports the TLS, the CA and the header names it uses, through
+//! the proxy and against the stack's own profile (Kafka over SASL_SSL: a TLS handshake).
 
 mod common;
 
@@ -146,4 +147,81 @@ fn a_missing_token_is_a_clear_error_for_both() {
     jobs.expect_code(3);
     assert!(jobs.stderr.contains("HTTP 401"), "{}", jobs.dump());
     assert!(jobs.stderr.contains("SQL_GATEWAY_TOKEN"), "{}", jobs.dump());
+}
+
+#[test]
+fn doctor_through_the_proxy_names_tls_the_ca_and_the_headers_but_no_values() {
+    let rig = rig();
+    let mut cmd = flink_sql();
+    cmd.args(["doctor", "--gateway"])
+        .arg(rig.proxy.url("gateway"))
+        .arg("--jobmanager")
+        .arg(rig.proxy.url("jobmanager"))
+        .arg("--ca-cert")
+        .arg(&rig.ca)
+        .args(["--header", "X-Team: data-hush"])
+        .env("SQL_GATEWAY_TOKEN", TOKEN)
+        .current_dir(rig.dir.path());
+    let run = Run::of(&mut cmd);
+    run.expect_code(0);
+    for line in [
+        "ok    gateway tls",
+        "ok    session",
+        "ok    api version     V4",
+        "ok    jobmanager tls",
+        "ok    jobmanager ",
+    ] {
+        assert!(run.stdout.contains(line), "{line}:\n{}", run.dump());
+    }
+    let tls = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("gateway tls"))
+        .unwrap();
+    assert!(tls.contains("https, CA") && tls.contains("X-Team"), "{tls}");
+    assert!(tls.contains("Authorization (bearer token"), "{tls}");
+    assert!(!run.stdout.contains("data-hush"), "{}", run.dump());
+    assert_no_token(&run);
+
+    let no_token = Run::of(
+        flink_sql()
+            .args(["doctor", "--gateway"])
+            .arg(rig.proxy.url("gateway"))
+            .arg("--jobmanager")
+            .arg(rig.proxy.url("jobmanager"))
+            .arg("--ca-cert")
+            .arg(&rig.ca)
+            .current_dir(rig.dir.path()),
+    );
+    no_token.expect_code(1);
+    assert!(no_token.stdout.contains("HTTP 401"), "{}", no_token.dump());
+    assert!(
+        no_token.stdout.contains("hint: check SQL_GATEWAY_TOKEN"),
+        "{}",
+        no_token.dump()
+    );
+}
+
+#[test]
+fn doctor_on_the_stack_profile_reaches_kafka_over_tls_and_the_registry() {
+    require_stack();
+    let run = Run::of(flink_sql().args(["doctor", "--env", "local"]));
+    run.expect_code(0);
+    for line in [
+        "ok    gateway ",
+        "ok    session",
+        "ok    flink           Flink 2.",
+        "ok    registry",
+    ] {
+        assert!(run.stdout.contains(line), "{line}:\n{}", run.dump());
+    }
+    let kafka = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("kafka"))
+        .unwrap_or_else(|| panic!("no kafka line:\n{}", run.dump()));
+    assert!(
+        kafka.starts_with("ok") && kafka.contains("TLS handshake"),
+        "{kafka}"
+    );
 }

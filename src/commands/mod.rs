@@ -4,6 +4,7 @@ pub mod batch;
 mod check;
 mod completions;
 mod deploy;
+mod doctor;
 mod env;
 mod exec;
 mod jobs;
@@ -21,6 +22,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Shell(args) => shell::run(*args, cli.verbose, cli.quiet),
         Command::Deploy(args) => deploy::run(args, cli.verbose),
         Command::Env(args) => env::run(args),
+        Command::Doctor(args) => doctor::run(&args),
         Command::Jobs(args) => jobs::run(args, cli.verbose),
         Command::Completions { shell } => completions::run(shell),
         Command::Man { dir } => completions::man(dir.as_deref()),
