@@ -237,6 +237,56 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    fn record(index: usize, kind: Kind, status: Status) -> Record {
+        Record::new(
+            &stmt(index, kind, "x"),
+            &Outcome::new(status, Duration::ZERO),
+        )
+    }
+
+    #[test]
+    fn a_cut_run_lists_each_statement_and_the_command_to_go_on() {
+        let records = [
+            record(3, Kind::Set, Status::Ok),
+            record(4, Kind::Insert, Status::Failed),
+            record(5, Kind::Query, Status::Skipped),
+        ];
+        let not_sent = Cut {
+            at: 4,
+            may_have_run: false,
+            hints: vec!["is the gateway running?".into()],
+        };
+        let out = text(|w| write_cut(w, &not_sent, &records, Some("flink-sql exec a.sql")));
+        assert_eq!(
+            out,
+            "the run stopped at statement 4:\n\
+             \x20 3  done          set         sql/orders.sql:30:1\n\
+             \x20 4  not done      insert      sql/orders.sql:40:1\n\
+             \x20 5  not done      query       sql/orders.sql:50:1\n\
+             \x20 hint: is the gateway running?\n\
+             to go on:\n\
+             \x20 flink-sql exec a.sql --from-statement 4\n"
+        );
+        let sent = Cut {
+            may_have_run: true,
+            hints: Vec::new(),
+            ..not_sent
+        };
+        let out = text(|w| write_cut(w, &sent, &records, Some("flink-sql exec --var 'P=***'")));
+        assert!(out.contains("  4  may have run  insert"), "{out}");
+        assert!(
+            out.contains(
+                "go on after it with:\n  flink-sql exec --var 'P=***' --from-statement 5\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("run it again with:\n  flink-sql exec --var 'P=***' --from-statement 4\n"),
+            "{out}"
+        );
+        assert!(out.contains("*** stands for a secret"), "{out}");
+    }
+
     #[test]
     fn durations_read_well() {
         assert_eq!(human(Duration::from_millis(12)), "12 ms");
