@@ -699,9 +699,9 @@ async fn watch(stub: &Stub, refuse_after: Option<usize>) -> (Watcher, Exit) {
         refuse_after,
         held: 0,
     };
-    let runner = flink_sql::runner::Runner::new(session, run_opts(None));
+    let mut runner = flink_sql::runner::Runner::new(session, run_opts(None));
     let never = flink_sql::runner::Cancel::never();
-    let (_, exit) = flink_sql::commands::batch::run(&runner, &one_query(), &mut sink, &never)
+    let (_, exit) = flink_sql::commands::batch::run(&mut runner, &one_query(), &mut sink, &never)
         .await
         .unwrap();
     runner.into_session().close().await.unwrap();
