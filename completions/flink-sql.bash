@@ -25,6 +25,9 @@ _flink__sql() {
             flink__sql,deploy)
                 cmd="flink__sql__subcmd__deploy"
                 ;;
+            flink__sql,doctor)
+                cmd="flink__sql__subcmd__doctor"
+                ;;
             flink__sql,env)
                 cmd="flink__sql__subcmd__env"
                 ;;
@@ -129,6 +132,9 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__help,deploy)
                 cmd="flink__sql__subcmd__help__subcmd__deploy"
+                ;;
+            flink__sql__subcmd__help,doctor)
+                cmd="flink__sql__subcmd__help__subcmd__doctor"
                 ;;
             flink__sql__subcmd__help,env)
                 cmd="flink__sql__subcmd__help__subcmd__env"
@@ -284,7 +290,7 @@ _flink__sql() {
 
     case "${cmd}" in
         flink__sql)
-            opts="-v -q -h -V --verbose --quiet --help --version exec shell deploy env jobs check completions man help"
+            opts="-v -q -h -V --verbose --quiet --help --version exec shell deploy env jobs doctor check completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -995,6 +1001,56 @@ _flink__sql() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flink__subcmd__sql__subcmd__doctor)
+            opts="-e -v -q -h --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobmanager)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-property)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flink__subcmd__sql__subcmd__env)
             opts="-v -q -h --verbose --quiet --help show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1082,7 +1138,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__exec)
-            opts="-f -c -e -v -q -h --file --command --single-statement --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --materialize --materialize-limit --dry-run --continue-on-error --allow-duplicate --session-per-file --max-rows --max-wait --wait --timeout --echo --timing --report --verbose --quiet --help"
+            opts="-f -c -e -v -q -h --file --command --single-statement --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --materialize --materialize-limit --dry-run --continue-on-error --allow-duplicate --session-per-file --max-rows --max-wait --wait --timeout --echo --timing --report --from-statement --reconnect --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1168,6 +1224,10 @@ _flink__sql() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --from-statement)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1176,7 +1236,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help)
-            opts="exec shell deploy env jobs check completions man help"
+            opts="exec shell deploy env jobs doctor check completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1360,6 +1420,20 @@ _flink__sql() {
         flink__subcmd__sql__subcmd__help__subcmd__deploy__subcmd__up)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
