@@ -258,8 +258,6 @@ fn options(max_wait: Option<Duration>) -> RunOptions {
         from_statement: 1,
         reconnect: false,
         continue_on_error: false,
-        from_statement: 1,
-        reconnect: false,
         max_rows: Some(10),
         max_wait,
         wait: runner::WaitFor::Submitted,
