@@ -725,6 +725,20 @@ pub enum JobsAction {
         #[arg(long)]
         once: bool,
     },
+    /// The pipelines screen: one row per pipeline file of DIR (state, uptime, last checkpoint,
+    /// latest savepoint, restarts and latest exception), refreshed every few seconds; Enter
+    /// starts, stops with a savepoint, cancels or shows a pipeline. Not a terminal, or
+    /// TERM=dumb: the table is printed once.
+    #[command(after_help = JOBS_EXIT_CODES)]
+    Ui {
+        #[command(flatten)]
+        opts: JobsOpts,
+        #[command(flatten)]
+        act: ActOpts,
+        /// The folder of pipeline files (*.sql, each with SET 'pipeline.name').
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 /// What every jobs command takes.

@@ -10,7 +10,7 @@ use crate::jobmanager::JobManager;
 use crate::jobs::lifecycle::{self, Restore, Starter};
 use crate::jobs::pipeline::{self, Pipeline};
 use crate::jobs::plan::Upgrade;
-use crate::jobs::{self, select, Ctx, Format, SavepointKind};
+use crate::jobs::{self, select, ui, Ctx, Format, SavepointKind};
 use crate::profile::Vars;
 use crate::runner::{self, Connect, RunOptions};
 use crate::script::{self, input};
@@ -32,6 +32,25 @@ pub fn run(args: JobsArgs, verbose: u8) -> anyhow::Result<Exit> {
         redactor.clone(),
         log,
     )?;
+    if let JobsAction::Ui { dir, opts, .. } = &args.action {
+        let env = ui::Env {
+            jm,
+            timeout: act(&args.action)
+                .and_then(|a| a.timeout)
+                .unwrap_or(DEFAULT_TIMEOUT),
+            savepoint_base: s.savepoint_base.clone(),
+            profile_args: profile_args(opts),
+        };
+        let pipelines = ui::rows::pipelines(dir, &s.profile.vars)?;
+        let mut out = RedactWriter::new(io::stdout().lock(), redactor);
+        let shown = dir.display().to_string();
+        let exit = match ui::term::can_draw() {
+            true => ui::term::run(env, pipelines, &shown, &mut out)?,
+            false => ui::term::print_once(&env, &pipelines, &mut out)?,
+        };
+        out.flush()?;
+        return Ok(exit);
+    }
     let act = act(&args.action);
     let ask = |q: &str| crate::deploy::context::ask(q);
     let ctx = Ctx {
@@ -134,6 +153,7 @@ async fn action(
             lifecycle::apply(ctx, starter, pipelines, upgrade, out, err).await
         }
         JobsAction::Status { .. } => lifecycle::status(ctx, pipelines, out).await,
+        JobsAction::Ui { .. } => unreachable!("the screen is run before"),
     }
 }
 
@@ -269,7 +289,8 @@ fn opts(action: &JobsAction) -> &JobsOpts {
         | JobsAction::Watch { opts, .. }
         | JobsAction::Resume { opts, .. }
         | JobsAction::Apply { opts, .. }
-        | JobsAction::Status { opts, .. } => opts,
+        | JobsAction::Status { opts, .. }
+        | JobsAction::Ui { opts, .. } => opts,
     }
 }
 
@@ -279,7 +300,8 @@ fn act(action: &JobsAction) -> Option<&ActOpts> {
         | JobsAction::Stop { act, .. }
         | JobsAction::Savepoint { act, .. }
         | JobsAction::Resume { act, .. }
-        | JobsAction::Apply { act, .. } => Some(act),
+        | JobsAction::Apply { act, .. }
+        | JobsAction::Ui { act, .. } => Some(act),
         _ => None,
     }
 }
@@ -291,4 +313,29 @@ fn format(f: JobsFormat) -> Format {
         JobsFormat::Json => Format::Json,
         JobsFormat::Ndjson => Format::Ndjson,
     }
+}
+
+/// The profile and connection options, as `flink-sql exec` takes them: the screen starts a
+/// pipeline file with the same profile it shows.
+fn profile_args(opts: &JobsOpts) -> Vec<String> {
+    let mut args = Vec::new();
+    if let Some(env) = &opts.profile.env {
+        args.extend(["--env".to_owned(), env.clone()]);
+    }
+    if let Some(file) = &opts.profile.env_file {
+        args.extend(["--env-file".to_owned(), file.display().to_string()]);
+    }
+    for (k, v) in &opts.profile.vars {
+        args.extend(["--var".to_owned(), format!("{k}={v}")]);
+    }
+    if let Some(jm) = &opts.jobmanager {
+        args.extend(["--jobmanager".to_owned(), jm.clone()]);
+    }
+    for h in &opts.headers {
+        args.extend(["--header".to_owned(), h.clone()]);
+    }
+    if let Some(ca) = &opts.ca_cert {
+        args.extend(["--ca-cert".to_owned(), ca.display().to_string()]);
+    }
+    args
 }

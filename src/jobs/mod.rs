@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod savepoints;
 pub mod select;
+pub mod ui;
 pub mod view;
 
 use std::io::Write;

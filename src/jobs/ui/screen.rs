@@ -1,0 +1,535 @@
+//! The screen's state, what each key does to it, and how it is drawn (a pure function of the
+//! state, so the layout is tested on ratatui's `TestBackend`), plus the plain-text table for a
+//! dumb terminal.
+
+use std::time::Duration;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{
+    Block, Borders, Cell, Clear, Paragraph, Row as TRow, Table, TableState, Wrap,
+};
+use ratatui::Frame;
+
+use super::actions::{Action, Outcome};
+use super::rows::{summary, Row, State};
+use crate::jobs::view;
+
+/// Where the keyboard goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    List,
+    /// Typing a filter after `/`.
+    Filter,
+    /// The actions of the selected pipeline.
+    Menu,
+    Confirm(Action),
+    /// Details text, scrolled by this many lines.
+    Details(String, u16),
+}
+
+/// What the event loop must do after a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    None,
+    Quit,
+    Refresh,
+    Run(Action),
+}
+
+/// Everything drawn.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub dir: String,
+    pub rows: Vec<Row>,
+    pub selected: usize,
+    pub filter: String,
+    pub mode: Mode,
+    /// The action running and for how long.
+    pub busy: Option<(Action, Duration)>,
+    /// The last outcome or notice, and whether it is good news.
+    pub message: Option<(String, bool)>,
+    /// Why the last refresh failed (the rows are then the previous ones).
+    pub error: Option<String>,
+    /// Rows have arrived at least once.
+    pub loaded: bool,
+    /// A Ctrl-C while an action ran: the next one leaves.
+    pub leaving: bool,
+}
+
+impl App {
+    pub fn new(dir: &str) -> App {
+        App {
+            dir: dir.to_owned(),
+            rows: Vec::new(),
+            selected: 0,
+            filter: String::new(),
+            mode: Mode::List,
+            busy: None,
+            message: None,
+            error: None,
+            loaded: false,
+            leaving: false,
+        }
+    }
+
+    /// The rows the filter keeps (a case-insensitive substring of the name or the state).
+    pub fn visible(&self) -> Vec<&Row> {
+        let f = self.filter.to_lowercase();
+        self.rows
+            .iter()
+            .filter(|r| {
+                f.is_empty() || r.name.to_lowercase().contains(&f) || r.state.word().contains(&f)
+            })
+            .collect()
+    }
+
+    pub fn current(&self) -> Option<&Row> {
+        self.visible().get(self.selected).copied()
+    }
+
+    /// New rows; the selection stays on the same pipeline.
+    pub fn set_rows(&mut self, rows: Vec<Row>) {
+        let name = self.current().map(|r| r.name.clone());
+        self.rows = rows;
+        self.loaded = true;
+        self.error = None;
+        if let Some(i) = name.and_then(|n| self.visible().iter().position(|r| r.name == n)) {
+            self.selected = i;
+        }
+        self.clamp();
+    }
+
+    /// An action ended: its line goes to the status bar; details open in a window.
+    pub fn finished(&mut self, action: &Action, outcome: &Outcome) {
+        self.busy = None;
+        self.leaving = false;
+        self.message = Some((outcome.line.clone(), outcome.ok));
+        if let (Action::Details { .. }, true) = (action, outcome.ok) {
+            self.mode = Mode::Details(outcome.text.clone(), 0);
+        }
+    }
+
+    fn clamp(&mut self) {
+        let n = self.visible().len();
+        self.selected = self.selected.min(n.saturating_sub(1));
+    }
+
+    /// The actions the selected row offers, with their keys.
+    pub fn actions(&self) -> Vec<(char, Action)> {
+        let Some(r) = self.current() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let active = matches!(
+            r.state,
+            State::Running | State::Restarting | State::Changing | State::Unexpected
+        );
+        if let (false, Some(file)) = (active || r.state == State::Duplicated, &r.file) {
+            out.push((
+                's',
+                Action::Start {
+                    name: r.name.clone(),
+                    file: file.clone(),
+                    savepoint: r.savepoint.clone(),
+                },
+            ));
+        }
+        if let (true, Some(jid)) = (active, &r.jid) {
+            out.push((
+                't',
+                Action::Stop {
+                    name: r.name.clone(),
+                    jid: jid.clone(),
+                },
+            ));
+            out.push((
+                'c',
+                Action::Cancel {
+                    name: r.name.clone(),
+                    jid: jid.clone(),
+                },
+            ));
+        }
+        if let Some(jid) = &r.jid {
+            out.push((
+                'd',
+                Action::Details {
+                    name: r.name.clone(),
+                    jid: jid.clone(),
+                },
+            ));
+        }
+        out
+    }
+
+    pub fn key(&mut self, k: KeyEvent) -> Command {
+        if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+            return self.interrupt();
+        }
+        match self.mode.clone() {
+            Mode::Filter => {
+                match k.code {
+                    KeyCode::Enter => self.mode = Mode::List,
+                    KeyCode::Esc => {
+                        self.filter.clear();
+                        self.mode = Mode::List;
+                    }
+                    KeyCode::Backspace => {
+                        self.filter.pop();
+                    }
+                    KeyCode::Char(c) => self.filter.push(c),
+                    _ => {}
+                }
+                self.clamp();
+                Command::None
+            }
+            Mode::Menu => {
+                self.mode = Mode::List;
+                let KeyCode::Char(c) = k.code else {
+                    return Command::None;
+                };
+                match self.actions().into_iter().find(|(key, _)| *key == c) {
+                    Some((_, a)) if a.confirmation().is_some() => {
+                        self.mode = Mode::Confirm(a);
+                        Command::None
+                    }
+                    Some((_, a)) => Command::Run(a),
+                    None => Command::None,
+                }
+            }
+            Mode::Confirm(a) => {
+                self.mode = Mode::List;
+                match k.code {
+                    KeyCode::Char('y') | KeyCode::Char('Y') => Command::Run(a),
+                    _ => {
+                        self.message = Some((format!("{}: not done", a.label()), true));
+                        Command::None
+                    }
+                }
+            }
+            Mode::Details(text, scroll) => {
+                match k.code {
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        self.mode = Mode::Details(text, scroll.saturating_add(1))
+                    }
+                    KeyCode::Up | KeyCode::Char('k') => {
+                        self.mode = Mode::Details(text, scroll.saturating_sub(1))
+                    }
+                    _ => self.mode = Mode::List,
+                }
+                Command::None
+            }
+            Mode::List => self.list_key(k),
+        }
+    }
+
+    fn list_key(&mut self, k: KeyEvent) -> Command {
+        match k.code {
+            KeyCode::Char('q') | KeyCode::Esc => match &self.busy {
+                Some((a, _)) => {
+                    self.message = Some((
+                        format!(
+                            "wait: {} is running (Ctrl-C twice leaves anyway)",
+                            a.label()
+                        ),
+                        false,
+                    ));
+                    Command::None
+                }
+                None => Command::Quit,
+            },
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.selected += 1;
+                self.clamp();
+                Command::None
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.selected = self.selected.saturating_sub(1);
+                Command::None
+            }
+            KeyCode::Char('/') => {
+                self.mode = Mode::Filter;
+                Command::None
+            }
+            KeyCode::Char('r') => Command::Refresh,
+            KeyCode::Enter => {
+                if let Some((a, _)) = &self.busy {
+                    self.message = Some((format!("busy: {}", a.label()), false));
+                } else if !self.actions().is_empty() {
+                    self.mode = Mode::Menu;
+                }
+                Command::None
+            }
+            _ => Command::None,
+        }
+    }
+
+    /// Ctrl-C: leave at once when idle; while an action runs, warn first (its outcome would be
+    /// unknown), and leave on the second.
+    fn interrupt(&mut self) -> Command {
+        match &self.busy {
+            None => Command::Quit,
+            Some(_) if self.leaving => Command::Quit,
+            Some((a, _)) => {
+                self.leaving = true;
+                self.message = Some((
+                    format!(
+                        "{} is running: Ctrl-C again leaves without its outcome",
+                        a.label()
+                    ),
+                    false,
+                ));
+                Command::None
+            }
+        }
+    }
+}
+
+/// The savepoint cell: the whole path when wide, else its last part.
+fn savepoint_cell(path: &Option<String>, wide: bool) -> String {
+    match path {
+        None => "-".into(),
+        Some(p) if wide => p.clone(),
+        Some(p) => p
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(p)
+            .to_owned(),
+    }
+}
+
+fn ago(ms: Option<i64>, now_ms: i64) -> String {
+    match ms {
+        Some(t) if t > 0 => format!("{} ago", view::duration((now_ms - t).max(0))),
+        _ => "-".into(),
+    }
+}
+
+fn failures(r: &Row) -> String {
+    match &r.exception {
+        Some(e) => format!("{} {e}", r.restarts),
+        None => r.restarts.to_string(),
+    }
+}
+
+fn state_style(s: State) -> Style {
+    match s {
+        State::Running => Style::default().fg(Color::Green),
+        State::Failed | State::Restarting | State::Duplicated => Style::default().fg(Color::Red),
+        State::Unexpected | State::Changing => Style::default().fg(Color::Yellow),
+        State::NotRunning => Style::default(),
+    }
+}
+
+/// The cells of a row, as both the screen and the plain table show them.
+pub fn cells(r: &Row, wide: bool, now_ms: i64) -> [String; 6] {
+    [
+        r.name.clone(),
+        r.state.word().to_owned(),
+        r.uptime_ms.map_or_else(|| "-".into(), view::duration),
+        ago(r.checkpoint_ms, now_ms),
+        savepoint_cell(&r.savepoint, wide),
+        failures(r),
+    ]
+}
+
+const HEADER: [&str; 6] = [
+    "PIPELINE",
+    "STATE",
+    "UPTIME",
+    "CHECKPOINT",
+    "SAVEPOINT",
+    "RESTARTS / LAST EXCEPTION",
+];
+
+fn summary_line(rows: &[Row]) -> String {
+    let (total, running, not_running, failing) = summary(rows);
+    format!("{total} pipelines: {running} running, {not_running} not running, {failing} failing")
+}
+
+/// Draws the whole screen.
+pub fn draw(f: &mut Frame, app: &App, now_ms: i64) {
+    let area = f.area();
+    let [title, table, sum, status, help] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let head = match &app.filter {
+        filt if !filt.is_empty() || app.mode == Mode::Filter => {
+            format!("flink-sql jobs ui {}   filter: {filt}", app.dir)
+        }
+        _ => format!("flink-sql jobs ui {}", app.dir),
+    };
+    f.render_widget(
+        Paragraph::new(head).style(Style::default().add_modifier(Modifier::BOLD)),
+        title,
+    );
+    let wide = area.width >= 120;
+    let visible = app.visible();
+    let trows: Vec<TRow> = visible
+        .iter()
+        .map(|r| {
+            let c = cells(r, wide, now_ms);
+            TRow::new(c.into_iter().enumerate().map(|(i, text)| match i {
+                1 => Cell::from(text).style(state_style(r.state)),
+                _ => Cell::from(text),
+            }))
+        })
+        .collect();
+    let widths = if wide {
+        [
+            Constraint::Length(24),
+            Constraint::Length(11),
+            Constraint::Length(10),
+            Constraint::Length(11),
+            Constraint::Fill(2),
+            Constraint::Fill(1),
+        ]
+    } else {
+        [
+            Constraint::Length(16),
+            Constraint::Length(11),
+            Constraint::Length(7),
+            Constraint::Length(10),
+            Constraint::Length(12),
+            Constraint::Fill(1),
+        ]
+    };
+    let header = TRow::new(HEADER.iter().map(|h| match (*h, wide) {
+        ("RESTARTS / LAST EXCEPTION", false) => "RESTARTS/EXC",
+        ("CHECKPOINT", false) => "CHECKPT",
+        (h, _) => h,
+    }))
+    .style(Style::default().add_modifier(Modifier::BOLD));
+    let placeholder = match (app.loaded, &app.error) {
+        (_, Some(e)) if visible.is_empty() => format!("cannot read the jobs: {e}"),
+        (false, _) => "loading…".to_owned(),
+        _ => String::new(),
+    };
+    let t = Table::new(trows, widths)
+        .header(header)
+        .column_spacing(1)
+        .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED))
+        .block(Block::default().borders(Borders::TOP | Borders::BOTTOM));
+    let mut state =
+        TableState::default().with_selected((!visible.is_empty()).then_some(app.selected));
+    f.render_stateful_widget(t, table, &mut state);
+    if !placeholder.is_empty() {
+        let inner = Rect {
+            y: table.y + 2,
+            height: 1,
+            ..table
+        };
+        f.render_widget(Paragraph::new(placeholder), inner);
+    }
+    f.render_widget(Paragraph::new(summary_line(&app.rows)), sum);
+    let (line, style) = match (&app.busy, &app.message, &app.error) {
+        (Some((a, took)), _, _) => (
+            format!("{} {}… {}s", spinner(*took), a.label(), took.as_secs()),
+            Style::default().fg(Color::Yellow),
+        ),
+        (None, Some((m, ok)), _) => (
+            m.clone(),
+            Style::default().fg(if *ok { Color::Green } else { Color::Red }),
+        ),
+        (None, None, Some(e)) => (
+            format!("refresh failed: {e}"),
+            Style::default().fg(Color::Red),
+        ),
+        _ => (String::new(), Style::default()),
+    };
+    f.render_widget(Paragraph::new(line).style(style), status);
+    let keys = match app.mode {
+        Mode::Filter => "type to filter · Enter keep · Esc clear",
+        _ => "↑↓/jk move · / filter · Enter actions · r refresh · q quit",
+    };
+    f.render_widget(
+        Paragraph::new(keys).style(Style::default().add_modifier(Modifier::DIM)),
+        help,
+    );
+    match &app.mode {
+        Mode::Menu => popup(
+            f,
+            "actions",
+            app.actions()
+                .iter()
+                .map(|(k, a)| format!("{k}  {}", a.label()))
+                .chain(["Esc  back".to_owned()])
+                .collect(),
+            0,
+        ),
+        Mode::Confirm(a) => popup(f, "confirm", vec![a.confirmation().unwrap_or_default()], 0),
+        Mode::Details(text, scroll) => popup(
+            f,
+            "details (↑↓ scroll, any other key closes)",
+            text.lines().map(str::to_owned).collect(),
+            *scroll,
+        ),
+        _ => {}
+    }
+}
+
+fn spinner(took: Duration) -> char {
+    ['|', '/', '-', '\\'][(took.as_millis() / 250 % 4) as usize]
+}
+
+fn popup(f: &mut Frame, title: &str, lines: Vec<String>, scroll: u16) {
+    let area = f.area();
+    let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u16;
+    let width = (longest + 4)
+        .max(title.chars().count() as u16 + 4)
+        .min(area.width);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let r = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    f.render_widget(Clear, r);
+    let p = Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>())
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title.to_owned()),
+        )
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0));
+    f.render_widget(p, r);
+}
+
+/// The table for a dumb terminal or a pipe: aligned columns, then the summary line.
+pub fn plain(rows: &[Row], now_ms: i64) -> String {
+    let lines: Vec<[String; 6]> = std::iter::once(HEADER.map(str::to_owned))
+        .chain(rows.iter().map(|r| cells(r, true, now_ms)))
+        .collect();
+    let mut widths = [0usize; 6];
+    for l in &lines {
+        for (w, c) in widths.iter_mut().zip(l) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for l in &lines {
+        let mut s = String::new();
+        for (i, c) in l.iter().enumerate() {
+            match i {
+                5 => s.push_str(c),
+                _ => s.push_str(&format!("{c:<w$}  ", w = widths[i])),
+            }
+        }
+        out.push_str(s.trim_end());
+        out.push('\n');
+    }
+    out.push_str(&summary_line(rows));
+    out.push('\n');
+    out
+}
