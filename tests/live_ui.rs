@@ -1,0 +1,230 @@
+//! `jobs ui` against the REAL stack, through a real pseudo-terminal of 80×24 read back with a
+//! terminal emulator (vt100): the screen lists a running and a missing pipeline of a folder,
+//! starting the missing one from the screen makes it RUNNING, stopping the other with a
+//! savepoint prints the savepoint path, and `q` exits with the terminal restored (cooked mode,
+//! main screen, cursor shown). At most two jobs of this test run at once; both are cancelled at
+//! the end, also when it fails (`Jobs`).
+//!
+//! Run: `cargo test --features live --test live_ui -- --test-threads=1`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::*;
+
+fn pipeline(name: &str) -> String {
+    format!(
+        "SET 'pipeline.name' = '{name}';\n\
+         SET 'execution.checkpointing.interval' = '2s';\n\
+         CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '5',\n\
+           'fields.k.min' = '1', 'fields.k.max' = '5', 'fields.v.min' = '1', 'fields.v.max' = '9');\n\
+         CREATE TABLE totals (k INT, total BIGINT, PRIMARY KEY (k) NOT ENFORCED)\n\
+           WITH ('connector' = 'blackhole');\n\
+         INSERT INTO totals SELECT k, SUM(v) FROM src GROUP BY k;\n"
+    )
+}
+
+/// The screen as a terminal shows it, from everything the program wrote.
+fn screen(seen: &[u8]) -> String {
+    let mut p = vt100::Parser::new(24, 80, 0);
+    p.process(seen);
+    p.screen().contents()
+}
+
+struct Tty {
+    master: std::fs::File,
+    seen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Tty {
+    fn screen(&self) -> String {
+        screen(&self.seen.lock().unwrap())
+    }
+
+    /// Waits until the screen shows what `ok` looks for; panics with the screen after the guard.
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(started.elapsed() < HANG_GUARD, "never saw {what}:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&mut self, keys: &str) {
+        self.master.write_all(keys.as_bytes()).unwrap();
+        self.master.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// The screen line of a pipeline.
+fn line_of<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.trim_start().starts_with(name))
+        .unwrap_or("")
+}
+
+fn state_of(screen: &str, name: &str) -> String {
+    let l = line_of(screen, name);
+    let rest = l.trim_start().strip_prefix(name).unwrap_or("").trim_start();
+    if rest.starts_with("not running") {
+        "not running".into()
+    } else {
+        rest.split_whitespace().next().unwrap_or("").to_owned()
+    }
+}
+
+#[test]
+fn the_screen_starts_a_missing_pipeline_stops_one_with_a_savepoint_and_restores_the_terminal() {
+    require_stack();
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        % 1_000_000;
+    let (a, b) = (format!("ui-a-{stamp:06}"), format!("ui-b-{stamp:06}"));
+    let _guards = (Jobs(a.clone()), Jobs(b.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.sql"), pipeline(&a)).unwrap();
+    std::fs::write(dir.path().join("b.sql"), pipeline(&b)).unwrap();
+    let started = Run::of(
+        flink_sql()
+            .args(["exec", "--env", "local", "--wait", "running"])
+            .arg(dir.path().join("a.sql")),
+    );
+    started.expect_code(0);
+
+    let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two descriptors we then own; the other pointers may be null.
+    let opened = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(opened, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors are open and owned by nothing else.
+    let (master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
+    };
+    let mut child = flink_sql()
+        .args(["jobs", "ui", "--env", "local"])
+        .arg(dir.path())
+        .env("TERM", "xterm-256color")
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut reader = master.try_clone().unwrap();
+    let sink = seen.clone();
+    let reading = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        // Ends with EIO once the child and the test have closed the slave.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let mut tty = Tty { master, seen };
+
+    let first = tty.wait_for("a running and b not running", |s| {
+        state_of(s, &a) == "running" && state_of(s, &b) == "not running"
+    });
+    println!("---- the screen at 80x24 ----\n{first}\n----");
+    assert!(first.contains("PIPELINE"), "{first}");
+    assert!(
+        first
+            .lines()
+            .any(|l| l.contains("pipelines:") && l.contains("running")),
+        "{first}"
+    );
+
+    // b is the second row: start it (not destructive: no question).
+    tty.keys("j");
+    tty.keys("\r");
+    let menu = tty.screen();
+    assert!(menu.contains(&format!("s  start {b}")), "{menu}");
+    tty.keys("s");
+    tty.wait_for("b running, its start reported", |s| {
+        state_of(s, &b) == "running" && s.contains("started ")
+    });
+    let b_jobs = jobs_named(&b);
+    assert!(
+        b_jobs.iter().any(|(_, state)| state == "RUNNING"),
+        "{b_jobs:?}"
+    );
+
+    // a: stop with a savepoint, confirmed.
+    tty.keys("k");
+    tty.keys("\r");
+    tty.keys("t");
+    let asked = tty.screen();
+    assert!(asked.contains("with a savepoint? [y/N]"), "{asked}");
+    tty.keys("y");
+    let stopped = tty.wait_for("the savepoint path", |s| {
+        s.contains(&format!("stopped {a}: savepoint "))
+    });
+    assert!(stopped.contains("savepoint file:"), "{stopped}");
+    let a_jobs = jobs_named(&a);
+    assert_eq!(
+        settled_state(&a_jobs[0].0).as_deref(),
+        Some("FINISHED"),
+        "{a_jobs:?}"
+    );
+
+    // b: cancel, confirmed.
+    tty.keys("j");
+    tty.keys("\r");
+    tty.keys("c");
+    tty.keys("y");
+    tty.wait_for("b cancelled", |s| s.contains(&format!("cancelled {b}")));
+
+    tty.keys("q");
+    let status = child.wait().unwrap();
+    let mut termios: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: the slave is open; termios is a plain struct tcgetattr fills.
+    assert_eq!(
+        unsafe { libc::tcgetattr(slave.as_raw_fd(), &mut termios) },
+        0
+    );
+    assert_ne!(termios.c_lflag & libc::ICANON, 0, "left in raw mode");
+    assert_ne!(termios.c_lflag & libc::ECHO, 0, "left without echo");
+    drop(slave);
+    reading.join().unwrap();
+    let raw = String::from_utf8_lossy(&tty.seen.lock().unwrap()).into_owned();
+    assert_eq!(status.code(), Some(0), "{raw:?}");
+    let tail = raw.rsplit_once("\x1b[?1049l").map(|(_, t)| t);
+    let tail = tail.unwrap_or_else(|| panic!("the alternate screen was not left: {raw:?}"));
+    assert!(raw.contains("\x1b[?25h"), "cursor not shown again");
+    // After the screen, what the actions did stays in the terminal.
+    assert!(
+        tail.contains(&format!("stopped {a}: savepoint file:")),
+        "{tail:?}"
+    );
+    assert!(tail.contains(&format!("started ")), "{tail:?}");
+}
