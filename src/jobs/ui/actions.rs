@@ -51,11 +51,11 @@ impl Action {
     pub fn confirmation(&self) -> Option<String> {
         match self {
             Action::Stop { name, jid } => {
-                Some(format!("Stop {name} ({jid}) with a savepoint? [y/N]"))
+                Some(format!("job {jid}\nStop {name} with a savepoint? [y/N]"))
             }
-            Action::Cancel { name, jid } => {
-                Some(format!("Cancel {name} ({jid}) without a savepoint? [y/N]"))
-            }
+            Action::Cancel { name, jid } => Some(format!(
+                "job {jid}\nCancel {name} without a savepoint? [y/N]"
+            )),
             _ => None,
         }
     }

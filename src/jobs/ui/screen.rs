@@ -196,14 +196,14 @@ impl App {
                         self.mode = Mode::Confirm(a);
                         Command::None
                     }
-                    Some((_, a)) => Command::Run(a),
+                    Some((_, a)) => self.run(a),
                     None => Command::None,
                 }
             }
             Mode::Confirm(a) => {
                 self.mode = Mode::List;
                 match k.code {
-                    KeyCode::Char('y') | KeyCode::Char('Y') => Command::Run(a),
+                    KeyCode::Char('y') | KeyCode::Char('Y') => self.run(a),
                     _ => {
                         self.message = Some((format!("{}: not done", a.label()), true));
                         Command::None
@@ -224,6 +224,12 @@ impl App {
             }
             Mode::List => self.list_key(k),
         }
+    }
+
+    /// An action starts: the progress line replaces the last message.
+    fn run(&mut self, a: Action) -> Command {
+        self.message = None;
+        Command::Run(a)
     }
 
     fn list_key(&mut self, k: KeyEvent) -> Command {
@@ -390,7 +396,7 @@ pub fn draw(f: &mut Frame, app: &App, now_ms: i64) {
             Constraint::Length(11),
             Constraint::Length(10),
             Constraint::Length(11),
-            Constraint::Fill(2),
+            Constraint::Fill(1),
             Constraint::Fill(1),
         ]
     } else {
@@ -432,7 +438,8 @@ pub fn draw(f: &mut Frame, app: &App, now_ms: i64) {
     }
     f.render_widget(Paragraph::new(summary_line(&app.rows)), sum);
     let (line, style) = match (&app.busy, &app.message, &app.error) {
-        (Some((a, took)), _, _) => (
+        (Some(_), Some((m, _)), _) => (m.clone(), Style::default().fg(Color::Red)),
+        (Some((a, took)), None, _) => (
             format!("{} {}… {}s", spinner(*took), a.label(), took.as_secs()),
             Style::default().fg(Color::Yellow),
         ),
@@ -466,7 +473,16 @@ pub fn draw(f: &mut Frame, app: &App, now_ms: i64) {
                 .collect(),
             0,
         ),
-        Mode::Confirm(a) => popup(f, "confirm", vec![a.confirmation().unwrap_or_default()], 0),
+        Mode::Confirm(a) => popup(
+            f,
+            "confirm",
+            a.confirmation()
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_owned)
+                .collect(),
+            0,
+        ),
         Mode::Details(text, scroll) => popup(
             f,
             "details (↑↓ scroll, any other key closes)",
@@ -532,4 +548,189 @@ pub fn plain(rows: &[Row], now_ms: i64) -> String {
     out.push_str(&summary_line(rows));
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::KeyEvent;
+    use ratatui::Terminal;
+
+    const NOW: i64 = 1_000_000_000;
+
+    fn row(name: &str, state: State) -> Row {
+        let running = state == State::Running;
+        Row {
+            name: name.into(),
+            file: Some(format!("pipelines/{name}.sql").into()),
+            state,
+            job_state: if running { "RUNNING" } else { "-" }.into(),
+            jid: running.then(|| "0123456789abcdef0123456789abcdef".to_owned()),
+            uptime_ms: running.then_some(3_723_000),
+            checkpoint_ms: running.then_some(NOW - 4_000),
+            savepoint: Some(format!(
+                "file:/savepoints/{name}/savepoint-0a1b2c-3d4e5f6a7b8c"
+            )),
+            restarts: if state == State::Failed { 3 } else { 0 },
+            exception: (state == State::Failed)
+                .then(|| "java.lang.RuntimeException: topic orders not found".to_owned()),
+        }
+    }
+
+    fn app() -> App {
+        let mut app = App::new("pipelines");
+        app.set_rows(vec![
+            row("orders-enrich", State::Running),
+            row("payments", State::NotRunning),
+            row("fraud-score", State::Failed),
+        ]);
+        app
+    }
+
+    fn render(app: &App, w: u16, h: u16) -> String {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| draw(f, app, NOW)).unwrap();
+        let buf = t.backend().buffer().clone();
+        (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| buf[(x, y)].symbol().to_owned())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn key(c: char) -> KeyEvent {
+        KeyEvent::from(KeyCode::Char(c))
+    }
+
+    #[test]
+    fn at_80x24_every_row_fits_with_its_state_uptime_and_the_savepoints_last_part() {
+        let s = render(&app(), 80, 24);
+        let line = s.lines().find(|l| l.starts_with("orders-enrich")).unwrap();
+        assert!(line.contains("running"), "{s}");
+        assert!(line.contains("1h 2m 3s") || line.contains("1h 2m"), "{s}");
+        assert!(line.contains("4s ago"), "{s}");
+        assert!(line.contains("savepoint-0a"), "{s}");
+        assert!(
+            !line.contains("file:/savepoints"),
+            "narrow shows the last part: {s}"
+        );
+        let failed = s.lines().find(|l| l.starts_with("fraud-score")).unwrap();
+        assert!(
+            failed.contains("failed") && failed.contains("3 java.lang"),
+            "{s}"
+        );
+        assert!(
+            s.contains("3 pipelines: 1 running, 2 not running, 1 failing"),
+            "{s}"
+        );
+        assert!(s.contains("q quit"), "{s}");
+        assert!(s.lines().all(|l| l.chars().count() <= 80));
+    }
+
+    #[test]
+    fn a_wide_terminal_shows_whole_savepoint_paths_and_exceptions() {
+        let s = render(&app(), 180, 30);
+        assert!(
+            s.contains("file:/savepoints/orders-enrich/savepoint-0a1b2c-3d4e5f6a7b8c"),
+            "{s}"
+        );
+        assert!(
+            s.contains("3 java.lang.RuntimeException: topic orders not found"),
+            "{s}"
+        );
+        assert!(s.contains("RESTARTS / LAST EXCEPTION"), "{s}");
+    }
+
+    #[test]
+    fn the_filter_keeps_matching_rows_and_the_summary_counts_all() {
+        let mut a = app();
+        a.key(key('/'));
+        for c in "pay".chars() {
+            a.key(key(c));
+        }
+        a.key(KeyEvent::from(KeyCode::Enter));
+        let s = render(&a, 80, 24);
+        assert!(
+            s.contains("payments") && !s.contains("orders-enrich"),
+            "{s}"
+        );
+        assert!(s.contains("filter: pay"), "{s}");
+        assert!(s.contains("3 pipelines"), "{s}");
+    }
+
+    #[test]
+    fn destructive_actions_ask_first_and_a_no_does_nothing() {
+        let mut a = app();
+        assert_eq!(a.key(KeyEvent::from(KeyCode::Enter)), Command::None);
+        let menu = render(&a, 80, 24);
+        assert!(
+            menu.contains("t  stop orders-enrich with a savepoint"),
+            "{menu}"
+        );
+        assert!(
+            !menu.contains("s  start"),
+            "a running pipeline offers no start: {menu}"
+        );
+        assert_eq!(a.key(key('c')), Command::None);
+        assert!(render(&a, 80, 24).contains("without a savepoint? [y/N]"));
+        assert_eq!(a.key(key('n')), Command::None);
+        assert_eq!(a.mode, Mode::List);
+        a.key(KeyEvent::from(KeyCode::Enter));
+        a.key(key('t'));
+        let run = a.key(key('y'));
+        assert!(matches!(run, Command::Run(Action::Stop { .. })), "{run:?}");
+    }
+
+    #[test]
+    fn start_uses_the_latest_savepoint_without_asking() {
+        let mut a = app();
+        a.key(key('j'));
+        a.key(KeyEvent::from(KeyCode::Enter));
+        match a.key(key('s')) {
+            Command::Run(Action::Start {
+                name, savepoint, ..
+            }) => {
+                assert_eq!(name, "payments");
+                assert_eq!(
+                    savepoint.as_deref(),
+                    Some("file:/savepoints/payments/savepoint-0a1b2c-3d4e5f6a7b8c")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn while_an_action_runs_q_waits_and_the_second_ctrl_c_leaves() {
+        let mut a = app();
+        a.busy = Some((
+            Action::Cancel {
+                name: "x".into(),
+                jid: "j".into(),
+            },
+            Duration::from_secs(2),
+        ));
+        assert_eq!(a.key(key('q')), Command::None);
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(a.key(ctrl_c), Command::None);
+        assert!(render(&a, 80, 24).contains("Ctrl-C again"));
+        assert_eq!(a.key(ctrl_c), Command::Quit);
+    }
+
+    #[test]
+    fn the_plain_table_has_every_row_and_the_summary() {
+        let t = plain(&app().rows, NOW);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].starts_with("PIPELINE"));
+        assert_eq!(lines.len(), 5);
+        assert!(lines[1].starts_with("orders-enrich") && lines[1].contains("running"));
+        assert_eq!(lines[4], "3 pipelines: 1 running, 2 not running, 1 failing");
+        assert!(!t.contains('\x1b'), "no escape sequences in plain text");
+    }
 }
