@@ -567,7 +567,7 @@ Exit codes:
        planned without confirmation: nothing was done
   3    JobManager unreachable, HTTP or protocol error
   4    timeout waiting for a savepoint, a stop or a cancel
-  130  interrupted by SIGINT (watch)";
+  130  interrupted by SIGINT (watch; ui while an action ran)";
 
 #[derive(Debug, Args)]
 pub struct JobsArgs {

@@ -164,6 +164,7 @@ fn jobs_help_documents_its_exit_codes_on_every_action() {
         "resume",
         "apply",
         "status",
+        "ui",
     ] {
         let out = Command::cargo_bin("flink-sql")
             .unwrap()
