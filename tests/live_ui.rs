@@ -226,5 +226,8 @@ fn the_screen_starts_a_missing_pipeline_stops_one_with_a_savepoint_and_restores_
         tail.contains(&format!("stopped {a}: savepoint file:")),
         "{tail:?}"
     );
-    assert!(tail.contains(&format!("started ")), "{tail:?}");
+    assert!(
+        tail.contains(&format!("started {}", dir.path().join("b.sql").display())),
+        "{tail:?}"
+    );
 }

@@ -152,7 +152,7 @@ fn in_runtime(env: &Env, action: &Action) -> Outcome {
     let out = String::from_utf8_lossy(&out).trim().to_owned();
     let err = String::from_utf8_lossy(&err).trim().to_owned();
     match result {
-        Ok(exit) if exit == crate::error::Exit::Success => {
+        Ok(crate::error::Exit::Success) => {
             let line = match action {
                 Action::Stop { name, .. } => format!("stopped {name}: savepoint {out}"),
                 Action::Cancel { name, .. } => format!("cancelled {name}: {}", last_line(&out)),

@@ -46,7 +46,7 @@ pub fn pipelines(dir: &Path, vars: &Vars) -> Result<Vec<Pipeline>, CliError> {
             .filter_map(|s| ddl::set_pair(&s.sql, s.pos))
             .filter(|s| s.key == "pipeline.name" && !s.value.trim().is_empty())
             .map(|s| s.value)
-            .last();
+            .next_back();
         let file = PathBuf::from(source.name.as_ref());
         let stem = file
             .file_stem()
