@@ -189,7 +189,6 @@ fn the_screen_starts_a_missing_pipeline_stops_one_with_a_savepoint_and_restores_
     let stopped = tty.wait_for("the savepoint path", |s| {
         s.contains(&format!("stopped {a}: savepoint "))
     });
-    assert!(stopped.contains("savepoint file:"), "{stopped}");
     let a_jobs = jobs_named(&a);
     assert_eq!(
         settled_state(&a_jobs[0].0).as_deref(),
@@ -203,6 +202,50 @@ fn the_screen_starts_a_missing_pipeline_stops_one_with_a_savepoint_and_restores_
     tty.keys("c");
     tty.keys("y");
     tty.wait_for("b cancelled", |s| s.contains(&format!("cancelled {b}")));
+
+    // a again: started from the savepoint the stop took, which the screen now shows.
+    let finished = format!("{}/jobs/{}/checkpoints", jobmanager_url(), a_jobs[0].0);
+    let (_, body) = http(reqwest::Method::GET, &finished).unwrap();
+    let taken: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let path = taken["latest"]["savepoint"]["external_path"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    assert!(
+        stopped
+            .replace('\n', "")
+            .contains(&path[..path.len().min(60)]),
+        "{stopped}"
+    );
+    tty.wait_for("a's savepoint in its row", |s| {
+        let last = path.rsplit('/').next().unwrap();
+        line_of(s, &a).contains(&last[..last.len().min(12)])
+    });
+    tty.keys("k");
+    tty.keys("\r");
+    let menu = tty.screen();
+    assert!(
+        menu.contains(&format!("s  start {a} from its latest savepoint")),
+        "{menu}"
+    );
+    tty.keys("s");
+    tty.wait_for("a running again, from the savepoint", |s| {
+        let joined: String = s.split_whitespace().collect();
+        state_of(s, &a) == "running" && joined.contains(&format!("from{path}"))
+    });
+    let rerun = jobs_named(&a);
+    let running = rerun
+        .iter()
+        .find(|(_, st)| st == "RUNNING")
+        .expect("a runs again");
+    let url = format!("{}/jobs/{}/checkpoints", jobmanager_url(), running.0);
+    let (_, body) = http(reqwest::Method::GET, &url).unwrap();
+    let restored: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        restored["latest"]["restored"]["external_path"].as_str(),
+        Some(path.as_str()),
+        "{body}"
+    );
 
     tty.keys("q");
     let status = child.wait().unwrap();

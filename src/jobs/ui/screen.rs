@@ -364,7 +364,7 @@ pub fn draw(f: &mut Frame, app: &App, now_ms: i64) {
         Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(3),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -453,7 +453,11 @@ pub fn draw(f: &mut Frame, app: &App, now_ms: i64) {
         ),
         _ => (String::new(), Style::default()),
     };
-    f.render_widget(Paragraph::new(line).style(style), status);
+    // Three lines, wrapped: a savepoint path is longer than 80 columns.
+    f.render_widget(
+        Paragraph::new(line).style(style).wrap(Wrap { trim: false }),
+        status,
+    );
     let keys = match app.mode {
         Mode::Filter => "type to filter · Enter keep · Esc clear",
         _ => "↑↓/jk move · / filter · Enter actions · r refresh · q quit",
