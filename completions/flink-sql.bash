@@ -214,6 +214,9 @@ _flink__sql() {
             flink__sql__subcmd__help__subcmd__jobs,stop)
                 cmd="flink__sql__subcmd__help__subcmd__jobs__subcmd__stop"
                 ;;
+            flink__sql__subcmd__help__subcmd__jobs,ui)
+                cmd="flink__sql__subcmd__help__subcmd__jobs__subcmd__ui"
+                ;;
             flink__sql__subcmd__help__subcmd__jobs,watch)
                 cmd="flink__sql__subcmd__help__subcmd__jobs__subcmd__watch"
                 ;;
@@ -247,6 +250,9 @@ _flink__sql() {
             flink__sql__subcmd__jobs,stop)
                 cmd="flink__sql__subcmd__jobs__subcmd__stop"
                 ;;
+            flink__sql__subcmd__jobs,ui)
+                cmd="flink__sql__subcmd__jobs__subcmd__ui"
+                ;;
             flink__sql__subcmd__jobs,watch)
                 cmd="flink__sql__subcmd__jobs__subcmd__watch"
                 ;;
@@ -279,6 +285,9 @@ _flink__sql() {
                 ;;
             flink__sql__subcmd__jobs__subcmd__help,stop)
                 cmd="flink__sql__subcmd__jobs__subcmd__help__subcmd__stop"
+                ;;
+            flink__sql__subcmd__jobs__subcmd__help,ui)
+                cmd="flink__sql__subcmd__jobs__subcmd__help__subcmd__ui"
                 ;;
             flink__sql__subcmd__jobs__subcmd__help,watch)
                 cmd="flink__sql__subcmd__jobs__subcmd__help__subcmd__watch"
@@ -1502,7 +1511,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__help__subcmd__jobs)
-            opts="list show cancel stop savepoint savepoints resume apply status watch"
+            opts="list show cancel stop savepoint savepoints resume apply status watch ui"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1641,6 +1650,20 @@ _flink__sql() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flink__subcmd__sql__subcmd__help__subcmd__jobs__subcmd__ui)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flink__subcmd__sql__subcmd__help__subcmd__jobs__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1684,7 +1707,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__jobs)
-            opts="-v -q -h --verbose --quiet --help list show cancel stop savepoint savepoints resume apply status watch help"
+            opts="-v -q -h --verbose --quiet --help list show cancel stop savepoint savepoints resume apply status watch ui help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1806,7 +1829,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__jobs__subcmd__help)
-            opts="list show cancel stop savepoint savepoints resume apply status watch help"
+            opts="list show cancel stop savepoint savepoints resume apply status watch ui help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1946,6 +1969,20 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__jobs__subcmd__help__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__jobs__subcmd__help__subcmd__ui)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2313,6 +2350,56 @@ _flink__sql() {
                     return 0
                     ;;
                 --savepoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__sql__subcmd__jobs__subcmd__ui)
+            opts="-e -y -v -q -h --env --env-file --var --jobmanager --header --ca-cert --format --yes --dry-run --timeout --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobmanager)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table plain json ndjson" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
