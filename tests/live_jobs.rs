@@ -462,13 +462,23 @@ fn active(name: &str) -> Vec<String> {
     ids
 }
 
-/// The TaskManager's stdout, where the `print` sink writes.
+/// The TaskManager's stdout, where the `print` sink writes: in the state dir of the stack the
+/// suite runs on (`FLINK_SQL_TEST_ENV` picks the 2.0 stack or a second Flink version's), which
+/// keeps its checkpoints beside its logs (`FLINK_CHECKPOINT_DIR` = `file://<state>/flink-checkpoints`).
 fn taskmanager_log() -> PathBuf {
     let state = std::env::var("FLINK_SQL_STACK_STATE").unwrap_or_else(|_| {
-        format!(
-            "{}/.local/state/flink-sql/stack",
-            std::env::var("HOME").unwrap()
-        )
+        let checkpoints = common::var("FLINK_CHECKPOINT_DIR");
+        let dir = checkpoints.strip_prefix("file://").unwrap_or_else(|| {
+            panic!(
+                "FLINK_CHECKPOINT_DIR of env/{}.env is not a file:// URI: {checkpoints}",
+                test_env()
+            )
+        });
+        Path::new(dir)
+            .parent()
+            .expect("the checkpoint dir has a parent: the stack's state dir")
+            .display()
+            .to_string()
     });
     PathBuf::from(state).join("logs/flink-taskmanager.log")
 }
