@@ -240,3 +240,35 @@ fn a_session_outlives_a_short_idle_timeout_through_a_long_query_and_a_quiet_pipe
     assert!(done.stdout.contains(&table), "{}", done.dump());
     assert!(done.stderr.contains("3 ok, 0 failed"), "{}", done.dump());
 }
+
+/// The shell waits at its prompt for three idle timeouts of our gateway: its heartbeat keeps the
+/// session, so a temporary table created before the wait is still there after it (a new session
+/// would not know it).
+#[test]
+fn the_shell_keeps_its_session_while_its_prompt_waits_past_the_idle_timeout() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let gateway = ExtraGateway::start();
+    let table = unique("prompt_idle");
+    let home = tempfile::tempdir().unwrap();
+    let url = gateway.url();
+    let args = ["--env", "local", "--gateway", &url, "--format", "plain"];
+    let mut p = common::pty::shell(&args, home.path(), &[]);
+    let prompt = "local default_catalog.default_database> ";
+    common::pty::expect(&mut p, prompt);
+    p.send_line(&format!(
+        "CREATE TEMPORARY TABLE {table} (x INT) WITH ('connector' = 'datagen', 'number-of-rows' = '1');"
+    ))
+    .unwrap();
+    common::pty::expect(&mut p, "\r\nOK\r\n");
+    common::pty::expect(&mut p, prompt);
+    // 15 s at the prompt: three idle timeouts of 5 s, checked every second.
+    std::thread::sleep(std::time::Duration::from_secs(15));
+    p.send_line("SHOW TABLES;").unwrap();
+    // The table's name is not in the statement: it shows only in SHOW TABLES' answer (a lost
+    // session would answer with an error and no table, and this expect fails).
+    let before = common::pty::expect(&mut p, &table);
+    assert!(!before.contains("rror"), "{before}");
+    common::pty::expect(&mut p, prompt);
+    p.send_control('d').unwrap();
+    assert_eq!(common::pty::exit_code(&mut p), 0);
+}
