@@ -32,6 +32,18 @@ pub struct Line {
     pub hint: Option<String>,
 }
 
+/// The read-only commands' first step and line: the kube context (named or confirmed, never
+/// changed), which `tools` then uses, with the API server's version when it answers.
+pub fn context_line(tools: &mut Tools, target: &Target) -> Result<(String, Line), CliError> {
+    let context = super::read_only_context(tools, target)?;
+    tools.context = Some(context.clone());
+    let text = match super::server_version(tools, &context)? {
+        steps::Outcome::Done(text) => text,
+        _ => context.clone(),
+    };
+    Ok((context, line(Mark::Ok, "kube context", text)))
+}
+
 pub fn line(mark: Mark, name: &'static str, text: impl Into<String>) -> Line {
     Line {
         mark,
@@ -58,17 +70,8 @@ pub fn check(
     target: &Target,
     out: &mut dyn Write,
 ) -> Result<Exit, CliError> {
-    let context = super::read_only_context(&tools, target)?;
-    tools.context = Some(context.clone());
-    let server = super::server_version(&tools, &context)?;
-    let mut lines = vec![line(
-        Mark::Ok,
-        "kube context",
-        match server {
-            steps::Outcome::Done(text) => text,
-            _ => context.clone(),
-        },
-    )];
+    let (context, first) = context_line(&mut tools, target)?;
+    let mut lines = vec![first];
     lines.push(rbac(config, &tools)?);
     lines.push(crds(&tools)?);
     lines.push(operator(config, &tools));

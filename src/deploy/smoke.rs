@@ -17,7 +17,7 @@ use super::check::{line, print, Line, Mark};
 use super::config::DeployConfig;
 use super::image::{self, Jar};
 use super::kube::{first_line, Tools};
-use super::{steps, Target};
+use super::Target;
 use crate::error::{CliError, Exit};
 use crate::gateway;
 use crate::model::{Outcome, Row, Sink, Status, StopReason};
@@ -57,17 +57,8 @@ pub fn smoke(
     request: &SmokeRequest,
     out: &mut dyn Write,
 ) -> Result<Exit, CliError> {
-    let context = super::read_only_context(&tools, target)?;
-    tools.context = Some(context.clone());
-    let server = super::server_version(&tools, &context)?;
-    let mut lines = vec![line(
-        Mark::Ok,
-        "kube context",
-        match server {
-            steps::Outcome::Done(text) => text,
-            _ => context.clone(),
-        },
-    )];
+    let (context, first) = super::check::context_line(&mut tools, target)?;
+    let mut lines = vec![first];
     match reach_gateway(config, &tools) {
         Ok(gateway) => {
             lines.push(gateway.line.clone());
