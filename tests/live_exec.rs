@@ -11,19 +11,19 @@
 //!
 //! Run: `cargo test --test live_exec -- --test-threads=2` (the cluster has 4 slots).
 
-use std::collections::{BTreeMap, HashMap};
+mod common;
+
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command as StdCommand, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use common::*;
 use serde_json::{json, Value};
-
-const STACK_UP: &str = "run scripts/stack.sh up";
 
 /// Longest any one CLI run may take before the test calls it hung.
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
@@ -35,108 +35,6 @@ static KAFKA_PIPELINE: Mutex<()> = Mutex::new(());
 // ---------------------------------------------------------------------------------------------
 // The outside world: repository, profile, stack, HTTP
 // ---------------------------------------------------------------------------------------------
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The profile the runs use (`--env NAME`, `env/NAME.env`): `local`, the shared stack's, unless
-/// FLINK_SQL_TEST_ENV names another (`local-flink-2.2`, written by `scripts/stack-version.sh 2.2 up`).
-fn test_env() -> &'static str {
-    static NAME: OnceLock<String> = OnceLock::new();
-    NAME.get_or_init(|| {
-        let name = std::env::var("FLINK_SQL_TEST_ENV").unwrap_or_else(|_| "local".to_owned());
-        assert!(
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
-            "FLINK_SQL_TEST_ENV={name:?} is not a profile name"
-        );
-        name
-    })
-}
-
-/// `env/<test_env()>.env` as dotenvy reads it (the file `scripts/stack.sh up` writes).
-fn local_env() -> &'static HashMap<String, String> {
-    static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let path = repo().join(format!("env/{}.env", test_env()));
-        let iter = dotenvy::from_path_iter(&path)
-            .unwrap_or_else(|e| panic!("{} unreadable ({e}): {STACK_UP}", path.display()));
-        iter.map(|kv| kv.expect("a valid env/local.env line"))
-            .collect()
-    })
-}
-
-fn var(name: &str) -> &'static str {
-    local_env()
-        .get(name)
-        .unwrap_or_else(|| panic!("env/local.env has no {name}: {STACK_UP}"))
-}
-
-fn gateway_url() -> &'static str {
-    var("SQL_GATEWAY_URL")
-}
-
-fn jobmanager_url() -> &'static str {
-    var("FLINK_REST_URL")
-}
-
-/// One blocking HTTP call (a fresh current-thread runtime, so it also works in `Drop`).
-fn http(method: reqwest::Method, url: &str) -> Result<(u16, String), String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let resp = reqwest::Client::new()
-            .request(method, url)
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await
-            .map_err(|e| format!("{url}: {e}"))?;
-        let status = resp.status().as_u16();
-        let body = resp.text().await.map_err(|e| e.to_string())?;
-        Ok((status, body))
-    })
-}
-
-fn get_json(url: &str) -> Value {
-    let (status, body) = http(reqwest::Method::GET, url).unwrap_or_else(|e| panic!("{e}"));
-    assert!(status < 300, "GET {url} -> {status}: {body}");
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {url}: {e}: {body}"))
-}
-
-/// Fails (never skips) when the gateway, the JobManager or its TaskManager is not there.
-fn require_stack() {
-    for url in [
-        format!("{}/v1/info", gateway_url()),
-        format!("{}/overview", jobmanager_url()),
-    ] {
-        match http(reqwest::Method::GET, &url) {
-            Ok((status, _)) if status < 300 => {}
-            Ok((status, body)) => panic!("GET {url} -> {status} ({body}): {STACK_UP}"),
-            Err(e) => panic!("the local stack is unreachable ({e}): {STACK_UP}"),
-        }
-    }
-    let overview = get_json(&format!("{}/overview", jobmanager_url()));
-    assert!(
-        overview["taskmanagers"].as_u64() >= Some(1),
-        "no TaskManager is registered with the JobManager ({overview}): {STACK_UP}"
-    );
-}
-
-/// A stamp no other run uses: for Kafka topic prefixes and job names.
-fn unique(tag: &str) -> String {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let millis = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{tag}{millis}x{n}")
-}
 
 /// A listener on a free loopback port that counts who connected to it.
 struct Listener(TcpListener);
@@ -168,111 +66,7 @@ impl Listener {
 
 /// The built binary with a clean environment, run from the repository.
 fn flink_sql() -> Command {
-    let mut cmd = Command::cargo_bin("flink-sql").expect("the flink-sql binary is built");
-    clean(cmd.env_clear())
-        .current_dir(repo())
-        .timeout(RUN_TIMEOUT);
-    cmd
-}
-
-/// Only PATH and HOME survive (HOME matters: the tricky password contains a literal `${HOME}`).
-fn clean<C: Envs>(cmd: &mut C) -> &mut C {
-    cmd.set("PATH", &std::env::var("PATH").unwrap_or_default());
-    cmd.set(
-        "HOME",
-        &std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
-    );
-    cmd
-}
-
-trait Envs {
-    fn set(&mut self, k: &str, v: &str);
-}
-
-impl Envs for Command {
-    fn set(&mut self, k: &str, v: &str) {
-        self.env(k, v);
-    }
-}
-
-impl Envs for StdCommand {
-    fn set(&mut self, k: &str, v: &str) {
-        self.env(k, v);
-    }
-}
-
-/// What one run left behind.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn of(cmd: &mut Command) -> Run {
-        let out = cmd.output().expect("flink-sql runs");
-        Run {
-            code: out
-                .status
-                .code()
-                .unwrap_or_else(|| panic!("flink-sql died by a signal: {:?}", out.status)),
-            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-        }
-    }
-
-    /// Both channels, for assertion messages.
-    fn dump(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code,
-            tail(&self.stdout, 6000),
-            tail(&self.stderr, 6000)
-        )
-    }
-
-    fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(self.code, code, "unexpected exit code\n{}", self.dump());
-        self
-    }
-
-    /// stdout as ndjson events (each line must parse).
-    fn events(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .map(|l| {
-                serde_json::from_str(l).unwrap_or_else(|e| {
-                    panic!("stdout line is not JSON ({e}): {l}\n{}", self.dump())
-                })
-            })
-            .collect()
-    }
-}
-
-fn tail(s: &str, max: usize) -> &str {
-    let mut start = s.len().saturating_sub(max);
-    while !s.is_char_boundary(start) {
-        start += 1;
-    }
-    &s[start..]
-}
-
-fn events_of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    events.iter().filter(|e| e["event"] == kind).collect()
-}
-
-fn finished(events: &[Value], statement: u64) -> &Value {
-    events
-        .iter()
-        .find(|e| e["event"] == "statement_finished" && e["statement"] == statement)
-        .unwrap_or_else(|| panic!("no statement_finished for {statement}: {events:?}"))
-}
-
-fn job_ids(events: &[Value]) -> Vec<String> {
-    events_of(events, "job_submitted")
-        .iter()
-        .map(|e| e["job_id"].as_str().expect("job_id").to_owned())
-        .collect()
+    common::flink_sql_within(RUN_TIMEOUT)
 }
 
 fn write_sql(dir: &tempfile::TempDir, name: &str, sql: &str) -> PathBuf {
@@ -304,49 +98,11 @@ fn fold_changelog(rows: &[&Value]) -> BTreeMap<String, Vec<Value>> {
 // Jobs on the JobManager: found by id or unique name, cancelled at the end whatever happens
 // ---------------------------------------------------------------------------------------------
 
-const TERMINAL: [&str; 3] = ["FINISHED", "CANCELED", "FAILED"];
-
-/// `(jid, state)` of every job whose name is exactly `name`; `None` when the JobManager does not answer.
-fn try_jobs_named(name: &str) -> Option<Vec<(String, String)>> {
-    let (status, body) = http(
-        reqwest::Method::GET,
-        &format!("{}/jobs/overview", jobmanager_url()),
-    )
-    .ok()?;
-    let overview: Value = serde_json::from_str(&body).ok().filter(|_| status < 300)?;
-    let jobs = overview["jobs"].as_array()?;
-    Some(
-        jobs.iter()
-            .filter(|j| j["name"] == name)
-            .filter_map(|j| {
-                Some((
-                    j["jid"].as_str()?.to_owned(),
-                    j["state"].as_str()?.to_owned(),
-                ))
-            })
-            .collect(),
-    )
-}
-
-fn jobs_named(name: &str) -> Vec<(String, String)> {
-    try_jobs_named(name).unwrap_or_else(|| panic!("the JobManager does not answer: {STACK_UP}"))
-}
-
-fn try_job_state(jid: &str) -> Option<String> {
-    let (_, body) = http(
-        reqwest::Method::GET,
-        &format!("{}/jobs/{jid}", jobmanager_url()),
-    )
-    .ok()?;
-    let job: Value = serde_json::from_str(&body).ok()?;
-    job["state"].as_str().map(str::to_owned)
-}
-
 /// Polls until the job is in one of `states`; returns the state it reached, or the last one seen.
 fn poll_state(jid: &str, states: &[&str], within: Duration) -> Result<String, Option<String>> {
     let deadline = Instant::now() + within;
     loop {
-        let state = try_job_state(jid);
+        let state = job_state(jid);
         match state {
             Some(s) if states.contains(&s.as_str()) => return Ok(s),
             _ if Instant::now() >= deadline => return Err(state),
@@ -389,7 +145,7 @@ impl Jobs {
             ids.extend(named.into_iter().map(|(jid, _)| jid));
         }
         for jid in &ids {
-            let running = try_job_state(jid).is_some_and(|s| !TERMINAL.contains(&s.as_str()));
+            let running = job_state(jid).is_some_and(|s| !TERMINAL.contains(&s.as_str()));
             if running {
                 let url = format!("{}/jobs/{jid}?mode=cancel", jobmanager_url());
                 let _ = http(reqwest::Method::PATCH, &url);
@@ -725,24 +481,6 @@ fn a_streaming_select_stops_at_max_rows_and_its_job_is_cancelled() {
 // 4. The Kafka pipeline (and 7. with the tricky password)
 // ---------------------------------------------------------------------------------------------
 
-/// Topics exist before pipelines, as on Aiven (and as scripts/quickstart.sh does it): a Flink Kafka
-/// source that starts before its topic fails, and its restarts may run out on a slow machine.
-fn create_topics(names: &[&str]) {
-    let mut cmd = StdCommand::new(repo().join("scripts/stack.sh"));
-    cmd.env_clear();
-    let out = clean(&mut cmd)
-        .current_dir(repo())
-        .arg("topics")
-        .args(names)
-        .output()
-        .expect("run scripts/stack.sh topics");
-    assert!(
-        out.status.success(),
-        "scripts/stack.sh topics failed ({STACK_UP}?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Runs orders-enrichment + seed-orders + customer-totals in one session as `user`, reads the
 /// upsert topic back until the last update, and checks the totals. Returns the run's job ids.
 fn kafka_pipeline_round_trip(user: Option<(&str, &str)>, jobs: &mut Jobs) -> Run {
@@ -838,7 +576,7 @@ fn kafka_pipeline_round_trip(user: Option<(&str, &str)>, jobs: &mut Jobs) -> Run
     // The pipeline never ends by itself: cancel it (the guard would, too) and see it stop.
     jobs.cancel_all();
     let pipeline = &job_ids(&events)[0];
-    assert_eq!(try_job_state(pipeline).as_deref(), Some("CANCELED"));
+    assert_eq!(job_state(pipeline).as_deref(), Some("CANCELED"));
     run
 }
 

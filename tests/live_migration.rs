@@ -18,9 +18,7 @@ use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use common::{
-    http, job_state, jobmanager_url, repo, require_stack, tail, unique, var, STACK_UP, TERMINAL,
-};
+use common::*;
 use serde_json::{json, Value};
 
 /// Where the users' SQL reads the truststore, and where `scripts/stack.sh up` links the stack's.
@@ -32,125 +30,12 @@ const PIPELINE: &str = "tests/fixtures/migration/orders-enrichment.sql";
 const RUN_TIMEOUT: Duration = Duration::from_secs(180);
 
 // ---------------------------------------------------------------------------------------------
-// The stack and its profile
-// ---------------------------------------------------------------------------------------------
-
-/// Topics exist before pipelines, as on Aiven: a source that starts before its topic fails.
-fn create_topics(names: &[&str]) {
-    let mut cmd = StdCommand::new(repo().join("scripts/stack.sh"));
-    let out = clean(cmd.env_clear())
-        .current_dir(repo())
-        .arg("topics")
-        .args(names)
-        .output()
-        .expect("run scripts/stack.sh topics");
-    assert!(
-        out.status.success(),
-        "scripts/stack.sh topics failed ({STACK_UP}?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-// ---------------------------------------------------------------------------------------------
 // Running the CLI
 // ---------------------------------------------------------------------------------------------
 
 /// The built binary with a clean environment, run from the repository.
 fn flink_sql() -> Command {
-    let mut cmd = Command::cargo_bin("flink-sql").expect("the flink-sql binary is built");
-    cmd.env_clear();
-    cmd.env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(
-            "HOME",
-            std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
-        )
-        .current_dir(repo())
-        .timeout(RUN_TIMEOUT);
-    cmd
-}
-
-fn clean(cmd: &mut StdCommand) -> &mut StdCommand {
-    cmd.env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(
-            "HOME",
-            std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
-        )
-}
-
-/// What one run left behind.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn of(cmd: &mut Command) -> Run {
-        let out = cmd.output().expect("flink-sql runs");
-        Run {
-            code: out
-                .status
-                .code()
-                .unwrap_or_else(|| panic!("flink-sql died by a signal: {:?}", out.status)),
-            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-        }
-    }
-
-    fn dump(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code,
-            tail(&self.stdout, 6000),
-            tail(&self.stderr, 6000)
-        )
-    }
-
-    fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(self.code, code, "unexpected exit code\n{}", self.dump());
-        self
-    }
-
-    /// stdout as ndjson events (each line must parse).
-    fn events(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .map(|l| {
-                serde_json::from_str(l).unwrap_or_else(|e| {
-                    panic!("stdout line is not JSON ({e}): {l}\n{}", self.dump())
-                })
-            })
-            .collect()
-    }
-
-    /// The one `error:` line of stderr (the statement's one-line message, without `-v`).
-    fn error_line(&self) -> &str {
-        let errors: Vec<&str> = self
-            .stderr
-            .lines()
-            .filter(|l| l.contains(": error: "))
-            .collect();
-        assert_eq!(errors.len(), 1, "one error line\n{}", self.dump());
-        errors[0]
-    }
-}
-
-fn events_of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    events.iter().filter(|e| e["event"] == kind).collect()
-}
-
-fn finished(events: &[Value], statement: u64) -> &Value {
-    events
-        .iter()
-        .find(|e| e["event"] == "statement_finished" && e["statement"] == statement)
-        .unwrap_or_else(|| panic!("no statement_finished for {statement}: {events:?}"))
-}
-
-fn job_ids(events: &[Value]) -> Vec<String> {
-    events_of(events, "job_submitted")
-        .iter()
-        .map(|e| e["job_id"].as_str().expect("job_id").to_owned())
-        .collect()
+    common::flink_sql_within(RUN_TIMEOUT)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,7 +137,7 @@ fn the_truststore_link_is_idempotent_and_never_replaces_a_foreign_file() {
     let dir = tempfile::tempdir().unwrap();
     let link_at = |path: &Path| -> (bool, String, String) {
         let mut cmd = StdCommand::new("bash");
-        let out = clean(cmd.env_clear())
+        let out = clean(&mut cmd)
             .env("FLINK_SQL_STACK_TRUSTSTORE", path)
             .current_dir(repo())
             .args([

@@ -102,6 +102,18 @@ pub fn require_stack() {
             Err(e) => panic!("the local stack is unreachable ({e}): {STACK_UP}"),
         }
     }
+    let overview = get_json(&format!("{}/overview", jobmanager_url()));
+    assert!(
+        overview["taskmanagers"].as_u64() >= Some(1),
+        "no TaskManager is registered with the JobManager ({overview}): {STACK_UP}"
+    );
+}
+
+/// A GET that must answer 2xx with JSON.
+pub fn get_json(url: &str) -> Value {
+    let (status, body) = http(reqwest::Method::GET, url).unwrap_or_else(|e| panic!("{e}"));
+    assert!(status < 300, "GET {url} -> {status}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {url}: {e}: {body}"))
 }
 
 /// A stamp no other run uses: for job names.
@@ -124,20 +136,74 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Topics exist before pipelines, as on Aiven (and as scripts/quickstart.sh does it): a Flink
+/// Kafka source that starts before its topic fails, and its restarts may run out on a slow machine.
+pub fn create_topics(names: &[&str]) {
+    let mut cmd = Command::new(repo().join("scripts/stack.sh"));
+    let out = clean(&mut cmd)
+        .current_dir(repo())
+        .arg("topics")
+        .args(names)
+        .output()
+        .expect("run scripts/stack.sh topics");
+    assert!(
+        out.status.success(),
+        "scripts/stack.sh topics failed ({STACK_UP}?): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 // ------------------------------------------------------------------------------------ the CLI
 
 /// The built binary with a clean environment (PATH and HOME only), run from the repository.
 pub fn flink_sql() -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("flink-sql"));
+    clean(&mut cmd).current_dir(repo()).stdin(Stdio::null());
+    cmd
+}
+
+/// The same, as an `assert_cmd` command that is killed after `timeout` (for `write_stdin`).
+pub fn flink_sql_within(timeout: Duration) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::from_std(flink_sql());
+    cmd.timeout(timeout);
+    cmd
+}
+
+/// Clears the environment but PATH and HOME (HOME matters: a tricky test password contains a
+/// literal `${HOME}`), so nothing from the caller leaks into a run.
+pub fn clean(cmd: &mut Command) -> &mut Command {
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env(
             "HOME",
             std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
         )
-        .current_dir(repo())
-        .stdin(Stdio::null());
-    cmd
+}
+
+/// Something that runs to its end and leaves a [`Run`]: a plain command (spawned in the
+/// background, with the hang guard) or an `assert_cmd` one (with its own timeout).
+pub trait Launch {
+    fn launch(&mut self) -> Run;
+}
+
+impl Launch for Command {
+    fn launch(&mut self) -> Run {
+        Background::spawn(self).finish()
+    }
+}
+
+impl Launch for assert_cmd::Command {
+    fn launch(&mut self) -> Run {
+        let out = self.output().expect("flink-sql runs");
+        Run {
+            code: out
+                .status
+                .code()
+                .unwrap_or_else(|| panic!("flink-sql died by a signal: {:?}", out.status)),
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        }
+    }
 }
 
 /// What one run left behind.
@@ -149,8 +215,20 @@ pub struct Run {
 
 impl Run {
     /// Runs `cmd` to its end (or the hang guard).
-    pub fn of(cmd: &mut Command) -> Run {
-        Background::spawn(cmd).finish()
+    pub fn of(cmd: &mut impl Launch) -> Run {
+        cmd.launch()
+    }
+
+    /// stdout as ndjson events (each line must parse).
+    pub fn events(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| {
+                    panic!("stdout line is not JSON ({e}): {l}\n{}", self.dump())
+                })
+            })
+            .collect()
     }
 
     pub fn dump(&self) -> String {
@@ -166,6 +244,38 @@ impl Run {
         assert_eq!(self.code, code, "unexpected exit code\n{}", self.dump());
         self
     }
+
+    /// The one `error:` line of stderr (the statement's one-line message, without `-v`).
+    pub fn error_line(&self) -> &str {
+        let errors: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| l.contains(": error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "one error line\n{}", self.dump());
+        errors[0]
+    }
+}
+
+/// The ndjson events of one kind.
+pub fn events_of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["event"] == kind).collect()
+}
+
+/// The `statement_finished` event of statement `statement` (1-based).
+pub fn finished(events: &[Value], statement: u64) -> &Value {
+    events
+        .iter()
+        .find(|e| e["event"] == "statement_finished" && e["statement"] == statement)
+        .unwrap_or_else(|| panic!("no statement_finished for {statement}: {events:?}"))
+}
+
+/// The job ids of the `job_submitted` events, in order.
+pub fn job_ids(events: &[Value]) -> Vec<String> {
+    events_of(events, "job_submitted")
+        .iter()
+        .map(|e| e["job_id"].as_str().expect("job_id").to_owned())
+        .collect()
 }
 
 pub fn tail(s: &str, max: usize) -> &str {
@@ -315,27 +425,32 @@ fn collect(
 
 // ------------------------------------------------------------------------------------ jobs
 
-/// `(jid, state)` of every job whose name is exactly `name`.
-pub fn jobs_named(name: &str) -> Vec<(String, String)> {
+/// `(jid, state)` of every job whose name is exactly `name`; `None` when the JobManager does not
+/// answer (for `Drop`s, which must not panic).
+pub fn try_jobs_named(name: &str) -> Option<Vec<(String, String)>> {
     let (status, body) = http(
         reqwest::Method::GET,
         &format!("{}/jobs/overview", jobmanager_url()),
     )
-    .unwrap_or_else(|e| panic!("the JobManager does not answer ({e}): {STACK_UP}"));
-    assert!(status < 300, "GET /jobs/overview -> {status}: {body}");
-    let overview: Value = serde_json::from_str(&body).unwrap();
-    overview["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|j| j["name"] == name)
-        .map(|j| {
-            (
-                j["jid"].as_str().unwrap().to_owned(),
-                j["state"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
+    .ok()?;
+    let overview: Value = serde_json::from_str(&body).ok().filter(|_| status < 300)?;
+    let jobs = overview["jobs"].as_array()?;
+    Some(
+        jobs.iter()
+            .filter(|j| j["name"] == name)
+            .filter_map(|j| {
+                Some((
+                    j["jid"].as_str()?.to_owned(),
+                    j["state"].as_str()?.to_owned(),
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// `(jid, state)` of every job whose name is exactly `name`.
+pub fn jobs_named(name: &str) -> Vec<(String, String)> {
+    try_jobs_named(name).unwrap_or_else(|| panic!("the JobManager does not answer: {STACK_UP}"))
 }
 
 pub fn job_state(jid: &str) -> Option<String> {
