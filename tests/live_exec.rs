@@ -14,11 +14,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command as StdCommand, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -158,18 +156,6 @@ impl Jobs {
 impl Drop for Jobs {
     fn drop(&mut self) {
         self.cancel_all();
-    }
-}
-
-/// A child process that is killed if the test ends before it does.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
     }
 }
 
@@ -1097,106 +1083,6 @@ fn statements_piped_on_stdin_run_in_order() {
 // 11. SIGINT / SIGTERM during a streaming SELECT
 // ---------------------------------------------------------------------------------------------
 
-/// flink-sql running in the background: stdout read line by line, stderr collected.
-struct Background {
-    child: KillOnDrop,
-    lines: mpsc::Receiver<String>,
-    stdout: std::thread::JoinHandle<String>,
-    stderr: Arc<Mutex<String>>,
-    stderr_done: std::thread::JoinHandle<()>,
-}
-
-impl Background {
-    /// Spawns the built binary (std::process, so it can be signalled) with a clean environment.
-    fn spawn(args: &[&std::ffi::OsStr]) -> Background {
-        let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("flink-sql"));
-        cmd.env_clear();
-        clean(&mut cmd)
-            .current_dir(repo())
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = KillOnDrop(cmd.spawn().expect("spawn flink-sql"));
-        let (tx, lines) = mpsc::channel();
-        let out = child.0.stdout.take().unwrap();
-        let stdout = std::thread::spawn(move || {
-            let mut all = String::new();
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                all.push_str(&line);
-                all.push('\n');
-                let _ = tx.send(line);
-            }
-            all
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (mut err, sink) = (child.0.stderr.take().unwrap(), stderr.clone());
-        let stderr_done = std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n @ 1..) = err.read(&mut buf) {
-                let text = String::from_utf8_lossy(&buf[..n]);
-                sink.lock().unwrap().push_str(&text);
-            }
-        });
-        Background {
-            child,
-            lines,
-            stdout,
-            stderr,
-            stderr_done,
-        }
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// Waits for a stdout line containing `needle`.
-    fn wait_for_line(&self, needle: &str, within: Duration) {
-        let deadline = Instant::now() + within;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line.contains(needle) => return,
-                Ok(_) => {}
-                Err(e) => panic!(
-                    "no {needle} on stdout within {within:?} ({e}); stderr:\n{}",
-                    tail(&self.stderr(), 4000)
-                ),
-            }
-        }
-    }
-
-    /// Sends a signal the way a user or a CI runner would: `kill -INT <pid>`.
-    fn signal(&self, signal: &str) {
-        let kill = StdCommand::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.0.id().to_string())
-            .status()
-            .expect("run kill");
-        assert!(kill.success(), "kill -{signal} failed");
-    }
-
-    /// Waits for the exit; returns (exit code, stdout, stderr).
-    fn finish(mut self, within: Duration) -> (Option<i32>, String, String) {
-        let deadline = Instant::now() + within;
-        let status = loop {
-            if let Some(status) = self.child.0.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "flink-sql did not exit within {within:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let stdout = self.stdout.join().unwrap();
-        self.stderr_done.join().unwrap();
-        let stderr = self.stderr.lock().unwrap().clone();
-        (status.code(), stdout, stderr)
-    }
-}
-
 /// Starts an unbounded SELECT under `-v`, waits for rows, sends `signal`, and checks the exit code,
 /// that the gateway forgot the session and that the query's job was cancelled.
 fn interrupt_streaming_select(signal: &str, expected_code: i32) {
@@ -1213,15 +1099,22 @@ fn interrupt_streaming_select(signal: &str, expected_code: i32) {
              SELECT id FROM ticks;\n"
         ),
     );
-    let args = ["exec", "--env", test_env(), "-v", "--format", "ndjson"]
-        .into_iter()
-        .map(std::ffi::OsStr::new)
-        .chain([std::ffi::OsStr::new("-f"), script.as_os_str()])
-        .collect::<Vec<_>>();
-    let cli = Background::spawn(&args);
+    let mut cli = Background::spawn(
+        common::flink_sql()
+            .args([
+                "exec",
+                "--env",
+                test_env(),
+                "-v",
+                "--format",
+                "ndjson",
+                "-f",
+            ])
+            .arg(&script),
+    );
 
     // Results flow, so the query and its session are live.
-    cli.wait_for_line("\"event\":\"row\"", Duration::from_secs(90));
+    cli.wait_for_stdout(|out| out.contains("\"event\":\"row\""));
     let session = cli
         .stderr()
         .lines()
@@ -1236,23 +1129,18 @@ fn interrupt_streaming_select(signal: &str, expected_code: i32) {
     );
 
     cli.signal(signal);
-    let (code, stdout, stderr) = cli.finish(Duration::from_secs(30));
-    let dump = format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        tail(&stdout, 3000),
-        tail(&stderr, 3000)
-    );
+    let run = cli.finish();
+    let (stderr, dump) = (&run.stderr, run.dump());
     assert_eq!(
-        code,
-        Some(expected_code),
+        run.code, expected_code,
         "exit code after SIG{signal}\n{dump}"
     );
 
-    let events: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(finished(&events, 3)["status"], "interrupted", "{dump}");
+    assert_eq!(
+        finished(&run.events(), 3)["status"],
+        "interrupted",
+        "{dump}"
+    );
     let closed = format!("/sessions/{session} -> 200");
     assert!(
         stderr
