@@ -1147,7 +1147,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__exec)
-            opts="-f -c -e -v -q -h --file --command --single-statement --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --materialize --materialize-limit --dry-run --continue-on-error --allow-duplicate --session-per-file --max-rows --max-wait --wait --timeout --echo --timing --report --from-statement --reconnect --verbose --quiet --help"
+            opts="-f -c -e -v -q -h --file --command --single-statement --env --env-file --var --gateway --jobmanager --header --ca-cert --session-property --format --materialize --materialize-limit --dry-run --allow-duplicate --session-per-file --continue-on-error --max-rows --max-wait --wait --timeout --echo --timing --report --from-statement --reconnect --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

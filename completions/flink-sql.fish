@@ -65,11 +65,11 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l from-statem
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l single-statement -d 'Send each input whole as one statement instead of splitting at \';\''
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l materialize -d 'Show a query\'s current rows instead of its changelog: +I and +U add a row, -U and -D remove one equal row. At a terminal the table is redrawn in place as rows arrive; otherwise the final table is printed, in --format, when the query ends or stops (Ctrl-C, --max-wait)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l dry-run -d 'Print the plan (statements, kinds, locations, redacted SQL) and exit; needs no gateway'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l continue-on-error -d 'Run the remaining statements after a failure; the exit code still reports it'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l allow-duplicate -d 'Start an INSERT or statement set even though a job with its \'pipeline.name\' is active (RUNNING, CREATED, RESTARTING, …). Without it such a run is refused before anything is sent (exit 1)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l session-per-file -d 'Run each file (and each -c, and stdin) in a session of its own, so files that reuse table names or SETs do not see each other\'s. Without it, all inputs share one session'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l continue-on-error -d 'Run the remaining statements after a failure; the exit code still reports it'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l echo -d 'Print each statement (secrets masked) to stderr before running it'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l timing -d 'Add per-statement times to the summary'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l timing -d 'Print how long each statement took (in the summary; `\\timing` toggles it in the shell)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l reconnect -d 'When the gateway loses the session (a restart) or cannot be reached, wait for it (up to --timeout), open a new session, replay the session-scoped statements already run, and go on. INSERTs and queries are never replayed; one that may have run when the session was lost is reported failed, not sent again'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -s q -l quiet -d 'Only results and errors: no progress, no summary'
@@ -93,11 +93,11 @@ complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l max-wait -
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l wait -d 'How long to wait for each job an INSERT starts [profile: FLINK_SQL_WAIT]' -r -f -a "submitted\t'Return once the gateway gave a job id'
 running\t'Wait until every vertex of the job runs'
 finished\t'Wait until the job finishes (bounded sources)'"
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l timeout -d 'Give up waiting (for --wait, or for a statement) after this long [profile: FLINK_SQL_TIMEOUT; default 10m]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l timeout -d 'Give up waiting (for --wait, or for a statement) after this long: exit 4. More than 0, at most 365 days [profile: FLINK_SQL_TIMEOUT; default 10m]' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l materialize -d 'Show a query\'s current rows instead of its changelog: +I and +U add a row, -U and -D remove one equal row. At a terminal the table is redrawn in place as rows arrive; otherwise the final table is printed, in --format, when the query ends or stops (Ctrl-C, --max-wait)'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l continue-on-error -d 'Piped input: run the remaining statements after a failure'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l continue-on-error -d 'Run the remaining statements after a failure; the exit code still reports it'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l echo -d 'Print each statement (secrets masked) to stderr before running it'
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l timing -d 'Print how long each statement took (`\\timing` toggles it)'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l timing -d 'Print how long each statement took (in the summary; `\\timing` toggles it in the shell)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -s h -l help -d 'Print help (see more with \'--help\')'

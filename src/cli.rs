@@ -336,6 +336,39 @@ pub enum WaitFor {
     Finished,
 }
 
+/// How statements run: the options `exec` and `shell` share.
+#[derive(Debug, Clone, Args)]
+pub struct RunOpts {
+    /// Run the remaining statements after a failure; the exit code still reports it.
+    #[arg(long)]
+    pub continue_on_error: bool,
+
+    /// Stop a query after this many rows, cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS].
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<u64>,
+
+    /// Stop a query after this long, e.g. 30s or 2m [profile: FLINK_SQL_MAX_WAIT].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_wait: Option<std::time::Duration>,
+
+    /// How long to wait for each job an INSERT starts [profile: FLINK_SQL_WAIT].
+    #[arg(long, value_enum, value_name = "UNTIL")]
+    pub wait: Option<WaitFor>,
+
+    /// Give up waiting (for --wait, or for a statement) after this long: exit 4. More than 0,
+    /// at most 365 days [profile: FLINK_SQL_TIMEOUT; default 10m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// Print each statement (secrets masked) to stderr before running it.
+    #[arg(long)]
+    pub echo: bool,
+
+    /// Print how long each statement took (in the summary; `\timing` toggles it in the shell).
+    #[arg(long)]
+    pub timing: bool,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ExecArgs {
     /// SQL files to run, in order (same as -f).
@@ -367,10 +400,6 @@ pub struct ExecArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Run the remaining statements after a failure; the exit code still reports it.
-    #[arg(long)]
-    pub continue_on_error: bool,
-
     /// Start an INSERT or statement set even though a job with its 'pipeline.name' is active
     /// (RUNNING, CREATED, RESTARTING, …). Without it such a run is refused before anything is
     /// sent (exit 1).
@@ -382,30 +411,8 @@ pub struct ExecArgs {
     #[arg(long)]
     pub session_per_file: bool,
 
-    /// Stop a query after this many rows, cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS].
-    #[arg(long, value_name = "N")]
-    pub max_rows: Option<u64>,
-
-    /// Stop a query after this long, e.g. 30s or 2m [profile: FLINK_SQL_MAX_WAIT].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub max_wait: Option<std::time::Duration>,
-
-    /// How long to wait for each job an INSERT starts [profile: FLINK_SQL_WAIT].
-    #[arg(long, value_enum, value_name = "UNTIL")]
-    pub wait: Option<WaitFor>,
-
-    /// Give up waiting (for --wait, or for a statement) after this long: exit 4. More than 0,
-    /// at most 365 days [profile: FLINK_SQL_TIMEOUT; default 10m].
-    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
-    pub timeout: Option<std::time::Duration>,
-
-    /// Print each statement (secrets masked) to stderr before running it.
-    #[arg(long)]
-    pub echo: bool,
-
-    /// Add per-statement times to the summary.
-    #[arg(long)]
-    pub timing: bool,
+    #[command(flatten)]
+    pub run: RunOpts,
 
     /// Write a report: junit=PATH (one test case per statement).
     #[arg(long, value_name = "junit=PATH", value_parser = parse_report)]
@@ -481,7 +488,7 @@ Ctrl-C cancels the running statement (the session stays), Ctrl-D closes the sess
 Exit codes: 0 after Ctrl-D or \\q; 2 a bad profile or option.
 With stdin not a terminal, it runs like `exec -f -` (same exit codes).";
 
-/// `shell` takes exec's profile, connection and output options (no inputs: it reads the prompt,
+/// `shell` takes exec's profile, connection, output and run options (no inputs: it reads the prompt,
 /// or stdin when that is not a terminal).
 #[derive(Debug, Clone, Args)]
 pub struct ShellArgs {
@@ -494,34 +501,8 @@ pub struct ShellArgs {
     #[command(flatten)]
     pub output: OutputOpts,
 
-    /// Piped input: run the remaining statements after a failure.
-    #[arg(long)]
-    pub continue_on_error: bool,
-
-    /// Stop a query after this many rows, cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS].
-    #[arg(long, value_name = "N")]
-    pub max_rows: Option<u64>,
-
-    /// Stop a query after this long, e.g. 30s or 2m [profile: FLINK_SQL_MAX_WAIT].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub max_wait: Option<std::time::Duration>,
-
-    /// How long to wait for each job an INSERT starts [profile: FLINK_SQL_WAIT].
-    #[arg(long, value_enum, value_name = "UNTIL")]
-    pub wait: Option<WaitFor>,
-
-    /// Give up waiting (for --wait, or for a statement) after this long [profile:
-    /// FLINK_SQL_TIMEOUT; default 10m].
-    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
-    pub timeout: Option<std::time::Duration>,
-
-    /// Print each statement (secrets masked) to stderr before running it.
-    #[arg(long)]
-    pub echo: bool,
-
-    /// Print how long each statement took (`\timing` toggles it).
-    #[arg(long)]
-    pub timing: bool,
+    #[command(flatten)]
+    pub run: RunOpts,
 }
 
 impl ShellArgs {
@@ -537,14 +518,8 @@ impl ShellArgs {
             connect: self.connect.clone(),
             output: self.output.clone(),
             dry_run: false,
-            continue_on_error: self.continue_on_error,
             session_per_file: false,
-            max_rows: self.max_rows,
-            max_wait: self.max_wait,
-            wait: self.wait,
-            timeout: self.timeout,
-            echo: self.echo,
-            timing: self.timing,
+            run: self.run.clone(),
             report: Vec::new(),
             allow_duplicate: false,
             from_statement: None,

@@ -349,8 +349,8 @@ pub fn exec(
         materialize_limit: usize::try_from(args.output.materialize_limit).unwrap_or(usize::MAX),
         quiet,
         verbose,
-        echo: args.echo,
-        timing: args.timing,
+        echo: args.run.echo,
+        timing: args.run.timing,
         junit: args.report.last().cloned(),
         github: world.env("GITHUB_ACTIONS") == Some("true"),
         progress: world.stderr_is_terminal && !quiet && world.env("CI").is_none(),
@@ -358,20 +358,20 @@ pub fn exec(
     };
     let run = Run {
         dry_run: args.dry_run,
-        continue_on_error: args.continue_on_error,
-        max_rows: or_setting(args.max_rows, vars, "FLINK_SQL_MAX_ROWS", |s| {
+        continue_on_error: args.run.continue_on_error,
+        max_rows: or_setting(args.run.max_rows, vars, "FLINK_SQL_MAX_ROWS", |s| {
             s.parse().map_err(|e| format!("{e}"))
         })?,
         max_wait: or_setting(
-            args.max_wait,
+            args.run.max_wait,
             vars,
             "FLINK_SQL_MAX_WAIT",
             crate::cli::parse_duration,
         )?,
-        wait: or_setting(args.wait, vars, "FLINK_SQL_WAIT", parse_wait)?
+        wait: or_setting(args.run.wait, vars, "FLINK_SQL_WAIT", parse_wait)?
             .unwrap_or(WaitFor::Submitted),
         timeout: or_setting(
-            args.timeout,
+            args.run.timeout,
             vars,
             "FLINK_SQL_TIMEOUT",
             crate::cli::parse_timeout,
