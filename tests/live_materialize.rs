@@ -264,33 +264,8 @@ fn a_table_past_the_limit_fails_the_statement_and_its_job_is_cancelled() {
 /// pipe, so there is no spinner); what the terminal received, and the exit code.
 fn on_a_terminal(args: &[&str]) -> (i32, String) {
     use std::io::Read;
-    use std::os::fd::FromRawFd;
     require_stack();
-    let (mut master, mut slave) = (0, 0);
-    let size = libc::winsize {
-        ws_row: 12,
-        ws_col: 60,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: openpty writes two descriptors we then own; the other pointers may be null.
-    let opened = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &size,
-        )
-    };
-    assert_eq!(opened, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both descriptors are open and owned by nothing else.
-    let (mut master, slave) = unsafe {
-        (
-            std::fs::File::from_raw_fd(master),
-            std::fs::File::from_raw_fd(slave),
-        )
-    };
+    let (mut master, slave) = common::pty::open_pty(12, 60);
     let mut child = flink_sql()
         .args(["exec", "--env", "local"])
         .args(args)

@@ -1,5 +1,6 @@
-//! `flink-sql shell` on a real pseudo-terminal (rexpect): the line editor sees a terminal, and
-//! Ctrl-C is a SIGINT from the terminal, as for a user.
+//! Real pseudo-terminals: `flink-sql shell` on one through rexpect (the line editor sees a
+//! terminal, and Ctrl-C is a SIGINT from the terminal, as for a user), and a bare pty of a given
+//! size for runs whose screen a test reads byte for byte (`open_pty`).
 
 use std::path::Path;
 use std::process::Command;
@@ -45,5 +46,37 @@ pub fn exit_code(p: &mut PtySession) -> i32 {
     match p.process().wait().expect("wait for the shell") {
         WaitStatus::Exited(_, code) => code,
         other => panic!("the shell did not exit normally: {other:?}"),
+    }
+}
+
+/// A new pseudo-terminal of `rows`×`cols`: (master, slave). Give the slave to the child (stdin,
+/// stdout) and drop the test's copy once it is spawned; reads of the master then end with EIO
+/// when the child has exited.
+pub fn open_pty(rows: u16, cols: u16) -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two descriptors we then own; the other pointers may be null.
+    let opened = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(opened, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors are open and owned by nothing else.
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
     }
 }
