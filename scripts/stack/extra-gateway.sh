@@ -44,6 +44,10 @@ extra_write_conf() {
   grep -q "idle-timeout: $idle\$" "$FLINK_CONF/config.yaml" || die "could not set the idle timeout in $FLINK_CONF/config.yaml"
 }
 
+# Ports are picked free per test, so each port's recorded command would stay behind for ever: drop it
+# when the gateway ends (its conf and logs stay, for a failed test's post-mortem).
+extra_forget() { rm -f "$FLINK_CMD_CACHE/$SVC".*; }
+
 case "$action" in
   start)
     if service_running "$SVC" && extra_ready; then log "$SVC already running"; exit 0; fi
@@ -52,18 +56,21 @@ case "$action" in
     extra_write_conf "${3:-}" "${4:-}"
     flink_write_shim
     flink_capture "$SVC" "$FLINK_MAIN_GW" sql-gateway.sh "${FLINK_GATEWAY_ARGS[@]}"
-    flink_launch "$SVC" sql-gateway.sh "${FLINK_GATEWAY_ARGS[@]}"
+    # The shared gateway's class archive (same jars): one 85 MB archive per test port would pile up.
+    shared_archive="$(find "$FLINK_CMD_CACHE" -maxdepth 1 -name 'flink-sql-gateway.*.jsa' 2>/dev/null | head -n 1)"
+    FLINK_STACK_CDS_REUSE="${shared_archive:-none}" flink_launch "$SVC" sql-gateway.sh "${FLINK_GATEWAY_ARGS[@]}"
     need jq
     wait_for "$SVC" 90 "$STACK_STATE/logs/$SVC.log" extra_ready
     log "$SVC ready on http://$FLINK_HOST:$port"
     ;;
-  stop) stop_service "$SVC" ;;
+  stop) stop_service "$SVC"; extra_forget ;;
   kill)
     pid="$(service_pid "$SVC")"
     [ -n "$pid" ] || die "$SVC is not running"
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"
     for _ in $(seq 1 40); do flink_port_in_use "$port" || break; sleep 0.25; done
     rm -f "$STACK_STATE/pids/$SVC.pid"
+    extra_forget
     log "$SVC killed"
     ;;
   status) extra_ready ;;

@@ -331,8 +331,14 @@ flink_capture() {
 # flink_cds_opt ARCHIVE: Java 17 dynamic AppCDS. The first run of a recorded command writes ARCHIVE when the
 # JVM exits normally (our SIGTERM counts); later runs map it and load Flink's classes much faster. A missing,
 # stale or truncated archive costs only speed (the JVM then runs without it). FLINK_STACK_CDS=0 turns it off.
+# FLINK_STACK_CDS_REUSE=ARCHIVE maps ARCHIVE (another service's, with the same classpath) when it exists and
+# never records one: for short-lived services that would otherwise leave an archive each.
 flink_cds_opt() {
   [ "${FLINK_STACK_CDS:-1}" = 1 ] || { echo "-Xshare:auto"; return 0; }
+  if [ -n "${FLINK_STACK_CDS_REUSE:-}" ]; then
+    if [ -s "$FLINK_STACK_CDS_REUSE" ]; then echo "-XX:SharedArchiveFile=$FLINK_STACK_CDS_REUSE"; else echo "-Xshare:auto"; fi
+    return 0
+  fi
   if [ -s "$1" ]; then echo "-XX:SharedArchiveFile=$1"; else echo "-XX:ArchiveClassesAtExit=$1"; fi
 }
 
