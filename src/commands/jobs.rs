@@ -2,6 +2,7 @@
 //! watching) is decided here; everything written passes through the profile's redactor.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::{ActOpts, JobsAction, JobsArgs, JobsFormat, JobsOpts, UpgradeMode};
@@ -32,21 +33,43 @@ pub fn run(args: JobsArgs, verbose: u8) -> anyhow::Result<Exit> {
         redactor.clone(),
         log,
     )?;
-    if let JobsAction::Ui { dir, opts, .. } = &args.action {
+    let timeout = act(&args.action)
+        .and_then(|a| a.timeout)
+        .unwrap_or(DEFAULT_TIMEOUT);
+    let starter = Starter {
+        connect: Connect {
+            gateway: s.connection.config(),
+            redactor: redactor.clone(),
+            log: super::exec::verbose_log(verbose, &redactor),
+        },
+        opts: run_options(&jm, timeout),
+    };
+    if let JobsAction::Ui { dir, .. } = &args.action {
+        let mut err = RedactWriter::new(io::stderr(), redactor.clone());
+        let pipelines = match pipelines_of(&args.action, &s.profile.vars, &redactor, &mut err)? {
+            Ok(pipelines) => pipelines,
+            Err(exit) => return Ok(exit),
+        };
+        // Nothing may write on the terminal the screen draws on.
+        let starter = Starter {
+            connect: Connect {
+                log: None,
+                ..starter.connect
+            },
+            ..starter
+        };
         let env = ui::Env {
             jm,
-            timeout: act(&args.action)
-                .and_then(|a| a.timeout)
-                .unwrap_or(DEFAULT_TIMEOUT),
+            timeout,
             savepoint_base: s.savepoint_base.clone(),
-            profile_args: profile_args(opts),
+            starter: Arc::new(starter),
+            pipelines: Arc::new(pipelines),
         };
-        let pipelines = ui::rows::pipelines(dir, &s.profile.vars)?;
         let mut out = RedactWriter::new(io::stdout().lock(), redactor);
         let shown = dir.display().to_string();
         let exit = match ui::term::can_draw() {
-            true => ui::term::run(env, pipelines, &shown, &mut out)?,
-            false => ui::term::print_once(&env, &pipelines, &mut out)?,
+            true => ui::term::run(env, &shown, &mut out)?,
+            false => ui::term::print_once(&env, &mut out)?,
         };
         out.flush()?;
         return Ok(exit);
@@ -60,20 +83,12 @@ pub fn run(args: JobsArgs, verbose: u8) -> anyhow::Result<Exit> {
         yes: act.is_some_and(|a| a.yes),
         interactive: s.stdin_is_terminal,
         ask: &ask,
-        timeout: act.and_then(|a| a.timeout).unwrap_or(DEFAULT_TIMEOUT),
+        timeout,
         savepoint_base: s.savepoint_base.clone(),
     };
     let mut out = RedactWriter::new(io::stdout().lock(), redactor.clone());
     let mut err = RedactWriter::new(io::stderr(), redactor.clone());
     let pipelines = pipelines_of(&args.action, &s.profile.vars, &redactor, &mut err)?;
-    let starter = Starter {
-        connect: Connect {
-            gateway: s.connection.config(),
-            redactor: redactor.clone(),
-            log: super::exec::verbose_log(verbose, &redactor),
-        },
-        opts: run_options(&ctx),
-    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -159,7 +174,7 @@ async fn action(
 
 /// How a pipeline's statements run: stop at the first failure, wait until every task of its job
 /// runs (a restore that fails at once shows as a failed start), within the command's timeout.
-fn run_options(ctx: &Ctx<'_>) -> RunOptions {
+fn run_options(jm: &JobManager, timeout: Duration) -> RunOptions {
     RunOptions {
         from_statement: 1,
         reconnect: false,
@@ -167,8 +182,8 @@ fn run_options(ctx: &Ctx<'_>) -> RunOptions {
         max_rows: None,
         max_wait: None,
         wait: runner::WaitFor::Running,
-        timeout: ctx.timeout,
-        jobmanager: Some(ctx.jm.clone()),
+        timeout,
+        jobmanager: Some(jm.clone()),
         stamps: Default::default(),
     }
 }
@@ -183,7 +198,9 @@ fn pipelines_of(
 ) -> anyhow::Result<Result<Vec<Pipeline>, Exit>> {
     let (path, folder) = match action {
         JobsAction::Resume { file, .. } => (file, false),
-        JobsAction::Apply { dir, .. } | JobsAction::Status { dir, .. } => (dir, true),
+        JobsAction::Apply { dir, .. }
+        | JobsAction::Status { dir, .. }
+        | JobsAction::Ui { dir, .. } => (dir, true),
         _ => return Ok(Ok(Vec::new())),
     };
     if folder && !path.is_dir() {
@@ -235,7 +252,8 @@ fn pipelines_of(
             }
         }
     }
-    if folder && pipelines.is_empty() && !matches!(action, JobsAction::Status { .. }) {
+    let listed = matches!(action, JobsAction::Status { .. } | JobsAction::Ui { .. });
+    if folder && pipelines.is_empty() && !listed {
         writeln!(err, "note: {}: no pipeline files", path.display())?;
     }
     Ok(Ok(pipelines))
@@ -313,29 +331,4 @@ fn format(f: JobsFormat) -> Format {
         JobsFormat::Json => Format::Json,
         JobsFormat::Ndjson => Format::Ndjson,
     }
-}
-
-/// The profile and connection options, as `flink-sql exec` takes them: the screen starts a
-/// pipeline file with the same profile it shows.
-fn profile_args(opts: &JobsOpts) -> Vec<String> {
-    let mut args = Vec::new();
-    if let Some(env) = &opts.profile.env {
-        args.extend(["--env".to_owned(), env.clone()]);
-    }
-    if let Some(file) = &opts.profile.env_file {
-        args.extend(["--env-file".to_owned(), file.display().to_string()]);
-    }
-    for (k, v) in &opts.profile.vars {
-        args.extend(["--var".to_owned(), format!("{k}={v}")]);
-    }
-    if let Some(jm) = &opts.jobmanager {
-        args.extend(["--jobmanager".to_owned(), jm.clone()]);
-    }
-    for h in &opts.headers {
-        args.extend(["--header".to_owned(), h.clone()]);
-    }
-    if let Some(ca) = &opts.ca_cert {
-        args.extend(["--ca-cert".to_owned(), ca.display().to_string()]);
-    }
-    args
 }

@@ -256,6 +256,9 @@ async fn latest(
 pub enum Restore {
     Latest,
     Path(String),
+    /// The latest savepoint when one exists, else without state (what `apply` does for a
+    /// pipeline that is not running; the `jobs ui` start).
+    LatestOrFresh,
 }
 
 impl Restore {
@@ -282,8 +285,9 @@ pub async fn resume(
         refuse_duplicates([p.name.as_str()], &jobs)?;
     }
     let restore = match from {
-        Restore::Path(path) => path.clone(),
-        Restore::Latest => latest(ctx, &jobs, &p.name).await?.map_err(|looked| {
+        Restore::Path(path) => Some(path.clone()),
+        Restore::LatestOrFresh => latest(ctx, &jobs, &p.name).await?.ok(),
+        Restore::Latest => Some(latest(ctx, &jobs, &p.name).await?.map_err(|looked| {
             CliError::new(
                 Exit::StatementFailed,
                 format!(
@@ -295,10 +299,10 @@ pub async fn resume(
             .with_hint(
                 "--from PATH names a savepoint; `flink-sql exec` starts the pipeline without state",
             )
-        })?,
+        })?),
     };
     let key = StartKey {
-        restore: Some(&restore),
+        restore: restore.as_deref(),
         previous: newest_run(&jobs, &p.name),
         window: id_window(&ctx.jm).await?,
     };
@@ -308,14 +312,25 @@ pub async fn resume(
         file: Some(p.file.to_string()),
         action: "resume",
         job: stamp.job_id.clone(),
-        from: Some(restore.clone()),
+        from: restore.clone(),
         result: String::new(),
         ok: true,
     };
     if ctx.dry_run {
-        applied.result = "dry run: would start it from the savepoint".into();
+        applied.result = match restore {
+            Some(_) => "dry run: would start it from the savepoint",
+            None => "dry run: would start it without state",
+        }
+        .into();
     } else {
-        writeln!(err, "resuming pipeline '{}' from {restore}", p.name)?;
+        match &restore {
+            Some(path) => writeln!(err, "resuming pipeline '{}' from {path}", p.name)?,
+            None => writeln!(
+                err,
+                "starting pipeline '{}' without state (no savepoint found)",
+                p.name
+            )?,
+        }
         let (job, result) = start(starter, p, stamp).await?;
         applied.job = job.or(applied.job);
         (applied.result, applied.ok) = outcome(result);
@@ -360,13 +375,12 @@ fn expected(pipelines: &[Pipeline]) -> Vec<Expected> {
         .collect()
 }
 
-/// `jobs status DIR`: exit 1 unless every pipeline runs, healthy, its SQL, once, and no
-/// pipeline runs that the folder does not name.
-pub async fn status(
+/// The folder's pipelines against the cluster (`plan::status`), with the jobs they were judged
+/// on: what `jobs status` prints and what the `jobs ui` rows show.
+pub async fn verdicts(
     ctx: &Ctx<'_>,
     pipelines: &[Pipeline],
-    out: &mut impl Write,
-) -> anyhow::Result<Exit> {
+) -> anyhow::Result<(Vec<JobOverview>, Vec<plan::StatusRow>)> {
     let jobs = overview(ctx).await?;
     let hashes = hashes(ctx, &jobs).await?;
     let cluster = Cluster {
@@ -374,6 +388,17 @@ pub async fn status(
         hashes: &hashes,
     };
     let rows = plan::status(&expected(pipelines), &cluster);
+    Ok((jobs, rows))
+}
+
+/// `jobs status DIR`: exit 1 unless every pipeline runs, healthy, its SQL, once, and no
+/// pipeline runs that the folder does not name.
+pub async fn status(
+    ctx: &Ctx<'_>,
+    pipelines: &[Pipeline],
+    out: &mut impl Write,
+) -> anyhow::Result<Exit> {
+    let (_, rows) = verdicts(ctx, pipelines).await?;
     view::status(out, ctx.format, &rows)?;
     let off = rows.iter().any(|r| r.verdict != plan::Verdict::Running);
     Ok(if off {

@@ -1,20 +1,42 @@
-//! What the screen's actions do, each a call into what the `jobs` and `exec` commands already
-//! do: start runs the pipeline file with `flink-sql exec --wait running` (from its latest
-//! savepoint through `execution.state-recovery.path`), stop is `jobs::savepoint` with a stop,
-//! cancel is `jobs::cancel`, details is `jobs::show`. Each runs on its own thread.
+//! What the screen's actions do, each a call into the function its `jobs` command runs: start is
+//! `lifecycle::resume` (from the latest savepoint when one exists, else without state), stop is
+//! `jobs::savepoint` with a stop, cancel is `jobs::cancel`, details is `jobs::show`, and `a` is
+//! `lifecycle::apply` (its plan read first with a dry run, as `jobs apply --dry-run` shows it).
+//! Each runs on its own thread; what they write on stderr is the progress the screen shows.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::io::Write;
+
+use serde_json::Value;
 
 use super::Env;
-use crate::jobs::{self, select::Selector, SavepointKind};
+use crate::error::Exit;
+use crate::jobs::lifecycle::{self, Restore};
+use crate::jobs::plan::Upgrade;
+use crate::jobs::{self, select::Selector, Format, SavepointKind};
 
-/// An action the user chose for a pipeline.
+/// One step of `jobs apply`'s plan, as its dry run reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub name: String,
+    /// `start`, `keep`, `upgrade`, `changed`, `duplicated`, `unexpected`.
+    pub plan: String,
+    pub jobs: Vec<String>,
+    pub detail: String,
+}
+
+impl Planned {
+    /// A step that starts or stops something.
+    pub fn acts(&self) -> bool {
+        self.plan == "start" || self.plan == "upgrade"
+    }
+}
+
+/// An action the user chose.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Start {
         name: String,
-        file: PathBuf,
+        /// The latest savepoint the row shows (`resume` looks again when it runs).
         savepoint: Option<String>,
     },
     Stop {
@@ -29,6 +51,8 @@ pub enum Action {
         name: String,
         jid: String,
     },
+    /// `jobs apply` for the folder, after its plan was shown.
+    Apply { steps: Vec<Planned> },
 }
 
 impl Action {
@@ -38,12 +62,12 @@ impl Action {
             Action::Start {
                 name,
                 savepoint: Some(_),
-                ..
             } => format!("start {name} from its latest savepoint"),
             Action::Start { name, .. } => format!("start {name}"),
             Action::Stop { name, .. } => format!("stop {name} with a savepoint"),
             Action::Cancel { name, .. } => format!("cancel {name}"),
             Action::Details { name, .. } => format!("details of {name}"),
+            Action::Apply { .. } => "jobs apply".to_owned(),
         }
     }
 
@@ -56,6 +80,21 @@ impl Action {
             Action::Cancel { name, jid } => Some(format!(
                 "job {jid}\nCancel {name} without a savepoint? [y/N]"
             )),
+            Action::Apply { steps } => {
+                let mut lines: Vec<String> = steps
+                    .iter()
+                    .map(|s| format!("{:<10} {}: {}", s.plan, s.name, s.detail))
+                    .collect();
+                if steps.is_empty() {
+                    lines.push("no pipeline files".into());
+                }
+                lines.push(String::new());
+                lines.push(match steps.iter().filter(|s| s.acts()).count() {
+                    0 => "Nothing to start or upgrade. [any key]".to_owned(),
+                    n => format!("Apply: {n} step(s) start or restart pipelines? [y/N]"),
+                });
+                Some(lines.join("\n"))
+            }
             _ => None,
         }
     }
@@ -65,123 +104,262 @@ impl Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub ok: bool,
-    /// One line for the status bar and the report after the screen closes.
+    /// One line for the status bar.
     pub line: String,
-    /// The full text (details; a failed start's output).
+    /// The lines printed once the screen closes (empty for details).
+    pub log: Vec<String>,
+    /// The full text (details; a failed action's output).
     pub text: String,
 }
 
-/// Runs `action` to its end (call it off the UI thread).
-pub fn run(env: &Env, action: &Action) -> Outcome {
+/// A writer that hands each complete line to `send`: stderr of the `jobs` functions, shown as
+/// progress.
+pub struct Lines<F: FnMut(String)> {
+    buf: Vec<u8>,
+    send: F,
+}
+
+impl<F: FnMut(String)> Lines<F> {
+    pub fn new(send: F) -> Self {
+        Lines {
+            buf: Vec::new(),
+            send,
+        }
+    }
+}
+
+impl<F: FnMut(String)> Write for Lines<F> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        while let Some(i) = self.buf.iter().position(|&c| c == b'\n') {
+            let line: Vec<u8> = self.buf.drain(..=i).collect();
+            let line = String::from_utf8_lossy(&line).trim_end().to_owned();
+            if !line.is_empty() {
+                (self.send)(line);
+            }
+        }
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// `jobs apply --dry-run` for the folder: the steps `apply` would take now.
+pub fn plan(env: &Env) -> Result<Vec<Planned>, String> {
+    let runtime = runtime()?;
+    let mut ctx = env.ctx(Format::Json);
+    ctx.dry_run = true;
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let result = runtime.block_on(lifecycle::apply(
+        &ctx,
+        &env.starter,
+        &env.pipelines,
+        Upgrade::Savepoint,
+        &mut out,
+        &mut err,
+    ));
+    let red = env.jm.redactor();
+    if let Err(e) = result {
+        return Err(red.redact(&format!("{e:#}")).into_owned());
+    }
+    let doc: Value = serde_json::from_slice(&out).map_err(|e| format!("the plan: {e}"))?;
+    let steps = doc["plan"].as_array().cloned().unwrap_or_default();
+    Ok(steps
+        .iter()
+        .map(|s| Planned {
+            name: red.redact(&text(&s["pipeline"])).into_owned(),
+            plan: text(&s["plan"]),
+            jobs: s["jobs"]
+                .as_array()
+                .map(|a| a.iter().map(text).collect())
+                .unwrap_or_default(),
+            detail: red.redact(&text(&s["detail"])).into_owned(),
+        })
+        .collect())
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+}
+
+/// Runs `action` to its end (call it off the UI thread); each progress line goes to `progress`.
+pub fn run(env: &Env, action: &Action, progress: impl FnMut(String)) -> Outcome {
     let red = env.jm.redactor().clone();
-    let mut o = match action {
-        Action::Start {
-            file, savepoint, ..
-        } => start(env, file, savepoint.as_deref()),
-        _ => in_runtime(env, action),
+    let mut o = match runtime() {
+        Ok(runtime) => runtime.block_on(act(env, action, progress)),
+        Err(e) => failed(e),
     };
     o.line = red.redact(&o.line).into_owned();
     o.text = red.redact(&o.text).into_owned();
+    for l in &mut o.log {
+        *l = red.redact(l).into_owned();
+    }
     o
 }
 
-fn start(env: &Env, file: &std::path::Path, savepoint: Option<&str>) -> Outcome {
-    let exe = match std::env::current_exe() {
-        Ok(exe) => exe,
-        Err(e) => return failed(format!("cannot find flink-sql itself: {e}")),
-    };
-    let mut cmd = Command::new(exe);
-    cmd.arg("exec")
-        .args(&env.profile_args)
-        .args(["--wait", "running", "--format", "plain"]);
-    if let Some(sp) = savepoint {
-        cmd.arg("--session-property")
-            .arg(format!("execution.state-recovery.path={sp}"));
-    }
-    cmd.arg(file).stdin(Stdio::null());
-    match cmd.output() {
-        Ok(out) => {
-            let text = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let ok = out.status.success();
-            let line = match (ok, savepoint) {
-                (true, Some(sp)) => format!("started {} from {sp}", file.display()),
-                (true, None) => format!("started {}", file.display()),
-                (false, _) => format!(
-                    "start of {} failed (exit {}): {}",
-                    file.display(),
-                    out.status.code().unwrap_or(-1),
-                    last_line(&text)
-                ),
-            };
-            Outcome { ok, line, text }
+async fn act(env: &Env, action: &Action, progress: impl FnMut(String)) -> Outcome {
+    let json = matches!(action, Action::Start { .. } | Action::Apply { .. });
+    let ctx = env.ctx(if json { Format::Json } else { Format::Plain });
+    let mut out = Vec::new();
+    let mut err = Lines::new(progress);
+    let result = match action {
+        Action::Start { name, .. } => match env.pipelines.iter().find(|p| &p.name == name) {
+            Some(p) => {
+                let from = Restore::LatestOrFresh;
+                lifecycle::resume(&ctx, &env.starter, p, &from, false, &mut out, &mut err).await
+            }
+            None => return failed(format!("no pipeline file names {name}")),
+        },
+        Action::Apply { .. } => {
+            let upgrade = Upgrade::Savepoint;
+            lifecycle::apply(&ctx, &env.starter, &env.pipelines, upgrade, &mut out, &mut err).await
         }
-        Err(e) => failed(format!("cannot run flink-sql exec: {e}")),
-    }
-}
-
-fn in_runtime(env: &Env, action: &Action) -> Outcome {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return failed(e.to_string()),
-    };
-    let ctx = env.ctx();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let result = runtime.block_on(async {
-        match action {
-            Action::Stop { jid, .. } => {
-                let sel = Selector::Id(jid.clone());
-                let kind = SavepointKind::Stop { drain: false };
-                jobs::savepoint(&ctx, &sel, kind, None, &mut out, &mut err).await
-            }
-            Action::Cancel { jid, .. } => {
-                jobs::cancel(&ctx, &Selector::Id(jid.clone()), &mut out, &mut err).await
-            }
-            Action::Details { jid, .. } => {
-                jobs::show(&ctx, &Selector::Id(jid.clone()), &mut out).await
-            }
-            Action::Start { .. } => unreachable!("start runs exec"),
+        Action::Stop { jid, .. } => {
+            let sel = Selector::Id(jid.clone());
+            let kind = SavepointKind::Stop { drain: false };
+            jobs::savepoint(&ctx, &sel, kind, None, &mut out, &mut err).await
         }
-    });
+        Action::Cancel { jid, .. } => {
+            jobs::cancel(&ctx, &Selector::Id(jid.clone()), &mut out, &mut err).await
+        }
+        Action::Details { jid, .. } => jobs::show(&ctx, &Selector::Id(jid.clone()), &mut out).await,
+    };
     let out = String::from_utf8_lossy(&out).trim().to_owned();
-    let err = String::from_utf8_lossy(&err).trim().to_owned();
-    match result {
-        Ok(crate::error::Exit::Success) => {
+    let exit = match result {
+        Ok(exit) => exit,
+        Err(e) => return failed(format!("{} failed: {e:#}", action.label())),
+    };
+    if json {
+        return applied(action, exit, &out);
+    }
+    match exit {
+        Exit::Success => {
             let line = match action {
                 Action::Stop { name, .. } => format!("stopped {name}: savepoint {out}"),
                 Action::Cancel { name, .. } => format!("cancelled {name}: {}", last_line(&out)),
-                Action::Details { name, .. } => format!("details of {name}"),
-                Action::Start { .. } => unreachable!(),
+                _ => action.label(),
+            };
+            let log = match action {
+                Action::Details { .. } => Vec::new(),
+                _ => vec![line.clone()],
             };
             Outcome {
                 ok: true,
                 line,
+                log,
                 text: out,
             }
         }
-        Ok(_) => Outcome {
-            ok: false,
-            line: format!(
-                "{} failed: {}",
-                action.label(),
-                last_line(&format!("{out}\n{err}"))
-            ),
-            text: format!("{out}\n{err}"),
-        },
-        Err(e) => failed(format!("{} failed: {e:#}", action.label())),
+        _ => failed(format!("{} failed: {}", action.label(), last_line(&out))),
     }
+}
+
+/// The outcome of a start or an apply from what `view::applied` wrote as json: one line per
+/// pipeline it acted on.
+pub fn applied(action: &Action, exit: Exit, out: &str) -> Outcome {
+    let items: Vec<Value> = serde_json::from_str(out).unwrap_or_default();
+    let ok = exit == Exit::Success;
+    let lines: Vec<String> = items
+        .iter()
+        .map(|r| {
+            let name = text(&r["pipeline"]);
+            let from = r["from_savepoint"].as_str();
+            let result = text(&r["result"]);
+            match (text(&r["action"]).as_str(), r["ok"].as_bool(), from) {
+                ("resume" | "start" | "upgrade", Some(true), Some(sp)) => {
+                    format!("started {name} from {sp}")
+                }
+                ("resume" | "start" | "upgrade", Some(true), None) => {
+                    format!("started {name} without state")
+                }
+                ("resume", _, _) => format!("start of {name} {result}"),
+                (what, _, _) => format!("{name}: {what}: {result}"),
+            }
+        })
+        .collect();
+    let line = match action {
+        Action::Apply { .. } => {
+            let acted: Vec<&String> = lines.iter().filter(|l| l.starts_with("started ")).collect();
+            let problems = items.iter().filter(|r| r["ok"] == false).count();
+            format!(
+                "jobs apply: {} started, {} unchanged, {problems} problem(s){}",
+                acted.len(),
+                items.len().saturating_sub(acted.len() + problems),
+                match (ok, lines.iter().find(|l| !l.starts_with("started "))) {
+                    (false, Some(l)) => format!(": {l}"),
+                    _ => String::new(),
+                }
+            )
+        }
+        _ => lines.first().cloned().unwrap_or_else(|| match ok {
+            true => format!("{}: done", action.label()),
+            false => format!("{} failed (exit {})", action.label(), exit.code()),
+        }),
+    };
+    let log = match action {
+        Action::Apply { .. } => std::iter::once(line.clone()).chain(lines).collect(),
+        _ => vec![line.clone()],
+    };
+    Outcome {
+        ok,
+        line,
+        log,
+        text: out.to_owned(),
+    }
+}
+
+/// What the user is told when they leave while `action` runs: for an apply, which steps were
+/// done, which one was under way (its outcome unknown) and which were not started, from the
+/// progress lines `apply` wrote.
+pub fn interrupted(action: &Action, progress: &[String]) -> Vec<String> {
+    let mut out = vec![format!(
+        "interrupted while '{}' was running: its outcome is unknown; look with `flink-sql jobs list`",
+        action.label()
+    )];
+    let Action::Apply { steps } = action else {
+        return out;
+    };
+    out[0] = "interrupted while 'jobs apply' was running:".to_owned();
+    let reached = |s: &Planned| {
+        progress.iter().position(|l| {
+            l.contains(&format!("'{}'", s.name)) || s.jobs.iter().any(|j| l.contains(j.as_str()))
+        })
+    };
+    let acting: Vec<(&Planned, Option<usize>)> = steps
+        .iter()
+        .filter(|s| s.acts())
+        .map(|s| (s, reached(s)))
+        .collect();
+    let last = acting.iter().filter_map(|(_, at)| *at).max();
+    for (s, at) in &acting {
+        out.push(match at {
+            Some(i) if Some(*i) == last => format!(
+                "  {} {}: under way when interrupted, outcome unknown",
+                s.plan, s.name
+            ),
+            Some(_) => format!("  {} {}: done (its result was not read)", s.plan, s.name),
+            None => format!("  {} {}: not started", s.plan, s.name),
+        });
+    }
+    out.extend(progress.iter().map(|l| format!("  progress: {l}")));
+    out.push("look with `flink-sql jobs status DIR`".to_owned());
+    out
 }
 
 fn failed(line: String) -> Outcome {
     Outcome {
         ok: false,
         text: line.clone(),
+        log: vec![line.clone()],
         line,
     }
 }
@@ -192,4 +370,84 @@ fn last_line(s: &str) -> &str {
         .find(|l| !l.trim().is_empty())
         .unwrap_or("")
         .trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(name: &str, plan: &str, jobs: &[&str]) -> Planned {
+        Planned {
+            name: name.into(),
+            plan: plan.into(),
+            jobs: jobs.iter().map(|j| j.to_string()).collect(),
+            detail: "d".into(),
+        }
+    }
+
+    #[test]
+    fn progress_lines_arrive_whole_whatever_the_writes() {
+        let mut got = Vec::new();
+        let mut w = Lines::new(|l| got.push(l));
+        w.write_all(b"starting pipeline 'a'").unwrap();
+        w.write_all(b" (a.sql)\n\nab12: stop").unwrap();
+        w.write_all(b"ping\n").unwrap();
+        drop(w);
+        assert_eq!(got, ["starting pipeline 'a' (a.sql)", "ab12: stopping"]);
+    }
+
+    #[test]
+    fn an_interrupted_apply_tells_done_under_way_and_not_started() {
+        let a = Action::Apply {
+            steps: vec![
+                step("a", "start", &[]),
+                step("k", "keep", &["k1"]),
+                step("b", "upgrade", &["b1"]),
+                step("c", "start", &[]),
+            ],
+        };
+        let progress = [
+            "starting pipeline 'a' (d/a.sql) without state".to_owned(),
+            "b1: stopping with a savepoint (trigger t)".to_owned(),
+        ];
+        let said = interrupted(&a, &progress);
+        assert_eq!(said[1], "  start a: done (its result was not read)");
+        assert_eq!(
+            said[2],
+            "  upgrade b: under way when interrupted, outcome unknown"
+        );
+        assert_eq!(said[3], "  start c: not started");
+        assert!(said.iter().all(|l| !l.contains(" k:")), "{said:?}");
+        let plain = interrupted(
+            &Action::Cancel {
+                name: "x".into(),
+                jid: "j".into(),
+            },
+            &[],
+        );
+        assert!(plain[0].contains("'cancel x'") && plain[0].contains("unknown"));
+    }
+
+    #[test]
+    fn a_start_and_an_apply_report_from_what_applied_wrote() {
+        let start = Action::Start {
+            name: "a".into(),
+            savepoint: None,
+        };
+        let out = r#"[{"pipeline":"a","action":"resume","job":"j","from_savepoint":"file:/sp/a/savepoint-1","result":"RUNNING","ok":true}]"#;
+        let o = applied(&start, Exit::Success, out);
+        assert!(o.ok);
+        assert_eq!(o.line, "started a from file:/sp/a/savepoint-1");
+        let out = r#"[{"pipeline":"a","action":"resume","job":"j","from_savepoint":null,"result":"failed: a.sql:3:1: Table not found","ok":false}]"#;
+        let o = applied(&start, Exit::StatementFailed, out);
+        assert!(!o.ok);
+        assert_eq!(o.line, "start of a failed: a.sql:3:1: Table not found");
+        let apply = Action::Apply { steps: vec![] };
+        let out = r#"[{"pipeline":"a","action":"start","from_savepoint":null,"result":"RUNNING","ok":true},
+                      {"pipeline":"k","action":"keep","from_savepoint":null,"result":"kept: runs this SQL","ok":true}]"#;
+        let o = applied(&apply, Exit::Success, out);
+        assert_eq!(o.line, "jobs apply: 1 started, 1 unchanged, 0 problem(s)");
+        assert_eq!(o.log[1], "started a without state");
+        assert_eq!(o.log[2], "k: keep: kept: runs this SQL");
+    }
 }

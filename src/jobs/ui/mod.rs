@@ -1,16 +1,19 @@
 //! `flink-sql jobs ui DIR`: the pipelines screen. A front end over the `jobs` functions: the
-//! rows come from one `/jobs/overview` per refresh matched to the folder's pipeline files
-//! (`rows`), the actions call `jobs::savepoint`/`cancel`/`show` and run a file with `exec`
-//! (`actions`), `screen` holds the state and draws it, `term` owns the terminal.
+//! rows are `jobs status`'s verdicts with each pipeline's facts (`rows`), the actions call
+//! `lifecycle::resume`/`apply` and `jobs::savepoint`/`cancel`/`show` (`actions`), `screen` holds
+//! the state and draws it, `term` owns the terminal.
 
 pub mod actions;
 pub mod rows;
 pub mod screen;
 pub mod term;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::jobmanager::JobManager;
+use crate::jobs::lifecycle::Starter;
+use crate::jobs::pipeline::Pipeline;
 use crate::jobs::{Ctx, Format};
 
 /// Refresh period of the screen.
@@ -22,8 +25,10 @@ pub struct Env {
     pub jm: JobManager,
     pub timeout: Duration,
     pub savepoint_base: Option<String>,
-    /// The profile arguments to hand to `flink-sql exec` when a pipeline is started.
-    pub profile_args: Vec<String>,
+    /// How a pipeline file is started (`jobs resume` and `jobs apply` use the same).
+    pub starter: Arc<Starter>,
+    /// The folder's pipeline files, read once before the screen opens.
+    pub pipelines: Arc<Vec<Pipeline>>,
 }
 
 /// The screen already asked for confirmation: the `jobs` functions must not ask again.
@@ -32,12 +37,12 @@ fn no(_: &str) -> bool {
 }
 
 impl Env {
-    /// A `jobs` context for one action: plain output (a stop prints just its savepoint path),
-    /// confirmed, never prompting on the terminal the screen owns.
-    pub fn ctx(&self) -> Ctx<'static> {
+    /// A `jobs` context for one action: confirmed, never prompting on the terminal the screen
+    /// owns; `format` is how the action's result is read back.
+    pub fn ctx(&self, format: Format) -> Ctx<'static> {
         Ctx {
             jm: self.jm.clone(),
-            format: Format::Plain,
+            format,
             dry_run: false,
             yes: true,
             interactive: false,

@@ -1,97 +1,34 @@
-//! The screen's rows: the folder's pipeline files (each names its job with `SET
-//! 'pipeline.name'`), matched to one `/jobs/overview` per refresh, plus the facts of each
-//! pipeline's newest run (last checkpoint, latest savepoint, failures). `classify` is pure so
-//! the states are tested without a cluster.
+//! The screen's rows: `jobs status`'s per-pipeline verdicts (`lifecycle::verdicts`, so the screen
+//! and `jobs status` never disagree), each with the facts of the pipeline's run shown (uptime,
+//! last checkpoint, latest savepoint, failures). `row` is pure so rows are tested without a
+//! cluster.
 
-use std::path::{Path, PathBuf};
-
-use crate::check::ddl;
-use crate::error::CliError;
 use crate::jobmanager::{Checkpoints, JobException, JobOverview};
-use crate::jobs::{savepoints, select, Ctx};
-use crate::profile::Vars;
-use crate::script::{self, input};
+use crate::jobs::pipeline::Pipeline;
+use crate::jobs::plan::{StatusRow, Verdict};
+use crate::jobs::{lifecycle, savepoints, select, Ctx};
 
-/// How many exception-history entries a refresh reads per running pipeline (the restart count
-/// shown is capped there).
+/// How many exception-history entries a refresh reads per pipeline (the restart count shown is
+/// capped there).
 pub const EXCEPTIONS: usize = 20;
 
-/// A pipeline file of the folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pipeline {
-    /// Its `pipeline.name` (variables substituted); the file name when it sets none.
-    pub name: String,
-    pub file: PathBuf,
-    /// The file sets a `pipeline.name`: only then can its jobs be found.
-    pub named: bool,
+/// The word the screen shows for a verdict: `jobs status`'s, except that a pipeline with no
+/// active job is "not running" (the issue's word for `missing`).
+pub fn word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Missing => "not running",
+        v => v.as_str(),
+    }
 }
 
-/// Reads every `*.sql` file of `dir` and the last `pipeline.name` each sets. Bad input is an
-/// error at file:line:col.
-pub fn pipelines(dir: &Path, vars: &Vars) -> Result<Vec<Pipeline>, CliError> {
-    let sources = input::read_dir(dir).map_err(|d| CliError::input(d.to_string()))?;
-    let mut out = Vec::new();
-    for source in &sources {
-        let statements =
-            script::prepare(std::slice::from_ref(source), vars, false).map_err(|d| {
-                CliError::input(
-                    d.iter()
-                        .map(|d| d.to_string())
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                )
-            })?;
-        let name = statements
-            .iter()
-            .filter_map(|s| ddl::set_pair(&s.sql, s.pos))
-            .filter(|s| s.key == "pipeline.name" && !s.value.trim().is_empty())
-            .map(|s| s.value)
-            .next_back();
-        let file = PathBuf::from(source.name.as_ref());
-        let stem = file
-            .file_stem()
-            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        out.push(Pipeline {
-            named: name.is_some(),
-            name: name.unwrap_or(stem),
-            file,
-        });
-    }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
+/// Failed, or restarting (which includes tasks that do not all run).
+pub fn failing(v: Verdict) -> bool {
+    matches!(v, Verdict::Failed | Verdict::Restarting)
 }
 
-/// A row's state, as the issue names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    Running,
-    /// A run is starting (INITIALIZING, CREATED, RECONCILING) or ending (CANCELLING).
-    Changing,
-    NotRunning,
-    Failed,
-    Restarting,
-    /// More than one active job carries the name.
-    Duplicated,
-    /// An active job whose name no file of the folder sets.
-    Unexpected,
-}
-
-impl State {
-    pub fn word(self) -> &'static str {
-        match self {
-            State::Running => "running",
-            State::Changing => "changing",
-            State::NotRunning => "not running",
-            State::Failed => "failed",
-            State::Restarting => "restarting",
-            State::Duplicated => "duplicated",
-            State::Unexpected => "unexpected",
-        }
-    }
-
-    pub fn failing(self) -> bool {
-        matches!(self, State::Failed | State::Restarting)
-    }
+/// A job of the pipeline runs, healthy (its SQL may differ from the file's: `changed`).
+fn running(v: Verdict) -> bool {
+    matches!(v, Verdict::Running | Verdict::Changed | Verdict::Unexpected)
 }
 
 /// One line of the screen.
@@ -99,11 +36,13 @@ impl State {
 pub struct Row {
     pub name: String,
     /// The pipeline file; `None` for an unexpected job.
-    pub file: Option<PathBuf>,
-    pub state: State,
+    pub file: Option<String>,
+    pub state: Verdict,
     /// The job state Flink reports for the run shown (`-` when none).
     pub job_state: String,
-    /// The run the row's facts are about: the active one, else the newest.
+    /// The active jobs of the pipeline (several when duplicated).
+    pub jobs: Vec<String>,
+    /// The run the row's facts are about: the first active one, else the newest.
     pub jid: Option<String>,
     /// Of the active run.
     pub uptime_ms: Option<i64>,
@@ -115,23 +54,6 @@ pub struct Row {
     pub exception: Option<String>,
 }
 
-/// The state of a pipeline from its runs (newest first, as `select::runs_of` gives them).
-pub fn classify(runs: &[&JobOverview]) -> State {
-    let active: Vec<_> = runs.iter().filter(|j| select::is_active(j)).collect();
-    match active.as_slice() {
-        [] => match runs.first() {
-            Some(j) if j.state == "FAILED" => State::Failed,
-            _ => State::NotRunning,
-        },
-        [one] => match one.state.as_str() {
-            "RUNNING" => State::Running,
-            "RESTARTING" | "FAILING" => State::Restarting,
-            _ => State::Changing,
-        },
-        _ => State::Duplicated,
-    }
-}
-
 /// What a refresh learnt about one run beyond the overview.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
@@ -141,20 +63,27 @@ pub struct Facts {
     pub stored: Vec<savepoints::Savepoint>,
 }
 
-/// The row of a pipeline, from its runs and the facts of the run shown.
-pub fn row(p: &Pipeline, runs: &[&JobOverview], facts: &Facts, now_ms: i64) -> Row {
-    let state = classify(runs);
-    let shown = runs.iter().find(|j| select::is_active(j)).or(runs.first());
+/// The run a row is about: its first active job, else the newest run of its name.
+pub fn shown<'a>(v: &StatusRow, jobs: &'a [JobOverview]) -> Option<&'a JobOverview> {
+    v.jobs
+        .first()
+        .and_then(|id| jobs.iter().find(|j| &j.jid == id))
+        .or_else(|| select::runs_of(jobs, &v.name).first().copied())
+}
+
+/// The row of a verdict, with the facts of the run shown.
+pub fn row(v: &StatusRow, shown: Option<&JobOverview>, facts: &Facts, now_ms: i64) -> Row {
     let mut found = vec![facts.stored.clone()];
     if let (Some(j), Some(c)) = (shown, &facts.checkpoints) {
         found.push(savepoints::from_checkpoints(&j.jid, c));
     }
     let latest = savepoints::merge(found).into_iter().next();
     Row {
-        name: p.name.clone(),
-        file: Some(p.file.clone()),
-        state,
+        name: v.name.clone(),
+        file: v.file.clone(),
+        state: v.verdict,
         job_state: shown.map_or_else(|| "-".into(), |j| j.state.clone()),
+        jobs: v.jobs.clone(),
         jid: shown.map(|j| j.jid.clone()),
         uptime_ms: shown
             .filter(|j| select::is_active(j) && j.start_time > 0)
@@ -170,36 +99,20 @@ pub fn row(p: &Pipeline, runs: &[&JobOverview], facts: &Facts, now_ms: i64) -> R
     }
 }
 
-/// An active job no pipeline file names.
-pub fn unexpected(job: &JobOverview, now_ms: i64) -> Row {
-    Row {
-        name: job.name.clone(),
-        file: None,
-        state: State::Unexpected,
-        job_state: job.state.clone(),
-        jid: Some(job.jid.clone()),
-        uptime_ms: (job.start_time > 0).then(|| (now_ms - job.start_time).max(0)),
-        checkpoint_ms: None,
-        savepoint: None,
-        restarts: 0,
-        exception: None,
-    }
-}
-
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// One refresh: one `/jobs/overview`, then per pipeline the checkpoints and exceptions of the
-/// run shown, and a listing of its savepoint directory.
+/// One refresh: the verdicts (one `/jobs/overview`, the SQL hash of each active job), then per
+/// row the checkpoints and exceptions of the run shown, and a listing of its savepoint directory.
 pub async fn snapshot(ctx: &Ctx<'_>, pipelines: &[Pipeline]) -> anyhow::Result<Vec<Row>> {
-    let jobs = crate::jobs::overview(ctx).await?;
+    let (jobs, verdicts) = lifecycle::verdicts(ctx, pipelines).await?;
     let base = crate::jobs::savepoint_base(ctx).await.ok();
     let now = crate::jobs::now_ms();
+    let red = ctx.jm.redactor();
     let mut rows = Vec::new();
-    for p in pipelines {
-        let runs = select::runs_of(&jobs, &p.name);
-        let shown = runs.iter().find(|j| select::is_active(j)).or(runs.first());
+    for v in &verdicts {
+        let shown = shown(v, &jobs);
         let mut facts = Facts::default();
         if let Some(j) = shown {
             let (c, e) = tokio::join!(
@@ -211,93 +124,97 @@ pub async fn snapshot(ctx: &Ctx<'_>, pipelines: &[Pipeline]) -> anyhow::Result<V
         }
         let dir = base
             .as_deref()
-            .map(|b| savepoints::pipeline_dir(b, &p.name));
+            .map(|b| savepoints::pipeline_dir(b, &v.name));
         if let Some(path) = dir.as_deref().and_then(savepoints::local_path) {
             facts.stored = savepoints::list_dir(&path).unwrap_or_default();
         }
-        let mut r = row(p, &runs, &facts, now);
-        let red = ctx.jm.redactor();
+        let mut r = row(v, shown, &facts, now);
         r.exception = r.exception.map(|e| red.redact(&e).into_owned());
         r.name = red.redact(&r.name).into_owned();
         rows.push(r);
     }
-    let named: Vec<&str> = pipelines.iter().map(|p| p.name.as_str()).collect();
-    let mut strays: Vec<&JobOverview> = jobs
-        .iter()
-        .filter(|j| select::is_active(j) && !named.contains(&j.name.as_str()))
-        .collect();
-    select::sort(&mut strays);
-    rows.extend(strays.into_iter().map(|j| unexpected(j, now)));
     Ok(rows)
 }
 
-/// The summary counts: total, running, not running, failing.
+/// The summary counts: total, running (a healthy job runs), not running (missing or failed),
+/// failing (failed or restarting).
 pub fn summary(rows: &[Row]) -> (usize, usize, usize, usize) {
-    let running = rows.iter().filter(|r| r.state == State::Running).count();
-    let failing = rows.iter().filter(|r| r.state.failing()).count();
-    (rows.len(), running, rows.len() - running, failing)
+    let count = |f: fn(Verdict) -> bool| rows.iter().filter(|r| f(r.state)).count();
+    let not_running = count(|v| matches!(v, Verdict::Missing | Verdict::Failed));
+    (rows.len(), count(running), not_running, count(failing))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::jobs::plan::{self, Cluster, Expected};
     use crate::jobs::select::tests::job;
 
-    #[test]
-    fn states_follow_the_runs_of_a_pipeline() {
-        let run = job("a1", "p", "RUNNING", 10, 0);
-        let old = job("a0", "p", "FAILED", 5, 8);
-        assert_eq!(classify(&[&run, &old]), State::Running);
-        assert_eq!(classify(&[&old]), State::Failed);
-        assert_eq!(classify(&[]), State::NotRunning);
-        let cancelled = job("a2", "p", "CANCELED", 12, 13);
-        assert_eq!(classify(&[&cancelled, &old]), State::NotRunning);
-        let restarting = job("a3", "p", "RESTARTING", 10, 0);
-        assert_eq!(classify(&[&restarting]), State::Restarting);
-        let twin = job("a4", "p", "RUNNING", 11, 0);
-        assert_eq!(classify(&[&twin, &run]), State::Duplicated);
+    fn expected(name: &str) -> Expected {
+        Expected {
+            name: name.into(),
+            file: format!("dir/{name}.sql"),
+            hash: "h".into(),
+        }
+    }
+
+    /// The rows of a folder against jobs, every active job carrying `hashes`' hash.
+    fn rows_of(names: &[&str], jobs: &[JobOverview], hashes: &[(&str, &str)], now: i64) -> Vec<Row> {
+        let h: BTreeMap<String, Option<String>> = jobs
+            .iter()
+            .filter(|j| select::is_active(j))
+            .map(|j| {
+                let hash = hashes.iter().find(|(id, _)| *id == j.jid).map(|(_, h)| h);
+                (j.jid.clone(), Some(hash.unwrap_or(&"h").to_string()))
+            })
+            .collect();
+        let cluster = Cluster { jobs, hashes: &h };
+        let want: Vec<Expected> = names.iter().map(|n| expected(n)).collect();
+        plan::status(&want, &cluster)
+            .iter()
+            .map(|v| row(v, shown(v, jobs), &Facts::default(), now))
+            .collect()
     }
 
     #[test]
-    fn a_row_shows_the_active_run_and_its_uptime() {
-        let p = Pipeline {
-            name: "p".into(),
-            file: "dir/p.sql".into(),
-            named: true,
-        };
-        let run = job("a1", "p", "RUNNING", 10_000, 0);
-        let old = job("a0", "p", "CANCELED", 20_000, 21_000);
-        let r = row(&p, &[&old, &run], &Facts::default(), 70_000);
-        assert_eq!(r.jid.as_deref(), Some("a1"));
-        assert_eq!(r.uptime_ms, Some(60_000));
-        assert_eq!(r.state, State::Running);
-        let (total, running, not_running, failing) = summary(&[r.clone(), unexpected(&run, 1)]);
-        assert_eq!((total, running, not_running, failing), (2, 1, 1, 0));
-    }
-
-    #[test]
-    fn pipeline_names_come_from_the_files_with_variables_substituted() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("b.sql"),
-            "SET 'pipeline.name' = 'orders-${ENVNAME}';\nINSERT INTO x SELECT 1;\n",
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("a.sql"), "INSERT INTO x SELECT 1;\n").unwrap();
-        let mut vars = Vars::default();
-        vars.insert("ENVNAME", "prod", crate::profile::Origin::CommandLine);
-        let ps = pipelines(dir.path(), &vars).unwrap();
-        assert_eq!(ps[0].name, "a");
-        assert!(!ps[0].named);
-        assert_eq!(ps[1].name, "orders-prod");
-        assert!(ps[1].named);
-    }
-
-    #[test]
-    fn a_file_that_does_not_lex_is_an_error_at_its_position() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("bad.sql"), "SELECT 'x;\n").unwrap();
-        let e = pipelines(dir.path(), &Vars::default()).unwrap_err();
-        assert!(e.to_string().contains("bad.sql:1:"), "{e}");
+    fn rows_carry_the_status_verdicts_and_the_summary_buckets_them() {
+        let jobs = [
+            job("a1", "ok", "RUNNING", 10_000, 0),
+            job("a0", "ok", "CANCELED", 5_000, 8_000),
+            job("b0", "broke", "FAILED", 5_000, 8_000),
+            job("c0", "gone", "CANCELED", 5_000, 8_000),
+            job("d1", "flapping", "RESTARTING", 10_000, 0),
+            job("e1", "twice", "RUNNING", 10_000, 0),
+            job("e2", "twice", "RUNNING", 11_000, 0),
+            job("f1", "edited", "RUNNING", 10_000, 0),
+            job("g1", "stray", "RUNNING", 10_000, 0),
+        ];
+        let names = ["ok", "broke", "gone", "never", "flapping", "twice", "edited"];
+        let rows = rows_of(&names, &jobs, &[("f1", "old")], 70_000);
+        let got: Vec<(&str, &str)> = rows.iter().map(|r| (r.name.as_str(), word(r.state))).collect();
+        assert_eq!(
+            got,
+            [
+                ("ok", "running"),
+                ("broke", "failed"),
+                ("gone", "not running"),
+                ("never", "not running"),
+                ("flapping", "restarting"),
+                ("twice", "duplicated"),
+                ("edited", "changed"),
+                ("stray", "unexpected"),
+            ]
+        );
+        assert_eq!(rows[0].jid.as_deref(), Some("a1"), "the active run is shown");
+        assert_eq!(rows[0].uptime_ms, Some(60_000));
+        assert_eq!(rows[1].jid.as_deref(), Some("b0"), "else the newest run");
+        assert_eq!(rows[1].uptime_ms, None, "an ended run has no uptime");
+        assert_eq!(rows[3].jid, None);
+        assert_eq!(rows[5].jobs, ["e1", "e2"]);
+        assert_eq!(rows[7].file, None);
+        // running: ok, edited, stray; not running: broke, gone, never; failing: broke, flapping.
+        assert_eq!(summary(&rows), (8, 3, 3, 2));
     }
 }

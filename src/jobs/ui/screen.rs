@@ -13,8 +13,9 @@ use ratatui::widgets::{
 };
 use ratatui::Frame;
 
-use super::actions::{Action, Outcome};
-use super::rows::{summary, Row, State};
+use super::actions::{Action, Outcome, Planned};
+use super::rows::{summary, word, Row};
+use crate::jobs::plan::Verdict;
 use crate::jobs::view;
 
 /// Where the keyboard goes.
@@ -37,6 +38,8 @@ pub enum Command {
     Quit,
     Refresh,
     Run(Action),
+    /// Read `jobs apply`'s plan (then confirm it).
+    Plan,
 }
 
 /// Everything drawn.
@@ -57,6 +60,10 @@ pub struct App {
     pub loaded: bool,
     /// A Ctrl-C while an action ran: the next one leaves.
     pub leaving: bool,
+    /// What the running action reported so far (its stderr lines).
+    pub progress: Vec<String>,
+    /// `a` was pressed: the plan is being read.
+    pub planning: bool,
 }
 
 impl App {
@@ -72,6 +79,8 @@ impl App {
             error: None,
             loaded: false,
             leaving: false,
+            progress: Vec::new(),
+            planning: false,
         }
     }
 
@@ -81,7 +90,7 @@ impl App {
         self.rows
             .iter()
             .filter(|r| {
-                f.is_empty() || r.name.to_lowercase().contains(&f) || r.state.word().contains(&f)
+                f.is_empty() || r.name.to_lowercase().contains(&f) || word(r.state).contains(&f)
             })
             .collect()
     }
@@ -106,9 +115,22 @@ impl App {
     pub fn finished(&mut self, action: &Action, outcome: &Outcome) {
         self.busy = None;
         self.leaving = false;
+        self.progress.clear();
         self.message = Some((outcome.line.clone(), outcome.ok));
         if let (Action::Details { .. }, true) = (action, outcome.ok) {
             self.mode = Mode::Details(outcome.text.clone(), 0);
+        }
+    }
+
+    /// `jobs apply`'s plan arrived: it is shown and confirmed before anything is done.
+    pub fn planned(&mut self, plan: Result<Vec<Planned>, String>) {
+        self.planning = false;
+        match plan {
+            Ok(steps) => {
+                self.message = None;
+                self.mode = Mode::Confirm(Action::Apply { steps });
+            }
+            Err(e) => self.message = Some((format!("jobs apply: cannot read the plan: {e}"), false)),
         }
     }
 
@@ -125,14 +147,14 @@ impl App {
         let mut out = Vec::new();
         let active = matches!(
             r.state,
-            State::Running | State::Restarting | State::Changing | State::Unexpected
+            Verdict::Running | Verdict::Restarting | Verdict::Changed | Verdict::Unexpected
         );
-        if let (false, Some(file)) = (active || r.state == State::Duplicated, &r.file) {
+        let stopped = matches!(r.state, Verdict::Missing | Verdict::Failed);
+        if stopped && r.file.is_some() {
             out.push((
                 's',
                 Action::Start {
                     name: r.name.clone(),
-                    file: file.clone(),
                     savepoint: r.savepoint.clone(),
                 },
             ));
@@ -202,7 +224,12 @@ impl App {
             }
             Mode::Confirm(a) => {
                 self.mode = Mode::List;
+                let idle = matches!(&a, Action::Apply { steps } if !steps.iter().any(|s| s.acts()));
                 match k.code {
+                    _ if idle => {
+                        self.message = Some(("jobs apply: nothing to start or upgrade".into(), true));
+                        Command::None
+                    }
                     KeyCode::Char('y') | KeyCode::Char('Y') => self.run(a),
                     _ => {
                         self.message = Some((format!("{}: not done", a.label()), true));
@@ -229,6 +256,7 @@ impl App {
     /// An action starts: the progress line replaces the last message.
     fn run(&mut self, a: Action) -> Command {
         self.message = None;
+        self.progress.clear();
         Command::Run(a)
     }
 
@@ -261,6 +289,18 @@ impl App {
                 Command::None
             }
             KeyCode::Char('r') => Command::Refresh,
+            KeyCode::Char('a') => {
+                if let Some((a, _)) = &self.busy {
+                    self.message = Some((format!("busy: {}", a.label()), false));
+                    Command::None
+                } else if self.planning {
+                    Command::None
+                } else {
+                    self.planning = true;
+                    self.message = Some(("jobs apply: reading the plan…".into(), true));
+                    Command::Plan
+                }
+            }
             KeyCode::Enter => {
                 if let Some((a, _)) = &self.busy {
                     self.message = Some((format!("busy: {}", a.label()), false));
@@ -322,12 +362,14 @@ fn failures(r: &Row) -> String {
     }
 }
 
-fn state_style(s: State) -> Style {
+fn state_style(s: Verdict) -> Style {
     match s {
-        State::Running => Style::default().fg(Color::Green),
-        State::Failed | State::Restarting | State::Duplicated => Style::default().fg(Color::Red),
-        State::Unexpected | State::Changing => Style::default().fg(Color::Yellow),
-        State::NotRunning => Style::default(),
+        Verdict::Running => Style::default().fg(Color::Green),
+        Verdict::Failed | Verdict::Restarting | Verdict::Duplicated => {
+            Style::default().fg(Color::Red)
+        }
+        Verdict::Unexpected | Verdict::Changed => Style::default().fg(Color::Yellow),
+        Verdict::Missing => Style::default(),
     }
 }
 
@@ -335,7 +377,7 @@ fn state_style(s: State) -> Style {
 pub fn cells(r: &Row, wide: bool, now_ms: i64) -> [String; 6] {
     [
         r.name.clone(),
-        r.state.word().to_owned(),
+        word(r.state).to_owned(),
         r.uptime_ms.map_or_else(|| "-".into(), view::duration),
         ago(r.checkpoint_ms, now_ms),
         savepoint_cell(&r.savepoint, wide),
@@ -440,7 +482,10 @@ pub fn draw(f: &mut Frame, app: &App, now_ms: i64) {
     let (line, style) = match (&app.busy, &app.message, &app.error) {
         (Some(_), Some((m, _)), _) => (m.clone(), Style::default().fg(Color::Red)),
         (Some((a, took)), None, _) => (
-            format!("{} {}… {}s", spinner(*took), a.label(), took.as_secs()),
+            match app.progress.last() {
+                Some(p) => format!("{} {}… {}s\n{p}", spinner(*took), a.label(), took.as_secs()),
+                None => format!("{} {}… {}s", spinner(*took), a.label(), took.as_secs()),
+            },
             Style::default().fg(Color::Yellow),
         ),
         (None, Some((m, ok)), _) => (
@@ -460,7 +505,7 @@ pub fn draw(f: &mut Frame, app: &App, now_ms: i64) {
     );
     let keys = match app.mode {
         Mode::Filter => "type to filter · Enter keep · Esc clear",
-        _ => "↑↓/jk move · / filter · Enter actions · r refresh · q quit",
+        _ => "↑↓/jk move · / filter · Enter actions · a apply · r refresh · q quit",
     };
     f.render_widget(
         Paragraph::new(keys).style(Style::default().add_modifier(Modifier::DIM)),
@@ -479,7 +524,10 @@ pub fn draw(f: &mut Frame, app: &App, now_ms: i64) {
         ),
         Mode::Confirm(a) => popup(
             f,
-            "confirm",
+            match a {
+                Action::Apply { .. } => "jobs apply: the plan",
+                _ => "confirm",
+            },
             a.confirmation()
                 .unwrap_or_default()
                 .lines()
@@ -507,7 +555,13 @@ fn popup(f: &mut Frame, title: &str, lines: Vec<String>, scroll: u16) {
     let width = (longest + 4)
         .max(title.chars().count() as u16 + 4)
         .min(area.width);
-    let height = (lines.len() as u16 + 2).min(area.height);
+    // Wrapped lines count as many as they take (a plan's savepoint paths are long).
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.chars().count().div_ceil(inner).max(1))
+        .sum();
+    let height = (rows as u16 + 2).min(area.height);
     let r = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -563,21 +617,23 @@ mod tests {
 
     const NOW: i64 = 1_000_000_000;
 
-    fn row(name: &str, state: State) -> Row {
-        let running = state == State::Running;
+    fn row(name: &str, state: Verdict) -> Row {
+        let running = !matches!(state, Verdict::Missing | Verdict::Failed);
+        let jid = "0123456789abcdef0123456789abcdef".to_owned();
         Row {
             name: name.into(),
-            file: Some(format!("pipelines/{name}.sql").into()),
+            file: (state != Verdict::Unexpected).then(|| format!("pipelines/{name}.sql")),
             state,
             job_state: if running { "RUNNING" } else { "-" }.into(),
-            jid: running.then(|| "0123456789abcdef0123456789abcdef".to_owned()),
+            jobs: if running { vec![jid.clone()] } else { vec![] },
+            jid: running.then_some(jid),
             uptime_ms: running.then_some(3_723_000),
             checkpoint_ms: running.then_some(NOW - 4_000),
             savepoint: Some(format!(
                 "file:/savepoints/{name}/savepoint-0a1b2c-3d4e5f6a7b8c"
             )),
-            restarts: if state == State::Failed { 3 } else { 0 },
-            exception: (state == State::Failed)
+            restarts: if state == Verdict::Failed { 3 } else { 0 },
+            exception: (state == Verdict::Failed)
                 .then(|| "java.lang.RuntimeException: topic orders not found".to_owned()),
         }
     }
@@ -585,9 +641,9 @@ mod tests {
     fn app() -> App {
         let mut app = App::new("pipelines");
         app.set_rows(vec![
-            row("orders-enrich", State::Running),
-            row("payments", State::NotRunning),
-            row("fraud-score", State::Failed),
+            row("orders-enrich", Verdict::Running),
+            row("payments", Verdict::Missing),
+            row("fraud-score", Verdict::Failed),
         ]);
         app
     }

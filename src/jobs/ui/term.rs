@@ -11,8 +11,8 @@ use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use ratatui::crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 
-use super::actions::{self, Action, Outcome};
-use super::rows::{self, Pipeline, Row};
+use super::actions::{self, Action, Outcome, Planned};
+use super::rows::{self, Row};
 use super::screen::{self, App, Command};
 use super::{Env, REFRESH};
 use crate::error::Exit;
@@ -21,6 +21,9 @@ use crate::error::Exit;
 enum Msg {
     Rows(Result<Vec<Row>, String>),
     Done(Action, Outcome),
+    /// A line the running action wrote on its stderr.
+    Progress(String),
+    Plan(Result<Vec<Planned>, String>),
 }
 
 /// A terminal that can show the screen: stdout is one and TERM is not dumb.
@@ -30,12 +33,12 @@ pub fn can_draw() -> bool {
 }
 
 /// One plain table, printed once.
-pub fn print_once(env: &Env, pipelines: &[Pipeline], out: &mut impl Write) -> anyhow::Result<Exit> {
+pub fn print_once(env: &Env, out: &mut impl Write) -> anyhow::Result<Exit> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let ctx = env.ctx();
-    let rows = runtime.block_on(rows::snapshot(&ctx, pipelines))?;
+    let ctx = env.ctx(crate::jobs::Format::Plain);
+    let rows = runtime.block_on(rows::snapshot(&ctx, &env.pipelines))?;
     out.write_all(screen::plain(&rows, crate::jobs::now_ms()).as_bytes())?;
     Ok(Exit::Success)
 }
@@ -46,14 +49,9 @@ fn restore() {
 }
 
 /// Runs the screen until `q`; prints what the actions did once the terminal is back.
-pub fn run(
-    env: Env,
-    pipelines: Vec<Pipeline>,
-    dir: &str,
-    out: &mut impl Write,
-) -> anyhow::Result<Exit> {
+pub fn run(env: Env, dir: &str, out: &mut impl Write) -> anyhow::Result<Exit> {
     let (tx, rx) = mpsc::channel::<Msg>();
-    let refresh = refresher(env.clone(), pipelines, tx.clone());
+    let refresh = refresher(env.clone(), tx.clone());
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
@@ -72,12 +70,10 @@ pub fn run(
         writeln!(out, "{line}")?;
     }
     Ok(match unfinished {
-        Some(a) => {
-            writeln!(
-                out,
-                "interrupted while '{}' was running: its outcome is unknown; look with `flink-sql jobs list`",
-                a.label()
-            )?;
+        Some((a, progress)) => {
+            for line in actions::interrupted(&a, &progress) {
+                writeln!(out, "{line}")?;
+            }
             Exit::Interrupted
         }
         None => Exit::Success,
@@ -85,7 +81,7 @@ pub fn run(
 }
 
 /// The thread that fetches rows every REFRESH, or at once when asked.
-fn refresher(env: Env, pipelines: Vec<Pipeline>, tx: mpsc::Sender<Msg>) -> mpsc::Sender<()> {
+fn refresher(env: Env, tx: mpsc::Sender<Msg>) -> mpsc::Sender<()> {
     let (ask, asked) = mpsc::channel::<()>();
     std::thread::spawn(move || {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
@@ -94,10 +90,10 @@ fn refresher(env: Env, pipelines: Vec<Pipeline>, tx: mpsc::Sender<Msg>) -> mpsc:
         else {
             return;
         };
-        let ctx = env.ctx();
+        let ctx = env.ctx(crate::jobs::Format::Plain);
         loop {
             let rows = runtime
-                .block_on(rows::snapshot(&ctx, &pipelines))
+                .block_on(rows::snapshot(&ctx, &env.pipelines))
                 .map_err(|e| format!("{e:#}"));
             if tx.send(Msg::Rows(rows)).is_err() {
                 return;
@@ -111,7 +107,8 @@ fn refresher(env: Env, pipelines: Vec<Pipeline>, tx: mpsc::Sender<Msg>) -> mpsc:
     ask
 }
 
-type Ended = (Vec<String>, Option<Action>);
+/// The lines to print after the screen, and the action left running with its progress.
+type Ended = (Vec<String>, Option<(Action, Vec<String>)>);
 
 fn event_loop(
     env: &Env,
@@ -135,7 +132,12 @@ fn event_loop(
                     match app.key(k) {
                         Command::None => {}
                         Command::Quit => {
-                            return Ok((log, app.busy.map(|b| b.0)));
+                            // Progress that arrived with the last key counts too.
+                            while let Ok(Msg::Progress(p)) = rx.try_recv() {
+                                app.progress.push(p);
+                            }
+                            let busy = app.busy.map(|b| (b.0, app.progress));
+                            return Ok((log, busy));
                         }
                         Command::Refresh => {
                             let _ = refresh.send(());
@@ -145,8 +147,17 @@ fn event_loop(
                             started = Some(Instant::now());
                             let (env, tx) = (env.clone(), tx.clone());
                             std::thread::spawn(move || {
-                                let o = actions::run(&env, &a);
+                                let progress = tx.clone();
+                                let o = actions::run(&env, &a, move |line| {
+                                    let _ = progress.send(Msg::Progress(line));
+                                });
                                 let _ = tx.send(Msg::Done(a, o));
+                            });
+                        }
+                        Command::Plan => {
+                            let (env, tx) = (env.clone(), tx.clone());
+                            std::thread::spawn(move || {
+                                let _ = tx.send(Msg::Plan(actions::plan(&env)));
                             });
                         }
                     }
@@ -157,9 +168,11 @@ fn event_loop(
             match msg {
                 Msg::Rows(Ok(rows)) => app.set_rows(rows),
                 Msg::Rows(Err(e)) => app.error = Some(e),
+                Msg::Progress(p) => app.progress.push(p),
+                Msg::Plan(p) => app.planned(p),
                 Msg::Done(a, o) => {
                     if !matches!(a, Action::Details { .. }) {
-                        log.push(o.line.clone());
+                        log.extend(o.log.iter().cloned());
                         let _ = refresh.send(());
                     }
                     app.finished(&a, &o);
