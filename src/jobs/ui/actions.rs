@@ -52,7 +52,9 @@ pub enum Action {
         jid: String,
     },
     /// `jobs apply` for the folder, after its plan was shown.
-    Apply { steps: Vec<Planned> },
+    Apply {
+        steps: Vec<Planned>,
+    },
 }
 
 impl Action {
@@ -221,7 +223,15 @@ async fn act(env: &Env, action: &Action, progress: impl FnMut(String)) -> Outcom
         },
         Action::Apply { .. } => {
             let upgrade = Upgrade::Savepoint;
-            lifecycle::apply(&ctx, &env.starter, &env.pipelines, upgrade, &mut out, &mut err).await
+            lifecycle::apply(
+                &ctx,
+                &env.starter,
+                &env.pipelines,
+                upgrade,
+                &mut out,
+                &mut err,
+            )
+            .await
         }
         Action::Stop { jid, .. } => {
             let sel = Selector::Id(jid.clone());

@@ -161,7 +161,12 @@ mod tests {
     }
 
     /// The rows of a folder against jobs, every active job carrying `hashes`' hash.
-    fn rows_of(names: &[&str], jobs: &[JobOverview], hashes: &[(&str, &str)], now: i64) -> Vec<Row> {
+    fn rows_of(
+        names: &[&str],
+        jobs: &[JobOverview],
+        hashes: &[(&str, &str)],
+        now: i64,
+    ) -> Vec<Row> {
         let h: BTreeMap<String, Option<String>> = jobs
             .iter()
             .filter(|j| select::is_active(j))
@@ -191,9 +196,14 @@ mod tests {
             job("f1", "edited", "RUNNING", 10_000, 0),
             job("g1", "stray", "RUNNING", 10_000, 0),
         ];
-        let names = ["ok", "broke", "gone", "never", "flapping", "twice", "edited"];
+        let names = [
+            "ok", "broke", "gone", "never", "flapping", "twice", "edited",
+        ];
         let rows = rows_of(&names, &jobs, &[("f1", "old")], 70_000);
-        let got: Vec<(&str, &str)> = rows.iter().map(|r| (r.name.as_str(), word(r.state))).collect();
+        let got: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.name.as_str(), word(r.state)))
+            .collect();
         assert_eq!(
             got,
             [
@@ -207,7 +217,11 @@ mod tests {
                 ("stray", "unexpected"),
             ]
         );
-        assert_eq!(rows[0].jid.as_deref(), Some("a1"), "the active run is shown");
+        assert_eq!(
+            rows[0].jid.as_deref(),
+            Some("a1"),
+            "the active run is shown"
+        );
         assert_eq!(rows[0].uptime_ms, Some(60_000));
         assert_eq!(rows[1].jid.as_deref(), Some("b0"), "else the newest run");
         assert_eq!(rows[1].uptime_ms, None, "an ended run has no uptime");

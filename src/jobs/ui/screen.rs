@@ -130,7 +130,9 @@ impl App {
                 self.message = None;
                 self.mode = Mode::Confirm(Action::Apply { steps });
             }
-            Err(e) => self.message = Some((format!("jobs apply: cannot read the plan: {e}"), false)),
+            Err(e) => {
+                self.message = Some((format!("jobs apply: cannot read the plan: {e}"), false))
+            }
         }
     }
 
@@ -227,7 +229,8 @@ impl App {
                 let idle = matches!(&a, Action::Apply { steps } if !steps.iter().any(|s| s.acts()));
                 match k.code {
                     _ if idle => {
-                        self.message = Some(("jobs apply: nothing to start or upgrade".into(), true));
+                        self.message =
+                            Some(("jobs apply: nothing to start or upgrade".into(), true));
                         Command::None
                     }
                     KeyCode::Char('y') | KeyCode::Char('Y') => self.run(a),
@@ -792,5 +795,136 @@ mod tests {
         assert!(lines[1].starts_with("orders-enrich") && lines[1].contains("running"));
         assert_eq!(lines[4], "3 pipelines: 1 running, 2 not running, 1 failing");
         assert!(!t.contains('\x1b'), "no escape sequences in plain text");
+    }
+
+    fn every_state() -> App {
+        let mut app = App::new("pipelines");
+        app.set_rows(vec![
+            row("orders-enrich", Verdict::Running),
+            row("payments", Verdict::Missing),
+            row("fraud-score", Verdict::Failed),
+            row("clicks", Verdict::Restarting),
+            row("sessions", Verdict::Duplicated),
+            row("audit", Verdict::Changed),
+            row("old-report", Verdict::Unexpected),
+        ]);
+        app
+    }
+
+    #[test]
+    fn every_status_verdict_shows_its_word_narrow_and_wide() {
+        for (w, h) in [(80, 24), (180, 30)] {
+            let s = render(&every_state(), w, h);
+            for (name, state) in [
+                ("orders-enrich", "running"),
+                ("payments", "not running"),
+                ("fraud-score", "failed"),
+                ("clicks", "restarting"),
+                ("sessions", "duplicated"),
+                ("audit", "changed"),
+                ("old-report", "unexpected"),
+            ] {
+                let line = s.lines().find(|l| l.starts_with(name)).unwrap_or("");
+                let rest = line[name.len()..].trim_start();
+                assert!(
+                    rest.starts_with(state),
+                    "{name} is {state} at {w}x{h}:\n{s}"
+                );
+            }
+            assert!(
+                s.contains("7 pipelines: 3 running, 2 not running, 2 failing"),
+                "{s}"
+            );
+            assert!(s.lines().all(|l| l.chars().count() <= w as usize));
+        }
+    }
+
+    #[test]
+    fn what_each_state_offers_follows_its_verdict() {
+        let mut a = every_state();
+        let keys = |a: &App| a.actions().iter().map(|(k, _)| *k).collect::<String>();
+        let mut offered = Vec::new();
+        for _ in 0..7 {
+            offered.push(keys(&a));
+            a.key(key('j'));
+        }
+        // running, not running (start; no run to show), failed (start, its last run's details),
+        // restarting, duplicated (details only: cancel one by id), changed, unexpected.
+        assert_eq!(offered, ["tcd", "s", "s", "tcd", "d", "tcd", "tcd"]);
+    }
+
+    fn plan() -> Vec<Planned> {
+        vec![
+            Planned {
+                name: "orders-enrich".into(),
+                plan: "keep".into(),
+                jobs: vec!["0123".into()],
+                detail: "runs this SQL".into(),
+            },
+            Planned {
+                name: "payments".into(),
+                plan: "start".into(),
+                jobs: vec![],
+                detail: "not running: start from file:/savepoints/payments/savepoint-0a1b2c-3d4e5f6a7b8c".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn a_shows_the_plan_and_only_a_yes_applies_it() {
+        for (w, h) in [(80, 24), (180, 30)] {
+            let mut a = app();
+            assert_eq!(a.key(key('a')), Command::Plan);
+            assert!(render(&a, w, h).contains("reading the plan"));
+            assert_eq!(a.key(key('a')), Command::None, "one plan at a time");
+            a.planned(Ok(plan()));
+            let s = render(&a, w, h);
+            assert!(s.contains("jobs apply: the plan"), "{s}");
+            assert!(s.contains("keep       orders-enrich: runs this SQL"), "{s}");
+            let joined: String = s.replace('│', "").split_whitespace().collect();
+            assert!(
+                joined.contains("payments:notrunning:startfromfile:/savepoints/payments/savepoint-0a1b2c-3d4e5f6a7b8c"),
+                "the whole path, wrapped when narrow: {s}"
+            );
+            assert!(
+                s.contains("1 step(s) start or restart pipelines? [y/N]"),
+                "{s}"
+            );
+            assert_eq!(a.key(key('n')), Command::None);
+            assert_eq!(a.mode, Mode::List);
+            assert!(render(&a, w, h).contains("jobs apply: not done"));
+            a.key(key('a'));
+            a.planned(Ok(plan()));
+            match a.key(key('y')) {
+                Command::Run(Action::Apply { steps }) => assert_eq!(steps, plan()),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_plan_with_nothing_to_do_applies_nothing_and_a_failed_plan_says_why() {
+        let mut a = app();
+        a.key(key('a'));
+        a.planned(Ok(plan()[..1].to_vec()));
+        assert!(render(&a, 80, 24).contains("Nothing to start or upgrade"));
+        assert_eq!(a.key(key('y')), Command::None);
+        assert!(render(&a, 80, 24).contains("nothing to start or upgrade"));
+        a.key(key('a'));
+        a.planned(Err("connection refused".into()));
+        assert_eq!(a.mode, Mode::List);
+        assert!(render(&a, 80, 24).contains("cannot read the plan: connection refused"));
+    }
+
+    #[test]
+    fn a_running_action_shows_its_latest_progress_line() {
+        let mut a = app();
+        a.busy = Some((Action::Apply { steps: plan() }, Duration::from_secs(7)));
+        a.progress
+            .push("starting pipeline 'payments' (pipelines/payments.sql) without state".into());
+        let s = render(&a, 80, 24);
+        assert!(s.contains("jobs apply… 7s"), "{s}");
+        assert!(s.contains("starting pipeline 'payments'"), "{s}");
+        assert_eq!(a.key(key('a')), Command::None, "no plan while busy");
     }
 }
