@@ -1,9 +1,10 @@
 //! `jobs ui` against the REAL stack, through a real pseudo-terminal of 80×24 read back with a
 //! terminal emulator (vt100): the screen lists a running and a missing pipeline of a folder,
 //! starting the missing one from the screen makes it RUNNING, stopping the other with a
-//! savepoint prints the savepoint path, and `q` exits with the terminal restored (cooked mode,
-//! main screen, cursor shown). At most two jobs of this test run at once; both are cancelled at
-//! the end, also when it fails (`Jobs`).
+//! savepoint prints the savepoint path, `a` shows `jobs apply`'s plan and applying it starts what
+//! is missing, and `q` exits with the terminal restored (cooked mode, main screen, cursor shown).
+//! At most two jobs of this test run at once; both are cancelled at the end, also when it fails
+//! (`Jobs`).
 //!
 //! Run: `cargo test --features live --test live_ui -- --test-threads=1`.
 
@@ -171,7 +172,7 @@ fn the_screen_starts_a_missing_pipeline_stops_one_with_a_savepoint_and_restores_
     assert!(menu.contains(&format!("s  start {b}")), "{menu}");
     tty.keys("s");
     tty.wait_for("b running, its start reported", |s| {
-        state_of(s, &b) == "running" && s.contains("started ")
+        state_of(s, &b) == "running" && s.contains(&format!("started {b} without state"))
     });
     let b_jobs = jobs_named(&b);
     assert!(
@@ -247,6 +248,31 @@ fn the_screen_starts_a_missing_pipeline_stops_one_with_a_savepoint_and_restores_
         "{body}"
     );
 
+    // `a`: jobs apply's plan in the screen (a kept, b started), confirmed; b runs again.
+    tty.keys("a");
+    let plan = tty.wait_for("the plan", |s| s.contains("jobs apply: the plan"));
+    println!("---- `a` at 80x24 ----\n{plan}\n----");
+    assert!(
+        plan.contains(&format!("keep       {a}: runs this SQL")),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(&format!("start      {b}: not running")),
+        "{plan}"
+    );
+    assert!(plan.contains("1 step(s) start or restart"), "{plan}");
+    tty.keys("y");
+    let applied = tty.wait_for("b running, started by apply", |s| {
+        state_of(s, &b) == "running" && s.contains("jobs apply: 1 started, 1 unchanged")
+    });
+    println!("---- after the apply ----\n{applied}\n----");
+    let b_jobs = jobs_named(&b);
+    assert_eq!(
+        b_jobs.iter().filter(|(_, st)| st == "RUNNING").count(),
+        1,
+        "{b_jobs:?}"
+    );
+
     tty.keys("q");
     let status = child.wait().unwrap();
     let mut termios: libc::termios = unsafe { std::mem::zeroed() };
@@ -270,7 +296,11 @@ fn the_screen_starts_a_missing_pipeline_stops_one_with_a_savepoint_and_restores_
         "{tail:?}"
     );
     assert!(
-        tail.contains(&format!("started {}", dir.path().join("b.sql").display())),
+        tail.contains(&format!("started {b} without state")),
+        "{tail:?}"
+    );
+    assert!(
+        tail.contains(&format!("{a}: keep: kept: runs this SQL")),
         "{tail:?}"
     );
 }
