@@ -260,7 +260,10 @@ fn the_screen_starts_a_missing_pipeline_stops_one_with_a_savepoint_and_restores_
         plan.contains(&format!("start      {b}: not running")),
         "{plan}"
     );
-    assert!(plan.contains("1 step(s) start or restart"), "{plan}");
+    assert!(
+        plan.contains("(1 pipeline(s) started or restarted)? [y/N]"),
+        "{plan}"
+    );
     tty.keys("y");
     let applied = tty.wait_for("b running, started by apply", |s| {
         state_of(s, &b) == "running" && s.contains("jobs apply: 1 started, 1 unchanged")

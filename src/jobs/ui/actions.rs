@@ -93,7 +93,7 @@ impl Action {
                 lines.push(String::new());
                 lines.push(match steps.iter().filter(|s| s.acts()).count() {
                     0 => "Nothing to start or upgrade. [any key]".to_owned(),
-                    n => format!("Apply: {n} step(s) start or restart pipelines? [y/N]"),
+                    n => format!("Apply this plan ({n} pipeline(s) started or restarted)? [y/N]"),
                 });
                 Some(lines.join("\n"))
             }
@@ -330,7 +330,7 @@ pub fn applied(action: &Action, exit: Exit, out: &str) -> Outcome {
 /// What the user is told when they leave while `action` runs: for an apply, which steps were
 /// done, which one was under way (its outcome unknown) and which were not started, from the
 /// progress lines `apply` wrote.
-pub fn interrupted(action: &Action, progress: &[String]) -> Vec<String> {
+pub fn interrupted(action: &Action, progress: &[String], dir: &str) -> Vec<String> {
     let mut out = vec![format!(
         "interrupted while '{}' was running: its outcome is unknown; look with `flink-sql jobs list`",
         action.label()
@@ -361,7 +361,7 @@ pub fn interrupted(action: &Action, progress: &[String]) -> Vec<String> {
         });
     }
     out.extend(progress.iter().map(|l| format!("  progress: {l}")));
-    out.push("look with `flink-sql jobs status DIR`".to_owned());
+    out.push(format!("look with `flink-sql jobs status {dir}`"));
     out
 }
 
@@ -420,7 +420,7 @@ mod tests {
             "starting pipeline 'a' (d/a.sql) without state".to_owned(),
             "b1: stopping with a savepoint (trigger t)".to_owned(),
         ];
-        let said = interrupted(&a, &progress);
+        let said = interrupted(&a, &progress, "d");
         assert_eq!(said[1], "  start a: done (its result was not read)");
         assert_eq!(
             said[2],
@@ -428,12 +428,14 @@ mod tests {
         );
         assert_eq!(said[3], "  start c: not started");
         assert!(said.iter().all(|l| !l.contains(" k:")), "{said:?}");
+        assert_eq!(said.last().unwrap(), "look with `flink-sql jobs status d`");
         let plain = interrupted(
             &Action::Cancel {
                 name: "x".into(),
                 jid: "j".into(),
             },
             &[],
+            "d",
         );
         assert!(plain[0].contains("'cancel x'") && plain[0].contains("unknown"));
     }

@@ -887,7 +887,7 @@ mod tests {
                 "the whole path, wrapped when narrow: {s}"
             );
             assert!(
-                s.contains("1 step(s) start or restart pipelines? [y/N]"),
+                s.contains("(1 pipeline(s) started or restarted)? [y/N]"),
                 "{s}"
             );
             assert_eq!(a.key(key('n')), Command::None);
@@ -926,5 +926,20 @@ mod tests {
         assert!(s.contains("jobs apply… 7s"), "{s}");
         assert!(s.contains("starting pipeline 'payments'"), "{s}");
         assert_eq!(a.key(key('a')), Command::None, "no plan while busy");
+    }
+
+    #[test]
+    fn a_tiny_or_resized_terminal_still_draws_every_mode() {
+        let mut a = every_state();
+        for (w, h) in [(20, 6), (8, 3), (1, 1), (80, 24)] {
+            render(&a, w, h);
+            a.mode = Mode::Menu;
+            render(&a, w, h);
+            a.mode = Mode::Confirm(Action::Apply { steps: plan() });
+            render(&a, w, h);
+            a.mode = Mode::Details("x\n".repeat(100), 40);
+            render(&a, w, h);
+            a.mode = Mode::List;
+        }
     }
 }

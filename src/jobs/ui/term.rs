@@ -71,7 +71,7 @@ pub fn run(env: Env, dir: &str, out: &mut impl Write) -> anyhow::Result<Exit> {
     }
     Ok(match unfinished {
         Some((a, progress)) => {
-            for line in actions::interrupted(&a, &progress) {
+            for line in actions::interrupted(&a, &progress, dir) {
                 writeln!(out, "{line}")?;
             }
             Exit::Interrupted
