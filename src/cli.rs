@@ -700,10 +700,11 @@ pub enum JobsAction {
         #[arg(long)]
         once: bool,
     },
-    /// The pipelines screen: one row per pipeline file of DIR (state, uptime, last checkpoint,
-    /// latest savepoint, restarts and latest exception), refreshed every few seconds; Enter
-    /// starts, stops with a savepoint, cancels or shows a pipeline. Not a terminal, or
-    /// TERM=dumb: the table is printed once.
+    /// The pipelines screen: one row per pipeline of DIR with its `jobs status` verdict, uptime,
+    /// last checkpoint, latest savepoint, restarts and latest exception, refreshed every few
+    /// seconds; Enter starts (as `jobs resume`), stops with a savepoint, cancels or shows a
+    /// pipeline; `a` runs `jobs apply` after showing its plan. Not a terminal, or TERM=dumb: the
+    /// table is printed once.
     #[command(after_help = JOBS_EXIT_CODES)]
     Ui {
         #[command(flatten)]
