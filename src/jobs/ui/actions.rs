@@ -13,6 +13,7 @@ use crate::error::Exit;
 use crate::jobs::lifecycle::{self, Restore};
 use crate::jobs::plan::Upgrade;
 use crate::jobs::{self, select::Selector, Format, SavepointKind};
+use crate::secrets::Redactor;
 
 /// One step of `jobs apply`'s plan, as its dry run reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,17 +115,19 @@ pub struct Outcome {
     pub text: String,
 }
 
-/// A writer that hands each complete line to `send`: stderr of the `jobs` functions, shown as
-/// progress.
+/// A writer that hands each complete line, redacted, to `send`: stderr of the `jobs` functions,
+/// shown as progress.
 pub struct Lines<F: FnMut(String)> {
     buf: Vec<u8>,
+    red: Redactor,
     send: F,
 }
 
 impl<F: FnMut(String)> Lines<F> {
-    pub fn new(send: F) -> Self {
+    pub fn new(red: Redactor, send: F) -> Self {
         Lines {
             buf: Vec::new(),
+            red,
             send,
         }
     }
@@ -137,7 +140,7 @@ impl<F: FnMut(String)> Write for Lines<F> {
             let line: Vec<u8> = self.buf.drain(..=i).collect();
             let line = String::from_utf8_lossy(&line).trim_end().to_owned();
             if !line.is_empty() {
-                (self.send)(line);
+                (self.send)(self.red.redact(&line).into_owned());
             }
         }
         Ok(b.len())
@@ -212,7 +215,7 @@ async fn act(env: &Env, action: &Action, progress: impl FnMut(String)) -> Outcom
     let json = matches!(action, Action::Start { .. } | Action::Apply { .. });
     let ctx = env.ctx(if json { Format::Json } else { Format::Plain });
     let mut out = Vec::new();
-    let mut err = Lines::new(progress);
+    let mut err = Lines::new(env.jm.redactor().clone(), progress);
     let result = match action {
         Action::Start { name, .. } => match env.pipelines.iter().find(|p| &p.name == name) {
             Some(p) => {
@@ -276,7 +279,15 @@ async fn act(env: &Env, action: &Action, progress: impl FnMut(String)) -> Outcom
 /// The outcome of a start or an apply from what `view::applied` wrote as json: one line per
 /// pipeline it acted on.
 pub fn applied(action: &Action, exit: Exit, out: &str) -> Outcome {
-    let items: Vec<Value> = serde_json::from_str(out).unwrap_or_default();
+    // An array; `{"plan": …, "applied": […]}` when apply writes one document.
+    let doc: Value = serde_json::from_str(out).unwrap_or_default();
+    let items = match doc {
+        Value::Array(items) => items,
+        mut doc => match doc["applied"].take() {
+            Value::Array(items) => items,
+            _ => Vec::new(),
+        },
+    };
     let ok = exit == Exit::Success;
     let lines: Vec<String> = items
         .iter()
@@ -396,14 +407,21 @@ mod tests {
     }
 
     #[test]
-    fn progress_lines_arrive_whole_whatever_the_writes() {
+    fn progress_lines_arrive_whole_whatever_the_writes_and_redacted() {
         let mut got = Vec::new();
-        let mut w = Lines::new(|l| got.push(l));
-        w.write_all(b"starting pipeline 'a'").unwrap();
-        w.write_all(b" (a.sql)\n\nab12: stop").unwrap();
-        w.write_all(b"ping\n").unwrap();
+        let (red, _) = Redactor::new(["hunter22"]);
+        let mut w = Lines::new(red, |l| got.push(l));
+        w.write_all(b"starting pipeline 'a' (a.sql)").unwrap();
+        w.write_all(b" with hunter\n\nab12: stop").unwrap();
+        w.write_all(b"ping hunter22\n").unwrap();
         drop(w);
-        assert_eq!(got, ["starting pipeline 'a' (a.sql)", "ab12: stopping"]);
+        assert_eq!(
+            got,
+            [
+                "starting pipeline 'a' (a.sql) with hunter",
+                "ab12: stopping ***"
+            ]
+        );
     }
 
     #[test]
@@ -461,5 +479,7 @@ mod tests {
         assert_eq!(o.line, "jobs apply: 1 started, 1 unchanged, 0 problem(s)");
         assert_eq!(o.log[1], "started a without state");
         assert_eq!(o.log[2], "k: keep: kept: runs this SQL");
+        let doc = format!(r#"{{"plan": [], "applied": {out}}}"#);
+        assert_eq!(applied(&apply, Exit::Success, &doc).line, o.line);
     }
 }
