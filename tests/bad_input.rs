@@ -125,12 +125,18 @@ impl Case {
     }
 
     /// Runs `flink-sql exec ARGS` with `stdin` piped in, in this folder.
+    fn exec(&self, args: &[&str], stdin: &[u8]) -> Run {
+        let all: Vec<&str> = std::iter::once("exec")
+            .chain(args.iter().copied())
+            .collect();
+        self.run(&all, stdin)
+    }
+
     // The child is reaped by `wait4` (for its rusage), not by `Child::wait`.
     #[allow(clippy::zombie_processes)]
-    fn exec(&self, args: &[&str], stdin: &[u8]) -> Run {
+    fn run(&self, args: &[&str], stdin: &[u8]) -> Run {
         let mut recorder = Recorder::start();
         let mut child = Command::new(env!("CARGO_BIN_EXE_flink-sql"))
-            .arg("exec")
             .args(args)
             .current_dir(self.dir.path())
             .env_clear()
@@ -342,6 +348,28 @@ fn an_empty_folder() {
     std::fs::create_dir(case.path("jobs")).unwrap();
     let run = case.exec(&["-f", "jobs"], b"");
     refused(&run, "jobs: the folder has no *.sql files", 0);
+}
+
+#[test]
+fn a_pipeline_file_that_does_not_lex_stops_jobs_ui_and_status_before_anything_is_asked() {
+    let case = Case::new();
+    std::fs::create_dir(case.path("pipelines")).unwrap();
+    case.write(
+        "pipelines/a.sql",
+        "SET 'pipeline.name' = 'a';\nINSERT INTO t SELECT 1;\n",
+    );
+    case.write(
+        "pipelines/bad.sql",
+        "SET 'pipeline.name' = 'bad';\nINSERT INTO t SELECT 'oops;\n",
+    );
+    for action in ["ui", "status"] {
+        let run = case.run(&["jobs", action, "pipelines"], b"");
+        refused(
+            &run,
+            "pipelines/bad.sql:2:22: unterminated string literal",
+            0,
+        );
+    }
 }
 
 #[test]
