@@ -4,9 +4,9 @@
 //! savepoint prints the savepoint path, `a` shows `jobs apply`'s plan and applying it starts what
 //! is missing, and `q` exits with the terminal restored (cooked mode, main screen, cursor shown).
 //! At most two jobs of this test run at once; both are cancelled at the end, also when it fails
-//! (`Jobs`).
+//! (`Jobs`). Leaving with Ctrl-C while `a` starts a pipeline prints which step was under way.
 //!
-//! Run: `cargo test --features live --test live_ui -- --test-threads=1`.
+//! Run: `cargo test --features live --test live_ui` (its tests take turns).
 
 mod common;
 
@@ -29,6 +29,10 @@ fn pipeline(name: &str) -> String {
     )
 }
 
+/// The tests of this file run one after the other (at most two of their jobs at once on the
+/// shared cluster), whatever `--test-threads` says.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 /// The screen as a terminal shows it, from everything the program wrote.
 fn screen(seen: &[u8]) -> String {
     let mut p = vt100::Parser::new(24, 80, 0);
@@ -39,9 +43,68 @@ fn screen(seen: &[u8]) -> String {
 struct Tty {
     master: std::fs::File,
     seen: Arc<Mutex<Vec<u8>>>,
+    child: std::process::Child,
+    slave: std::fs::File,
+    reading: std::thread::JoinHandle<()>,
 }
 
 impl Tty {
+    /// `jobs ui DIR` on a new 80×24 pseudo-terminal, everything it writes recorded.
+    fn open(dir: &std::path::Path) -> Tty {
+        let (master, slave) = common::pty::open_pty(24, 80);
+        let child = flink_sql()
+            .args(["jobs", "ui", "--env", "local"])
+            .arg(dir)
+            .env("TERM", "xterm-256color")
+            .stdin(slave.try_clone().unwrap())
+            .stdout(slave.try_clone().unwrap())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = master.try_clone().unwrap();
+        let sink = seen.clone();
+        let reading = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            // Ends with EIO once the child and the test have closed the slave.
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Tty {
+            master,
+            seen,
+            child,
+            slave,
+            reading,
+        }
+    }
+
+    /// Waits for the program to end; checks the terminal is back in cooked mode with echo, the
+    /// alternate screen left and the cursor shown. Returns the exit code and what it printed
+    /// after the screen.
+    fn closed(mut self) -> (Option<i32>, String) {
+        let status = self.child.wait().unwrap();
+        let mut termios: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: the slave is open; termios is a plain struct tcgetattr fills.
+        assert_eq!(
+            unsafe { libc::tcgetattr(self.slave.as_raw_fd(), &mut termios) },
+            0
+        );
+        assert_ne!(termios.c_lflag & libc::ICANON, 0, "left in raw mode");
+        assert_ne!(termios.c_lflag & libc::ECHO, 0, "left without echo");
+        drop(self.slave);
+        self.reading.join().unwrap();
+        let raw = String::from_utf8_lossy(&self.seen.lock().unwrap()).into_owned();
+        let tail = raw.rsplit_once("\x1b[?1049l").map(|(_, t)| t.to_owned());
+        let tail = tail.unwrap_or_else(|| panic!("the alternate screen was not left: {raw:?}"));
+        assert!(raw.contains("\x1b[?25h"), "cursor not shown again");
+        (status.code(), tail)
+    }
+
     fn screen(&self) -> String {
         screen(&self.seen.lock().unwrap())
     }
@@ -87,6 +150,7 @@ fn state_of(screen: &str, name: &str) -> String {
 #[test]
 fn the_screen_starts_a_missing_pipeline_stops_one_with_a_savepoint_and_restores_the_terminal() {
     require_stack();
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let stamp = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -104,30 +168,7 @@ fn the_screen_starts_a_missing_pipeline_stops_one_with_a_savepoint_and_restores_
     );
     started.expect_code(0);
 
-    let (master, slave) = common::pty::open_pty(24, 80);
-    let mut child = flink_sql()
-        .args(["jobs", "ui", "--env", "local"])
-        .arg(dir.path())
-        .env("TERM", "xterm-256color")
-        .stdin(slave.try_clone().unwrap())
-        .stdout(slave.try_clone().unwrap())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let mut reader = master.try_clone().unwrap();
-    let sink = seen.clone();
-    let reading = std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        // Ends with EIO once the child and the test have closed the slave.
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
-    let mut tty = Tty { master, seen };
+    let mut tty = Tty::open(dir.path());
 
     let first = tty.wait_for("a running and b not running", |s| {
         state_of(s, &a) == "running" && state_of(s, &b) == "not running"
@@ -253,22 +294,8 @@ fn the_screen_starts_a_missing_pipeline_stops_one_with_a_savepoint_and_restores_
     );
 
     tty.keys("q");
-    let status = child.wait().unwrap();
-    let mut termios: libc::termios = unsafe { std::mem::zeroed() };
-    // SAFETY: the slave is open; termios is a plain struct tcgetattr fills.
-    assert_eq!(
-        unsafe { libc::tcgetattr(slave.as_raw_fd(), &mut termios) },
-        0
-    );
-    assert_ne!(termios.c_lflag & libc::ICANON, 0, "left in raw mode");
-    assert_ne!(termios.c_lflag & libc::ECHO, 0, "left without echo");
-    drop(slave);
-    reading.join().unwrap();
-    let raw = String::from_utf8_lossy(&tty.seen.lock().unwrap()).into_owned();
-    assert_eq!(status.code(), Some(0), "{raw:?}");
-    let tail = raw.rsplit_once("\x1b[?1049l").map(|(_, t)| t);
-    let tail = tail.unwrap_or_else(|| panic!("the alternate screen was not left: {raw:?}"));
-    assert!(raw.contains("\x1b[?25h"), "cursor not shown again");
+    let (code, tail) = tty.closed();
+    assert_eq!(code, Some(0), "{tail:?}");
     // After the screen, what the actions did stays in the terminal.
     assert!(
         tail.contains(&format!("stopped {a}: savepoint file:")),
@@ -280,6 +307,52 @@ fn the_screen_starts_a_missing_pipeline_stops_one_with_a_savepoint_and_restores_
     );
     assert!(
         tail.contains(&format!("{a}: keep: kept: runs this SQL")),
+        "{tail:?}"
+    );
+}
+
+#[test]
+fn leaving_with_ctrl_c_while_apply_starts_a_pipeline_says_what_is_unfinished() {
+    require_stack();
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        % 1_000_000;
+    let c = format!("ui-c-{stamp:06}");
+    let _guard = Jobs(c.clone());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.sql"), pipeline(&c)).unwrap();
+    let mut tty = Tty::open(dir.path());
+    tty.wait_for("c not running", |s| state_of(s, &c) == "not running");
+    tty.keys("a");
+    tty.wait_for("the plan", |s| s.contains("jobs apply: the plan"));
+    tty.keys("y");
+    // The start waits until every task of the job runs: seconds after this line.
+    let busy = tty.wait_for("apply's progress", |s| {
+        s.contains(&format!("starting pipeline '{c}'"))
+    });
+    tty.keys("\x03");
+    let warned = tty.wait_for("the warning", |s| s.contains("Ctrl-C again"));
+    tty.keys("\x03");
+    let (code, tail) = tty.closed();
+    assert_eq!(code, Some(130), "{busy}\n{warned}\n{tail:?}");
+    assert!(
+        tail.contains("interrupted while 'jobs apply' was running:"),
+        "{tail:?}"
+    );
+    assert!(
+        tail.contains(&format!(
+            "start {c}: under way when interrupted, outcome unknown"
+        )),
+        "{tail:?}"
+    );
+    assert!(
+        tail.contains(&format!(
+            "look with `flink-sql jobs status {}`",
+            dir.path().display()
+        )),
         "{tail:?}"
     );
 }
