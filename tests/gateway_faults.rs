@@ -286,6 +286,35 @@ async fn a_session_post_cut_off_after_sending_is_not_resent() {
     );
 }
 
+/// A plain-HTTP gateway needs no trust roots, so they are not loaded (they cost every command
+/// several ms): with a system CA store that holds only a broken certificate, `exec` still reaches
+/// the gateway (here one that answers 404), where loading the store would fail before any call.
+#[test]
+fn plain_http_does_not_load_the_system_trust_roots() {
+    let stub = Stub::start(|_, _| Reply::Json(404, r#"{"errors":["Not found."]}"#.into()));
+    let certs = tempfile::tempdir().unwrap();
+    let bad = certs.path().join("bad.pem");
+    std::fs::write(
+        &bad,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("flink-sql"))
+        .args(["exec", "--gateway", &stub.url, "-c", "SELECT 1"])
+        .env_clear()
+        .env("SSL_CERT_FILE", &bad)
+        .env("SSL_CERT_DIR", certs.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("cannot set up the HTTP client"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stub.count("GET /v1/api_versions") >= 1, "{stderr}");
+}
+
 #[test]
 fn a_password_in_the_gateway_url_is_not_printed() {
     let url = format!("http://flink:Url-Pa55word-7@127.0.0.1:{}", free_port());

@@ -373,6 +373,11 @@ fn build(target: &Target, pooled: bool) -> Result<reqwest::Client, CliError> {
     if !pooled {
         builder = builder.pool_max_idle_per_host(0);
     }
+    if !is_https(&target.base) {
+        // Plain HTTP needs no trust roots: loading the system's (hundreds of files, parsed) cost
+        // every command several ms before its first call, twice with two clients.
+        builder = builder.tls_built_in_root_certs(false);
+    }
     if let Some(path) = &target.ca_cert {
         for cert in ca_certs(path)? {
             builder = builder.add_root_certificate(cert);
@@ -384,6 +389,11 @@ fn build(target: &Target, pooled: bool) -> Result<reqwest::Client, CliError> {
             target.what
         ))
     })
+}
+
+fn is_https(base: &str) -> bool {
+    base.get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }
 
 fn headers(target: &Target) -> Result<HeaderMap, CliError> {
