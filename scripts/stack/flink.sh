@@ -52,6 +52,10 @@ FLINK_HOST="127.0.0.1"
 FLINK_REST_PORT="${FLINK_REST_PORT:-8081}"
 FLINK_RPC_PORT="${FLINK_RPC_PORT:-6123}"
 FLINK_GATEWAY_PORT="${FLINK_GATEWAY_PORT:-8083}"
+# A private instance may need another shape (bench/run.sh runs 20 pipelines on one of its own):
+# FLINK_TASK_SLOTS (default 4) and FLINK_TM_MEMORY (the TaskManager's process size, default 1536m).
+FLINK_TASK_SLOTS="${FLINK_TASK_SLOTS:-4}"
+FLINK_TM_MEMORY="${FLINK_TM_MEMORY:-1536m}"
 
 FLINK_VENV="$FLINK_SQL_CACHE/$FLINK_VENV_NAME"
 FLINK_JAR_CACHE="$FLINK_SQL_CACHE/jars/flink-$FLINK_VERSION"
@@ -195,10 +199,10 @@ jobmanager:
 taskmanager:
   bind-host: $FLINK_HOST
   host: $FLINK_HOST
-  numberOfTaskSlots: 4
+  numberOfTaskSlots: $FLINK_TASK_SLOTS
   memory:
     process:
-      size: 1536m
+      size: $FLINK_TM_MEMORY
     managed:
       fraction: 0.25
 parallelism:
