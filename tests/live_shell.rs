@@ -48,6 +48,28 @@ fn a_two_line_statement_runs_once_its_semicolon_arrives() {
     assert_eq!(exit_code(&mut p), 0);
 }
 
+/// The first prompt waits for the session to open and nothing more: no statement (two SHOW
+/// operations used to run first, several gateway round trips), and it still names the catalog
+/// and database, which USE then changes.
+#[test]
+fn the_first_prompt_runs_no_statement_and_names_the_sessions_catalog() {
+    require_stack();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = shell(&["-v", "--env", "local"], home.path(), &[]);
+    let before = expect(&mut p, PROMPT);
+    assert!(
+        before.contains("/sessions -> 200"),
+        "the -v log shows the session opening:\n{before}"
+    );
+    assert!(
+        !before.contains("/statements"),
+        "a statement ran before the first prompt:\n{before}"
+    );
+    ok(&mut p, "USE CATALOG default_catalog;", PROMPT);
+    p.send_line("\\q").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+}
+
 #[test]
 fn the_prompt_follows_use_catalog_and_use_database() {
     let home = tempfile::tempdir().unwrap();

@@ -12,6 +12,7 @@ mod editor;
 pub mod history;
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -68,7 +69,7 @@ pub async fn run(target: Target, profiles: &dyn Profiles, start: Start) -> anyho
     let mut shell = Shell::new(target, lines, completions, start.canceller, start.cancel);
     shell.editor = start.editor;
     shell.runner = runner;
-    shell.refresh().await;
+    shell.refresh_new().await;
     let ended = shell.serve(profiles).await;
     shell.close().await;
     ended.map(|()| Exit::Success)
@@ -331,6 +332,27 @@ impl Shell {
             self.catalog = catalog.unwrap_or_else(|| "?".into());
             self.database = database.unwrap_or_else(|| "?".into());
         }
+        self.refresh_completions();
+    }
+
+    /// `refresh` for a session just opened: it stands in its configured built-in catalog and
+    /// database, read with one GET of the session (no statement runs: two SHOW operations cost
+    /// the first prompt several gateway round trips). Asks as `refresh` does if that GET fails.
+    async fn refresh_new(&mut self) {
+        let Some(runner) = &self.runner else {
+            return self.refresh_completions();
+        };
+        let session = runner.session();
+        match session.client().session_config(session.id()).await {
+            Ok(config) => {
+                (self.catalog, self.database) = builtin_place(&config);
+                self.refresh_completions();
+            }
+            Err(_) => self.refresh().await,
+        }
+    }
+
+    fn refresh_completions(&mut self) {
         let mut completions = self.completions.lock().unwrap_or_else(|e| e.into_inner());
         completions.gateway = self.runner.as_ref().map(|r| r.session().completion());
         completions.vars = own_vars(&self.target.vars).map(str::to_owned).collect();
@@ -345,7 +367,7 @@ impl Shell {
                 return false;
             }
         }
-        self.refresh().await;
+        self.refresh_new().await;
         true
     }
 
@@ -426,7 +448,7 @@ impl Shell {
         output.progress = false;
         self.target = Target { output, ..target };
         self.last = None;
-        self.refresh().await;
+        self.refresh_new().await;
         eprintln!("connected: profile {name}, a new session");
     }
 
@@ -485,6 +507,17 @@ fn own_vars(vars: &Vars) -> impl Iterator<Item = &str> {
 }
 
 /// The first field of the first row of a one-value statement (SHOW CURRENT …), run quietly.
+/// The catalog and database a new session starts in: Flink's `table.builtin-catalog-name` and
+/// `table.builtin-database-name` of its configuration (cluster, gateway and session), else their
+/// defaults.
+fn builtin_place(config: &BTreeMap<String, String>) -> (String, String) {
+    let get = |key: &str, default: &str| config.get(key).map_or(default, |v| v).to_owned();
+    (
+        get("table.builtin-catalog-name", "default_catalog"),
+        get("table.builtin-database-name", "default_database"),
+    )
+}
+
 async fn ask(runner: &Runner, sql: &str) -> Option<String> {
     let stmt = Feed::new("<shell>", Vars::default())
         .push(sql)
@@ -569,6 +602,19 @@ mod tests {
             "local default_catalog.default_database> "
         );
         assert_eq!(prompt("local", None), "local (no session)> ");
+    }
+
+    #[test]
+    fn a_new_session_stands_in_its_configured_builtin_catalog() {
+        let own = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+        let mut config = BTreeMap::new();
+        assert_eq!(
+            builtin_place(&config),
+            own("default_catalog", "default_database")
+        );
+        config.insert("table.builtin-catalog-name".into(), "cat".into());
+        config.insert("table.builtin-database-name".into(), "db".into());
+        assert_eq!(builtin_place(&config), own("cat", "db"));
     }
 
     #[test]
