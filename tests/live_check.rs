@@ -343,3 +343,41 @@ fn each_file_gets_its_own_session_which_is_closed_and_no_insert_is_sent_unexplai
         "{inserts:#?}"
     );
 }
+
+/// Files are checked side by side, each still in a session of its own: a folder's check takes
+/// about as long as its DDL once, not once per file. Seen at the gateway: the sessions of all
+/// three files are open before the first is closed, and each is closed.
+#[test]
+fn the_files_of_a_folder_are_checked_in_sessions_side_by_side() {
+    require_stack();
+    let proxy = Proxy::start(gateway_url(), |_| Fault::Forward);
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["a", "b", "c"] {
+        let sql = pipeline(
+            &unique(&format!("check-{f}-")),
+            "INSERT INTO snk SELECT name, 1 FROM src;",
+        );
+        std::fs::write(dir.path().join(format!("{f}.sql")), sql).unwrap();
+    }
+    let run = Run::of(
+        flink_sql()
+            .args(["check", "--env-file"])
+            .arg(common::repo().join("env/local.env"))
+            .args(["--gateway", &proxy.url])
+            .arg(dir.path()),
+    );
+    assert_eq!(run.code, 0, "{}", run.dump());
+    let lines = proxy.lines();
+    let is_open = |l: &String| l.starts_with("POST") && l.ends_with("/sessions");
+    let is_close = |l: &String| {
+        l.starts_with("DELETE") && l.contains("/sessions/") && !l.contains("/operations/")
+    };
+    let first_close = lines.iter().position(is_close).expect("a session closed");
+    let open_before = lines[..first_close].iter().filter(|l| is_open(l)).count();
+    assert_eq!(open_before, 3, "{lines:#?}");
+    assert_eq!(
+        lines.iter().filter(|l| is_close(l)).count(),
+        3,
+        "{lines:#?}"
+    );
+}

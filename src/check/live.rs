@@ -5,6 +5,7 @@
 //! whatever happens.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -184,6 +185,44 @@ impl Sink for Capture {
         }
         Ok(())
     }
+}
+
+/// How many files are validated at once. Each file has a session of its own, and most of a
+/// statement's time is spent waiting for the gateway, so a few sessions side by side make a
+/// folder's check take about as long as running its DDL once (measured: 20 files one after
+/// another took 1.5-3.5 times as long). Few enough not to crowd a shared gateway.
+pub const LANES: usize = 4;
+
+/// `validate` for every file (each a run of statements of one file), `LANES` at a time; the
+/// findings of all files, in no particular order (the caller sorts them). The first error ends
+/// the check; the sessions still open are then closed as their runners drop.
+pub async fn validate_each(
+    connect: &Connect,
+    opts: &RunOptions,
+    files: Vec<Vec<Statement>>,
+    cancel: &Cancel,
+) -> anyhow::Result<Vec<Finding>> {
+    // Local tasks: a runner's sinks are not `Send`, and one thread is plenty for waiting.
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async {
+            let lanes = Arc::new(tokio::sync::Semaphore::new(LANES));
+            let mut running = tokio::task::JoinSet::new();
+            for file in files {
+                let (connect, opts, cancel) = (connect.clone(), opts.clone(), cancel.clone());
+                let lanes = lanes.clone();
+                running.spawn_local(async move {
+                    let _lane = lanes.acquire_owned().await?;
+                    validate(&connect, &opts, &file, &cancel).await
+                });
+            }
+            let mut findings = Vec::new();
+            while let Some(done) = running.join_next().await {
+                findings.extend(done??);
+            }
+            Ok(findings)
+        })
+        .await
 }
 
 /// Validates one file's statements in a session of its own, closed whatever happens.

@@ -88,7 +88,8 @@ fn read(settings: &CheckSettings) -> Result<Read, (Vec<script::Diagnostic>, Vec<
     }
 }
 
-/// Validation, advice and the registry contract, one throwaway session per file.
+/// Validation, advice and the registry contract, one throwaway session per file (a few files at
+/// once: `check::live::LANES`).
 fn live(settings: &CheckSettings, statements: &[Statement]) -> anyhow::Result<Vec<Finding>> {
     let redactor = settings.profile.redactor.clone();
     let log = super::exec::verbose_log(settings.verbose, &redactor);
@@ -106,9 +107,15 @@ fn live(settings: &CheckSettings, statements: &[Statement]) -> anyhow::Result<Ve
     runtime.block_on(async {
         let (canceller, cancel) = runner::cancellation();
         super::exec::on_signals(&canceller)?;
-        let mut findings = Vec::new();
+        let files = statements.chunk_by(|a, b| a.file == b.file);
+        let mut findings = check::live::validate_each(
+            &connect,
+            &opts,
+            files.map(<[_]>::to_vec).collect(),
+            &cancel,
+        )
+        .await?;
         for file in statements.chunk_by(|a, b| a.file == b.file) {
-            findings.extend(check::live::validate(&connect, &opts, file, &cancel).await?);
             findings.extend(check::registry::contracts(file, &redactor).await?);
         }
         Ok(findings)
