@@ -14,6 +14,16 @@
 #      them (the gateway's delivery rate): wall time, rows/s, peak RSS.
 #   5. a pipe: how long after its `;` is written a piped statement's POST reaches the gateway
 #      (bench/pipe_latency.rs, a proxy in front of the gateway; PIPE_STATEMENTS, default 50).
+#   6. `flink-sql shell` on a pty: spawn to prompt, beside one session round trip
+#      (bench/shell_prompt.py).
+#   8. `jobs apply` of 20 unchanged running pipelines, on a private Flink instance this script
+#      starts (JobManager, TaskManager with PIPELINES slots, gateway; OWN_*_PORT, state in the
+#      temp dir) and always stops.
+#   9. `check` of those 20 files vs `exec` of their DDL alone, same instance; jobs before/after.
+#   7. `jobs list --all` of JOBS jobs: a local server (bench/jobs_overview.py) replays a recorded
+#      answer generated from the private instance's real /jobs/overview; calls counted, timed
+#      against curl of the same answer.
+# Part 1 runs once per load in LOADS (default "low high"), so both are measured in one run.
 # Prints a markdown table and writes it, with machine facts, to bench/RESULTS.md.
 #
 # Knobs (environment): GATEWAY (default SQL_GATEWAY_URL of env/local.env, else
@@ -23,8 +33,12 @@
 # FLINK_HOME, FLINK_CONF_DIR, SKIP_SQL_CLIENT=1 (omit (c)), HEAP_CHECK=0 (skip the JobManager
 # heap check below), LOAD (low: part 1 on the machine as it is; high: two busy loops, one per
 # core, run beside part 1, so that the clients and the gateway compete for CPU as on a loaded
-# CI runner).
-# Runs in about 6-9 minutes. Never stops or restarts the stack.
+# CI runner); LOADS ("low high": part 1 at each, in that order; LOAD=x still picks one),
+# SHELL_ROUNDS (10), JOBS (1000), PIPELINES (20), APPLY_RUNS (5: runs of parts 8 and 9),
+# OWN_REST_PORT/OWN_RPC_PORT/OWN_GATEWAY_PORT (28081/26123/28083: the private Flink instance),
+# OWN_TM_MEMORY (1280m). Needs python3, jq, curl, hyperfine, /usr/bin/time.
+# Runs in about 12-16 minutes. Never stops or restarts the shared stack; everything it starts
+# (busy loops, the recorded JobManager, the private Flink instance, temp dirs) is stopped on exit.
 
 set -euo pipefail
 
@@ -77,11 +91,25 @@ fi
 
 ROUNDS=${ROUNDS:-3}
 BUDGET_1=${BUDGET_1:-270} # seconds for part 1: no new round starts after this
-LOAD=${LOAD:-low}
-case $LOAD in low | high) ;; *) die "LOAD must be low or high, not '$LOAD'" ;; esac
+LOADS=${LOADS:-${LOAD:-low high}}
+for load in $LOADS; do
+    case $load in low | high) ;; *) die "LOADS holds low and/or high, not '$load'" ;; esac
+done
+SQL_CLIENT_LOAD=${LOADS%% *} # Flink's SQL client (1c) runs in the first load's part 1 only
 PAIRS=${PAIRS:-2}
 ROWS=${ROWS:-1000000}
 ROWS_REPS=${ROWS_REPS:-2}
+SHELL_ROUNDS=${SHELL_ROUNDS:-10}
+JOBS=${JOBS:-1000}
+PIPELINES=${PIPELINES:-20}
+APPLY_RUNS=${APPLY_RUNS:-5}
+OWN_REST_PORT=${OWN_REST_PORT:-28081}
+OWN_RPC_PORT=${OWN_RPC_PORT:-26123}
+OWN_GATEWAY_PORT=${OWN_GATEWAY_PORT:-28083}
+OWN_TM_MEMORY=${OWN_TM_MEMORY:-1280m}
+SERVICES_ENV=
+[ -f "$ROOT/env/local.env" ] && SERVICES_ENV="$ROOT/env/local.env"
+command -v python3 >/dev/null || die "python3 is missing (parts 6 and 7 use it: a pty and a tiny HTTP server)"
 
 # Every finished collect (SELECT) job keeps its last result batch as an accumulator in the
 # JobManager's job store (Flink: up to collect-sink.batch-size.max = 2 MB; measured 4 MB as JSON
@@ -113,7 +141,28 @@ MIN=$ROOT/target/release/examples/minimal_client
 TPUT=$ROOT/target/release/examples/throughput
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/flink-sql-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+# Everything the run starts is stopped on any exit: the busy loops of LOAD=high, the recorded
+# JobManager's server (part 7) and the private Flink instance (parts 8-9), then the temp dir.
+SERVER_PID=
+OWN_FLINK=
+BURNERS=()
+stop_burners() { [ "${#BURNERS[@]}" -eq 0 ] || kill "${BURNERS[@]}" 2>/dev/null || true; BURNERS=(); }
+# own_flink ARGS...: scripts/stack.sh on the private Flink instance (its own ports and state dir).
+own_flink() {
+    FLINK_SQL_STACK_STATE="$WORK/flink" FLINK_SQL_STACK_SERVICES=flink \
+        FLINK_REST_PORT="$OWN_REST_PORT" FLINK_RPC_PORT="$OWN_RPC_PORT" FLINK_GATEWAY_PORT="$OWN_GATEWAY_PORT" \
+        FLINK_TASK_SLOTS="$PIPELINES" FLINK_TM_MEMORY="$OWN_TM_MEMORY" \
+        FLINK_SQL_ENV_FILE="$WORK/flink/own.env" FLINK_SQL_SERVICES_ENV="$SERVICES_ENV" \
+        "$ROOT/scripts/stack.sh" "$@"
+}
+cleanup() {
+    stop_burners
+    [ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null || true
+    [ -z "$OWN_FLINK" ] || own_flink down >/dev/null 2>&1 || say "warning: could not stop the private Flink instance (state in $WORK/flink)"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- inputs
 # 300 DDL statements, no jobs: 150 datagen tables, 75 SETs, 75 views.
@@ -235,54 +284,65 @@ timed() { # NAME command...
 }
 
 # ---------------------------------------------------------------- 1. 300 DDL
-say "1. 300-statement DDL script: warm-up"
-BURNERS=()
-if [ "$LOAD" = high ]; then
-    for _ in 1 2; do
-        bash -c 'while :; do :; done' &
-        BURNERS+=($!)
-    done
-    trap 'kill "${BURNERS[@]}" 2>/dev/null; rm -rf "$WORK"' EXIT
-    say "1. LOAD=high: two busy loops (pids ${BURNERS[*]}) run beside part 1"
-fi
-run_a; run_b b0 0; run_b b1 1000; run_b bb backoff
-rm -f "$WORK"/calls_*
-PART1=$(now)
-for ((r = 1; r <= ROUNDS; r++)); do
-    if [ "$r" -gt 1 ] && awk -v s="$(elapsed "$PART1" "$(now)")" -v b="$BUDGET_1" 'BEGIN { exit !(s > b) }'; then
-        say "1. over its time budget (BUDGET_1=$BUDGET_1 s): no more rounds"
-        break
+# part1 LOAD: one full part 1 at that load; its numbers land in P1[name_LOAD].
+declare -A P1
+part1() {
+    local load=$1 r p
+    rm -f "$WORK"/t_* "$WORK"/calls_*
+    say "1. [LOAD=$load] 300-statement DDL script: warm-up"
+    if [ "$load" = high ]; then
+        for _ in 1 2; do
+            bash -c 'while :; do :; done' &
+            BURNERS+=($!)
+        done
+        say "1. LOAD=high: two busy loops (pids ${BURNERS[*]}) run beside part 1"
     fi
-    for ((p = 1; p <= PAIRS; p++)); do
-        say "1. round $r/$ROUNDS: flink-sql and three minimal clients [$p/$PAIRS]"
-        if ((p % 2)); then
-            timed a run_a; timed b0 run_b b0 0; timed bb run_b bb backoff; timed b1 run_b b1 1000
-        else
-            timed b1 run_b b1 1000; timed bb run_b bb backoff; timed b0 run_b b0 0; timed a run_a
+    run_a; run_b b0 0; run_b b1 1000; run_b bb backoff
+    rm -f "$WORK"/calls_*
+    local part1_t0
+    part1_t0=$(now)
+    for ((r = 1; r <= ROUNDS; r++)); do
+        if [ "$r" -gt 1 ] && awk -v s="$(elapsed "$part1_t0" "$(now)")" -v b="$BUDGET_1" 'BEGIN { exit !(s > b) }'; then
+            say "1. over its time budget (BUDGET_1=$BUDGET_1 s): no more rounds"
+            break
+        fi
+        for ((p = 1; p <= PAIRS; p++)); do
+            say "1. [LOAD=$load] round $r/$ROUNDS: flink-sql and three minimal clients [$p/$PAIRS]"
+            if ((p % 2)); then
+                timed a run_a; timed b0 run_b b0 0; timed bb run_b bb backoff; timed b1 run_b b1 1000
+            else
+                timed b1 run_b b1 1000; timed bb run_b bb backoff; timed b0 run_b b0 0; timed a run_a
+            fi
+        done
+        if [ "${SKIP_SQL_CLIENT:-0}" != 1 ] && [ "$load" = "$SQL_CLIENT_LOAD" ]; then
+            say "1. round $r/$ROUNDS: Flink SQL client (about a minute)"
+            timed c run_c
         fi
     done
-    if [ "${SKIP_SQL_CLIENT:-0}" != 1 ]; then
-        say "1. round $r/$ROUNDS: Flink SQL client (about a minute)"
-        timed c run_c
-    fi
-done
-A=$(median <"$WORK/t_a")
-B0=$(median <"$WORK/t_b0")
-B1=$(median <"$WORK/t_b1")
-BB=$(median <"$WORK/t_bb")
-read -r B BWHICH < <(printf '%s busy-poll\n%s 1-ms-pause\n%s flink-sql-backoff\n' "$B0" "$B1" "$BB" | sort -g | head -1)
-NA=$(wc -l <"$WORK/t_a")
-C=n/a; NC=0
-if [ -f "$WORK/t_c" ]; then C=$(median <"$WORK/t_c"); NC=$(wc -l <"$WORK/t_c"); fi
-# HTTP calls of one flink-sql run (from its -v log), for comparison with the minimal client's.
-"$FS" -v exec -f "$WORK/ddl.sql" --format plain -q --gateway "$GATEWAY" >/dev/null 2>"$WORK/a_v.log" || true
-CALLS_A=$(grep -cE ' -> [0-9]{3} in ' "$WORK/a_v.log" || true)
-CALLS_A_CLOSE=$(grep -cE '^debug: DELETE .*/close -> ' "$WORK/a_v.log" || true)
-CALLS_PER=$(div "$CALLS_A" 300)
-[ "${#BURNERS[@]}" -eq 0 ] || kill "${BURNERS[@]}" 2>/dev/null || true
-CALLS_B0=$(median <"$WORK/calls_b0" | xargs printf '%.0f')
-CALLS_B1=$(median <"$WORK/calls_b1" | xargs printf '%.0f')
-CALLS_BB=$(median <"$WORK/calls_bb" | xargs printf '%.0f')
+    P1[A_$load]=$(median <"$WORK/t_a")
+    P1[B0_$load]=$(median <"$WORK/t_b0")
+    P1[B1_$load]=$(median <"$WORK/t_b1")
+    P1[BB_$load]=$(median <"$WORK/t_bb")
+    P1[NA_$load]=$(wc -l <"$WORK/t_a")
+    P1[NB0_$load]=$(wc -l <"$WORK/t_b0"); P1[NB1_$load]=$(wc -l <"$WORK/t_b1"); P1[NBB_$load]=$(wc -l <"$WORK/t_bb")
+    local best which
+    read -r best which < <(printf '%s busy-poll\n%s 1-ms-pause\n%s flink-sql-backoff\n' \
+        "${P1[B0_$load]}" "${P1[B1_$load]}" "${P1[BB_$load]}" | sort -g | head -1)
+    P1[B_$load]=$best; P1[BWHICH_$load]=$which
+    if [ -f "$WORK/t_c" ]; then P1[C]=$(median <"$WORK/t_c"); P1[NC]=$(wc -l <"$WORK/t_c"); fi
+    # HTTP calls of one flink-sql run (from its -v log), for comparison with the minimal client's.
+    "$FS" -v exec -f "$WORK/ddl.sql" --format plain -q --gateway "$GATEWAY" >/dev/null 2>"$WORK/a_v.log" || true
+    P1[CALLS_A_$load]=$(grep -cE ' -> [0-9]{3} in ' "$WORK/a_v.log" || true)
+    P1[CALLS_CLOSE_$load]=$(grep -cE '^debug: DELETE .*/close -> ' "$WORK/a_v.log" || true)
+    P1[CALLS_PER_$load]=$(div "${P1[CALLS_A_$load]}" 300)
+    stop_burners
+    P1[CALLS_B0_$load]=$(median <"$WORK/calls_b0" | xargs printf '%.0f')
+    P1[CALLS_B1_$load]=$(median <"$WORK/calls_b1" | xargs printf '%.0f')
+    P1[CALLS_BB_$load]=$(median <"$WORK/calls_bb" | xargs printf '%.0f')
+    P1[AB_$load]=$(div "${P1[A_$load]}" "$best")
+}
+P1[C]=n/a; P1[NC]=0
+for load in $LOADS; do part1 "$load"; done
 
 # ---------------------------------------------------------------- 2. start-up, dry-run
 say "2. start-up and dry-run (hyperfine)"
@@ -345,32 +405,141 @@ PL_MED=$(echo "$PL_OUT" | sed 's/.*median_ms=\([0-9.]*\).*/\1/')
 PL_P90=$(echo "$PL_OUT" | sed 's/.*p90_ms=\([0-9.]*\).*/\1/')
 PL_MAX=$(echo "$PL_OUT" | sed 's/.*max_ms=\([0-9.]*\).*/\1/')
 
+# ---------------------------------------------------------------- 6. shell prompt
+say "6. the shell's prompt on a pty, $SHELL_ROUNDS rounds, each beside one measured session round trip"
+SP_OUT=$(python3 "$ROOT/bench/shell_prompt.py" "$FS" "$GATEWAY" "$SHELL_ROUNDS") || die "shell_prompt.py failed"
+kv() { echo "$1" | sed "s/.*$2=\([0-9.]*\).*/\1/"; }
+SP_PROMPT=$(kv "$SP_OUT" prompt_median_ms); SP_SESSION=$(kv "$SP_OUT" session_median_ms)
+SP_OWN=$(kv "$SP_OUT" own_median_ms); SP_OWN90=$(kv "$SP_OUT" own_p90_ms)
+
+# ---------------------------------------------------------------- 8-9. private Flink: apply, check
+# A Flink instance of the bench's own (JobManager, TaskManager with $PIPELINES slots, gateway) on
+# OWN_*_PORT with its state in $WORK: the shared cluster's 4 slots cannot hold 20 pipelines.
+say "8. starting a private Flink instance ($PIPELINES slots, ports $OWN_REST_PORT/$OWN_RPC_PORT/$OWN_GATEWAY_PORT)"
+mkdir -p "$WORK/flink" "$WORK/pipelines"
+OWN_FLINK=1
+own_flink up flink >"$WORK/own_flink.log" 2>&1 || { tail -20 "$WORK/own_flink.log" >&2; die "the private Flink instance did not start"; }
+OWN_JM=http://127.0.0.1:$OWN_REST_PORT
+OWN_ENV=$WORK/flink/own.env
+for ((f = 1; f <= PIPELINES; f++)); do
+    n=$(printf '%02d' "$f")
+    cat >"$WORK/pipelines/p$n.sql" <<EOF
+-- pipeline $n: generated by bench/run.sh (a slow datagen into a blackhole)
+SET 'pipeline.name' = 'bench-apply-$n';
+CREATE TEMPORARY TABLE src_$n (id BIGINT, payload STRING) WITH (
+  'connector' = 'datagen', 'rows-per-second' = '1', 'fields.payload.length' = '8'
+);
+CREATE TEMPORARY TABLE snk_$n (id BIGINT, payload STRING) WITH ('connector' = 'blackhole');
+INSERT INTO snk_$n SELECT id, payload FROM src_$n;
+EOF
+done
+# The folder's DDL alone (every statement but the INSERTs), for part 9's baseline.
+grep -hv '^INSERT' "$WORK"/pipelines/*.sql >"$WORK/pipelines_ddl.sql"
+own_jobs() { # the job ids and states the private JobManager knows, sorted
+    curl -fsS --max-time 10 "$OWN_JM/jobs/overview" | jq -r '.jobs[] | "\(.jid) \(.state)"' | sort
+}
+say "8. jobs apply: starting $PIPELINES pipelines (a minute or two)"
+"$FS" jobs apply "$WORK/pipelines" --yes --env-file "$OWN_ENV" >"$WORK/apply0.out" 2>&1 ||
+    { tail -20 "$WORK/apply0.out" >&2; die "the first jobs apply failed"; }
+RUNNING=$(own_jobs | grep -c ' RUNNING$' || true)
+[ "$RUNNING" -eq "$PIPELINES" ] || die "$RUNNING of $PIPELINES pipelines run on the private instance"
+say "8. jobs apply on $PIPELINES unchanged pipelines, $APPLY_RUNS runs"
+own_jobs >"$WORK/jobs_before"
+for ((i = 1; i <= APPLY_RUNS; i++)); do
+    timed apply "$FS" jobs apply "$WORK/pipelines" --yes --env-file "$OWN_ENV" -q >"$WORK/apply.out" 2>&1 ||
+        { tail -20 "$WORK/apply.out" >&2; die "jobs apply on unchanged pipelines failed"; }
+done
+"$FS" -v jobs apply "$WORK/pipelines" --yes --env-file "$OWN_ENV" >"$WORK/apply_v.out" 2>&1 || true
+APPLY=$(median <"$WORK/t_apply")
+APPLY_CALLS=$(grep -cE ' -> [0-9]{3} in ' "$WORK/apply_v.out" || true)
+own_jobs >"$WORK/jobs_after_apply"
+cmp -s "$WORK/jobs_before" "$WORK/jobs_after_apply" || die "jobs apply on unchanged pipelines changed the jobs"
+
+say "9. check of the $PIPELINES-file folder vs exec of its DDL alone, $APPLY_RUNS runs each"
+for ((i = 1; i <= APPLY_RUNS; i++)); do
+    timed ddl "$FS" exec -f "$WORK/pipelines_ddl.sql" -q --env-file "$OWN_ENV" >/dev/null ||
+        die "exec of the pipelines' DDL failed"
+    timed check "$FS" check "$WORK/pipelines" --env-file "$OWN_ENV" -q >"$WORK/check.out" 2>&1 ||
+        { tail -20 "$WORK/check.out" >&2; die "check of the pipelines failed"; }
+done
+own_jobs >"$WORK/jobs_after_check"
+CHECK_NEW=$(comm -13 <(cut -d' ' -f1 "$WORK/jobs_before") <(cut -d' ' -f1 "$WORK/jobs_after_check") | wc -l)
+CHECK=$(median <"$WORK/t_check"); DDL=$(median <"$WORK/t_ddl")
+# A real answer of the JobManager, the shape part 7's recording copies.
+curl -fsS --max-time 10 "$OWN_JM/jobs/overview" >"$WORK/overview_real.json" || die "no /jobs/overview from the private instance"
+say "8. stopping the private Flink instance"
+own_flink down >>"$WORK/own_flink.log" 2>&1 || say "warning: stopping the private Flink instance failed"
+OWN_FLINK=
+
+# ---------------------------------------------------------------- 7. jobs list
+say "7. jobs list of $JOBS recorded jobs vs curl of the same answer"
+python3 "$ROOT/bench/jobs_overview.py" gen "$WORK/overview_real.json" "$JOBS" >"$WORK/jobs.json" ||
+    die "could not generate the recorded answer"
+[ "$(jq '.jobs | length' "$WORK/jobs.json")" -eq "$JOBS" ] || die "the recorded answer does not hold $JOBS jobs"
+python3 "$ROOT/bench/jobs_overview.py" serve "$WORK/jobs.json" "$WORK/jobs.port" "$WORK/jobs.calls" &
+SERVER_PID=$!
+for _ in $(seq 50); do [ -s "$WORK/jobs.port" ] && break; sleep 0.1; done
+[ -s "$WORK/jobs.port" ] || die "the recorded JobManager did not start"
+REC=http://127.0.0.1:$(cat "$WORK/jobs.port")
+: >"$WORK/jobs.calls"
+LISTED=$("$FS" jobs list --all --jobmanager "$REC" | grep -c 'bench-pipeline-' || true)
+LIST_CALLS=$(wc -l <"$WORK/jobs.calls")
+[ "$LISTED" = "$JOBS" ] || say "warning: jobs list --all showed $LISTED jobs (expected $JOBS)"
+hyperfine -N --style none --warmup 5 --runs 50 --export-json "$WORK/h_list.json" \
+    "$FS jobs list --all --jobmanager $REC" "curl -fsS -o /dev/null $REC/jobs/overview" >/dev/null 2>&1 ||
+    die "hyperfine failed on jobs list"
+LIST_MED=$(jq -r '.results[0].median * 1000' "$WORK/h_list.json")
+CURL_MED=$(jq -r '.results[1].median * 1000' "$WORK/h_list.json")
+LIST_OWN=$(awk -v a="$LIST_MED" -v b="$CURL_MED" 'BEGIN { printf "%.1f", a - b }')
+kill "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=
+
 # ---------------------------------------------------------------- table
 TOTAL=$(elapsed "$STARTED" "$(now)")
-AB=$(div "$A" "$B"); CA=$(div "$C" "$A")
+CA=n/a
+FIRST_LOAD=${LOADS%% *}
+[ "${P1[C]}" = n/a ] || CA=$(div "${P1[C]}" "${P1[A_$FIRST_LOAD]}")
 ND_RATIO=$(div "$R_ND" "$R_MIN"); CSV_RATIO=$(div "$R_CSV" "$R_MIN")
-TABLE=$(
+RSS_MAX=$(awk -v a="$(mb ndjson)" -v b="$(mb csv)" 'BEGIN { print (a > b) ? a : b }')
+CHECK_RATIO=$(div "$CHECK" "$DDL")
+part1_rows() { # LOAD
+    local l=$1
     cat <<EOF
-| # | Measurement | Result | Target | Met |
-|---|---|---|---|---|
-| 1a | \`flink-sql exec\`, 300 DDL statements, LOAD=$LOAD (median of $NA) | $(fmt "$A" 3) s ($CALLS_A HTTP calls, $CALLS_A_CLOSE of them operation closes) | | |
-| 1b | minimal REST client, busy poll on NOT_READY (median of $(wc -l <"$WORK/t_b0")) | $(fmt "$B0" 3) s (~$CALLS_B0 HTTP calls) | | |
-| 1b' | minimal REST client, 1 ms pause on NOT_READY (median of $(wc -l <"$WORK/t_b1")) | $(fmt "$B1" 3) s (~$CALLS_B1 HTTP calls) | | |
-| 1b'' | minimal REST client, flink-sql's back-off on NOT_READY (median of $(wc -l <"$WORK/t_bb")) | $(fmt "$BB" 3) s (~$CALLS_BB HTTP calls) | | |
-| 1c | Flink SQL client, gateway mode (median of $NC) | $(fmt "$C" 3) s | | |
-| **1** | **a / b** (b = fastest minimal client: ${BWHICH//-/ }) | **$AB** | ≤ 1.00 | $(yes_no "$AB" "<=" 1.00) |
-| **1** | **HTTP calls per DDL statement** (flink-sql, all calls of the run / 300) | **$CALLS_PER** | ≤ 5 | $(yes_no "$CALLS_PER" "<=" 5) |
-| **1** | **c / a** | **$CA** | ≥ 5 | $(yes_no "$CA" ">=" 5) |
+| 1a | \`flink-sql exec\`, 300 DDL statements, LOAD=$l (median of ${P1[NA_$l]}) | $(fmt "${P1[A_$l]}" 3) s (${P1[CALLS_A_$l]} HTTP calls, ${P1[CALLS_CLOSE_$l]} of them operation closes) | | |
+| 1b | minimal REST client, busy poll on NOT_READY, LOAD=$l (median of ${P1[NB0_$l]}) | $(fmt "${P1[B0_$l]}" 3) s (~${P1[CALLS_B0_$l]} HTTP calls) | | |
+| 1b' | minimal REST client, 1 ms pause on NOT_READY, LOAD=$l (median of ${P1[NB1_$l]}) | $(fmt "${P1[B1_$l]}" 3) s (~${P1[CALLS_B1_$l]} HTTP calls) | | |
+| 1b'' | minimal REST client, flink-sql's back-off on NOT_READY, LOAD=$l (median of ${P1[NBB_$l]}) | $(fmt "${P1[BB_$l]}" 3) s (~${P1[CALLS_BB_$l]} HTTP calls) | | |
+| **1** | **a / b, LOAD=$l** (b = fastest minimal client: ${P1[BWHICH_$l]//-/ }) | **${P1[AB_$l]}** | ≤ 1.00 | $(yes_no "${P1[AB_$l]}" "<=" 1.00) |
+| **1** | **HTTP calls per DDL statement, LOAD=$l** (flink-sql, all calls of the run / 300) | **${P1[CALLS_PER_$l]}** | ≤ 5 | $(yes_no "${P1[CALLS_PER_$l]}" "<=" 5) |
+EOF
+}
+TABLE=$(
+    echo "| # | Measurement | Result | Target | Met |"
+    echo "|---|---|---|---|---|"
+    for load in $LOADS; do part1_rows "$load"; done
+    cat <<EOF
+| 1c | Flink SQL client, gateway mode, LOAD=$FIRST_LOAD (median of ${P1[NC]}) | $(fmt "${P1[C]}" 3) s | | |
+| **1** | **c / a, LOAD=$FIRST_LOAD** | **$CA** | ≥ 5 | $(yes_no "$CA" ">=" 5) |
 | 2 | \`flink-sql --version\` (hyperfine, 300 runs) | median $(fmt "$V_MED" 2) ms (mean $(fmt "$V_MEAN" 2) ± $(fmt "$V_SD" 2), min $(fmt "$V_MIN" 2); spawning \`true\`: median $(fmt "$T_MED" 2)) | < 5 ms (median) | $(yes_no "$V_MED" "<" 5) |
 | 2 | \`exec --dry-run\`, 20 files / 450 statements (hyperfine, 100 runs) | median $(fmt "$D_MED" 2) ms (mean $(fmt "$D_MEAN" 2) ± $(fmt "$D_SD" 2), min $(fmt "$D_MIN" 2)) | < 50 ms (median) | $(yes_no "$D_MED" "<" 50) |
 | 3 | split + substitute, $((TP_BYTES / 1000000)) MB / $TP_STMTS statements, 7 passes | wall best $TP_BEST, median $TP_MED MB/s; CPU-time median $TP_CPU_MED MB/s | > 100 MB/s (CPU-time median) | $(yes_no "$TP_CPU_MED" ">" 100) |
 | 4 | minimal client fetching $ROWS rows, no rendering, 1 ms pause on an empty page (gateway delivery rate) | $(walls min) s; best $R_MIN rows/s; peak RSS $(mb min) MB; CPU $(cpu min) s | | |
 | 4 | same, with flink-sql's back-off on an empty page | $(walls minbo) s; best $R_MINBO rows/s; peak RSS $(mb minbo) MB; CPU $(cpu minbo) s | | |
-| 4 | \`flink-sql exec --format ndjson\` > /dev/null | $(walls ndjson) s; best $R_ND rows/s; peak RSS $(mb ndjson) MB; CPU $(cpu ndjson) s | RSS < 50 MB | $(yes_no "$(mb ndjson)" "<" 50) |
-| 4 | \`flink-sql exec --format csv\` > /dev/null | $(walls csv) s; best $R_CSV rows/s; peak RSS $(mb csv) MB; CPU $(cpu csv) s | RSS < 50 MB | $(yes_no "$(mb csv)" "<" 50) |
-| **4** | **ndjson rate / delivery rate** | **$ND_RATIO** | ≥ 0.90 | $(yes_no "$ND_RATIO" ">=" 0.90) |
-| **4** | **csv rate / delivery rate** | **$CSV_RATIO** | ≥ 0.90 | $(yes_no "$CSV_RATIO" ">=" 0.90) |
-| 5 | a piped statement: from its \`;\` written into the pipe to its POST at the gateway ($PL_N statements) | median $PL_MED ms, p90 $PL_P90 ms, max $PL_MAX ms | | |
+| 4 | \`flink-sql exec --format ndjson\` > /dev/null | $(walls ndjson) s; best $R_ND rows/s; peak RSS $(mb ndjson) MB; CPU $(cpu ndjson) s | | |
+| 4 | \`flink-sql exec --format csv\` > /dev/null | $(walls csv) s; best $R_CSV rows/s; peak RSS $(mb csv) MB; CPU $(cpu csv) s | | |
+| **4** | **ndjson rate / delivery rate** | **$ND_RATIO** | ≥ 0.98 | $(yes_no "$ND_RATIO" ">=" 0.98) |
+| **4** | **csv rate / delivery rate** | **$CSV_RATIO** | ≥ 0.98 | $(yes_no "$CSV_RATIO" ">=" 0.98) |
+| **4** | **peak RSS of flink-sql, ndjson and csv (highest run)** | **$RSS_MAX MB** | < 16 MB | $(yes_no "$RSS_MAX" "<" 16) |
+| **5** | **a piped statement: from its \`;\` written into the pipe to its POST at the gateway, p90** ($PL_N statements; median $PL_MED ms, max $PL_MAX ms) | **$PL_P90 ms** | < 5 ms | $(yes_no "$PL_P90" "<" 5) |
+| 6 | \`flink-sql shell\` on a pty: spawn to prompt; one session round trip (POST /v1/sessions) beside it (medians of $SHELL_ROUNDS) | prompt $SP_PROMPT ms; session round trip $SP_SESSION ms | | |
+| **6** | **shell prompt minus one session round trip** (median; p90 $SP_OWN90 ms) | **$SP_OWN ms** | < 30 ms | $(yes_no "$SP_OWN" "<" 30) |
+| 7 | \`jobs list --all\` of $JOBS recorded jobs (a local server replaying a real /jobs/overview's shape; hyperfine, 50 runs) | median $(fmt "$LIST_MED" 1) ms; curl of the same answer: median $(fmt "$CURL_MED" 1) ms | | |
+| **7** | **REST calls of one \`jobs list\`** | **$LIST_CALLS** | 1 | $(yes_no "$LIST_CALLS" "<=" 1) |
+| **7** | **\`jobs list\` minus curl (our own time)** | **$LIST_OWN ms** | < 50 ms | $(yes_no "$LIST_OWN" "<" 50) |
+| **8** | **\`jobs apply\` on $PIPELINES unchanged running pipelines** (private Flink instance; median of $APPLY_RUNS; $APPLY_CALLS REST calls) | **$(fmt "$APPLY" 3) s** | < 2 s | $(yes_no "$APPLY" "<" 2) |
+| 9 | \`check\` of the $PIPELINES-file folder vs \`exec\` of its DDL alone (one session; medians of $APPLY_RUNS) | check $(fmt "$CHECK" 3) s; DDL $(fmt "$DDL" 3) s | | |
+| **9** | **jobs started by \`check\`** (/jobs/overview before and after) | **$CHECK_NEW** | 0 | $(yes_no "$CHECK_NEW" "<=" 0) |
+| **9** | **check / DDL alone** | **$CHECK_RATIO** | < 2 | $(yes_no "$CHECK_RATIO" "<" 2) |
 EOF
 )
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -381,7 +550,7 @@ MACHINE=$(
 - machine: $(nproc) cores ($CPU_MODEL), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)
 - load average at start: $LOAD_AT_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)
 - stack: Flink $FLINK_VERSION, SQL Gateway $GATEWAY, on the same machine (it shares the cores)
-- bench run time: $(fmt "$TOTAL" 0) s (ROUNDS=$ROUNDS, PAIRS=$PAIRS, ROWS=$ROWS)
+- bench run time: $(fmt "$TOTAL" 0) s (LOADS="$LOADS", ROUNDS=$ROUNDS, PAIRS=$PAIRS, ROWS=$ROWS, PIPELINES=$PIPELINES, JOBS=$JOBS)
 EOF
 )
 {
@@ -398,6 +567,12 @@ EOF
     echo "query ('rows-per-second' = '10000000'; job start-up included); rates are from each client's"
     echo "best run, RSS the highest of its runs. The delivery rate is the minimal client's with a 1 ms"
     echo "pause (the back-off variant shows how much of a gap the polling schedule alone makes)."
+    echo "6 answers a terminal's cursor-position query; the session round trip is timed from Python on a"
+    echo "new connection. 7's \"own time\" is flink-sql's whole process minus curl's, both spawned by hyperfine"
+    echo "against the same local server. 8 and 9 run on a private Flink instance the bench starts and stops"
+    echo "($PIPELINES slots, TaskManager $OWN_TM_MEMORY); 8 times the second apply of the folder (every pipeline"
+    echo "kept), 9 alternates \`exec\` of the folder's SET/CREATE statements in one session with \`check\`"
+    echo "of the folder (a session per file, \`check::live::LANES\` files at once, each INSERT explained)."
 } >"$ROOT/bench/RESULTS.md"
 echo
 echo "$MACHINE"
