@@ -14,6 +14,7 @@ import copy
 import json
 import random
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STATES = ["RUNNING"] * 4 + ["FINISHED"] * 3 + ["CANCELED"] * 2 + ["FAILED"]
@@ -25,7 +26,7 @@ def gen(template_path, n):
     if not jobs:
         sys.exit("jobs_overview.py: the template answer holds no job")
     rng = random.Random(17)
-    now = 1764500000000
+    now = int(time.time() * 1000)
     out = []
     for i in range(n):
         job = copy.deepcopy(jobs[i % len(jobs)])
