@@ -14,6 +14,7 @@ Exit codes:
   3    gateway or JobManager unreachable, HTTP or protocol error, or a statement whose POST
        was never answered (it may have run; it is never sent again)
   4    timeout (--timeout for a statement or connecting, or --wait, ran out)
+  129  hung up by SIGHUP (after cancelling and closing, each bounded)
   130  interrupted by SIGINT (after cancelling and closing, each bounded)
   143  terminated by SIGTERM (after cancelling and closing, each bounded)";
 

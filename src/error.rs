@@ -15,6 +15,8 @@ pub enum Exit {
     Connection = 3,
     /// A `--wait` or an operation ran out of time.
     Timeout = 4,
+    /// Hung up (SIGHUP: the terminal or ssh connection went away), after cancelling and closing.
+    Hangup = 129,
     /// Interrupted by SIGINT, after cancelling and closing.
     Interrupted = 130,
     /// Interrupted by SIGTERM, after cancelling and closing.

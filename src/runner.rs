@@ -106,7 +106,7 @@ pub struct Connect {
     pub log: Option<Log>,
 }
 
-/// Asks a run to stop; the exit code says why (130 for SIGINT, 143 for SIGTERM).
+/// Asks a run to stop; the exit code says why (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
 #[derive(Clone)]
 pub struct Canceller(Arc<watch::Sender<Option<Exit>>>);
 

@@ -1080,7 +1080,7 @@ fn statements_piped_on_stdin_run_in_order() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 11. SIGINT / SIGTERM during a streaming SELECT
+// 11. SIGINT / SIGTERM / SIGHUP during a streaming SELECT
 // ---------------------------------------------------------------------------------------------
 
 /// Starts an unbounded SELECT under `-v`, waits for rows, sends `signal`, and checks the exit code,
@@ -1168,6 +1168,13 @@ fn sigint_during_a_streaming_select_cancels_closes_and_exits_130() {
 #[test]
 fn sigterm_during_a_streaming_select_cancels_closes_and_exits_143() {
     interrupt_streaming_select("TERM", 143);
+}
+
+/// A closed terminal or a dropped ssh connection sends SIGHUP: the run must clean up the same way
+/// (the default action would kill it and leave the query's job running).
+#[test]
+fn sighup_during_a_streaming_select_cancels_closes_and_exits_129() {
+    interrupt_streaming_select("HUP", 129);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -189,7 +189,8 @@ async fn guard(
     .await
 }
 
-/// SIGINT (→ 130) and SIGTERM (→ 143) ask the run to stop: it cancels and closes what it
+/// SIGINT (→ 130), SIGTERM (→ 143) and SIGHUP (→ 129: a closed terminal or a dropped ssh
+/// connection, whose default action would kill the run and leave its job running) ask the run to stop: it cancels and closes what it
 /// started (bounded, see `runner::CLEANUP_LIMIT`). A signal that arrives after that request quits
 /// at once, whatever the clean-up is waiting for. Needs a running tokio runtime.
 pub(super) fn on_signals(canceller: &runner::Canceller) -> io::Result<()> {
@@ -204,15 +205,24 @@ pub(super) fn on_signals(canceller: &runner::Canceller) -> io::Result<()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate())?;
-        let sigterm = canceller.clone();
-        tokio::spawn(async move {
-            while term.recv().await.is_some() {
-                if !sigterm.cancel(Exit::Terminated) {
-                    quit_now(Exit::Terminated, "terminated while stopping");
+        for (kind, exit, what) in [
+            (
+                SignalKind::terminate(),
+                Exit::Terminated,
+                "terminated while stopping",
+            ),
+            (SignalKind::hangup(), Exit::Hangup, "hung up while stopping"),
+        ] {
+            let mut stream = signal(kind)?;
+            let canceller = canceller.clone();
+            tokio::spawn(async move {
+                while stream.recv().await.is_some() {
+                    if !canceller.cancel(exit) {
+                        quit_now(exit, what);
+                    }
                 }
-            }
-        });
+            });
+        }
     }
     Ok(())
 }
