@@ -19,6 +19,12 @@ enum Reply {
     Hangup,
     /// Read the request and never answer (the stub serves nothing else meanwhile).
     Hang,
+    /// Answer 200 with `len` bytes of a JSON string that never ends, then close. With a
+    /// `Content-Length` it claims `declared` bytes; without one the body ends when the stream does.
+    Huge {
+        len: usize,
+        declared: Option<u64>,
+    },
 }
 
 /// A one-thread HTTP/1.1 server that records every request line it reads.
@@ -103,6 +109,20 @@ fn answer(mut stream: TcpStream, reply: Reply) {
         Reply::Hang => {
             std::thread::sleep(Duration::from_secs(120));
             drop(stream);
+        }
+        Reply::Huge { len, declared } => {
+            let length = declared
+                .map(|n| format!("Content-Length: {n}\r\n"))
+                .unwrap_or_default();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{length}Connection: close\r\n\r\n{{\"results\":\""
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let chunk = vec![b'A'; 1 << 20];
+            let mut sent = 0;
+            while sent < len && stream.write_all(&chunk).is_ok() {
+                sent += chunk.len();
+            }
         }
     }
 }
@@ -405,6 +425,38 @@ async fn malformed_json_is_a_protocol_error_exit_3() {
         1,
         "a malformed answer is not a reason to ask again"
     );
+}
+
+/// A body no Flink gateway sends (a proxy's endless stream, a wrong port) must not be read into
+/// memory until the machine runs out: it is refused as a protocol error, exit 3, not asked again.
+async fn a_huge_answer_is_refused(declared: Option<u64>) {
+    let len = flink_sql::gateway::MAX_ANSWER_BYTES + (1 << 20);
+    let stub = Stub::start(move |_, _| Reply::Huge { len, declared });
+    let c = client(&stub.url);
+    let err = c
+        .fetch(&c.first_page(&session(), &OperationId("op-1".into())))
+        .await
+        .unwrap_err();
+    let Error::Connection(e) = err else {
+        panic!("expected a protocol error, got {err:?}")
+    };
+    assert_eq!(e.exit, Exit::Connection);
+    assert!(
+        e.message.contains("/result/0") && e.message.contains("is larger than 100 MiB"),
+        "{}",
+        e.message
+    );
+    assert_eq!(stub.seen().len(), 1, "a huge answer is not asked for again");
+}
+
+#[tokio::test]
+async fn a_huge_declared_answer_is_refused_before_it_is_read() {
+    a_huge_answer_is_refused(Some(1 << 40)).await;
+}
+
+#[tokio::test]
+async fn an_endless_answer_without_a_length_is_cut_off_at_the_limit() {
+    a_huge_answer_is_refused(None).await;
 }
 
 #[tokio::test]

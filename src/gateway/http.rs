@@ -27,6 +27,10 @@ pub const RETRY_DELAYS: [Duration; 5] = [
 ];
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// The largest answer read: Flink's own REST limit (`rest.server.max-content-length`, 100 MiB by
+/// default). A bigger or endless body (a proxy's error stream, a wrong port) would otherwise be
+/// read into memory until the machine runs out.
+pub const MAX_ANSWER_BYTES: usize = 100 << 20;
 
 /// Debug lines for `-v` (already redacted). The command decides where they go.
 pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
@@ -181,7 +185,16 @@ impl Http {
         loop {
             let started = Instant::now();
             match self.attempt(method, path, body.clone()).await {
-                Ok(answer) => {
+                Ok((status, None)) => {
+                    self.log(&format!(
+                        "{method} {path} -> {} in {:?}, answer too large",
+                        status.as_u16(),
+                        started.elapsed()
+                    ));
+                    return Err(Error::Connection(self.too_large(method, path)));
+                }
+                Ok((status, Some(bytes))) => {
+                    let answer = (status, bytes);
                     self.log(&format!(
                         "{method} {path} -> {} in {:?}",
                         answer.0.as_u16(),
@@ -207,12 +220,13 @@ impl Http {
         }
     }
 
+    /// One request; the answer's body is `None` when it is larger than `MAX_ANSWER_BYTES`.
     async fn attempt(
         &self,
         method: &Method,
         path: &str,
         body: Option<Vec<u8>>,
-    ) -> Result<(StatusCode, Vec<u8>), reqwest::Error> {
+    ) -> Result<(StatusCode, Option<Vec<u8>>), reqwest::Error> {
         let url = self.url(path);
         let mut req = self.client.request(method.clone(), url);
         if let Some(body) = body {
@@ -220,9 +234,20 @@ impl Http {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
-        let resp = req.send().await?;
+        let mut resp = req.send().await?;
         let status = resp.status();
-        Ok((status, resp.bytes().await?.into()))
+        let too_large = |n: u64| n > MAX_ANSWER_BYTES as u64;
+        if resp.content_length().is_some_and(too_large) {
+            return Ok((status, None));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await? {
+            if too_large((bytes.len() + chunk.len()) as u64) {
+                return Ok((status, None));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((status, Some(bytes)))
     }
 
     fn decode<T: DeserializeOwned>(
@@ -272,6 +297,19 @@ impl Http {
             "protocol error: cannot read the {}'s answer to {method} {path}: {e} (answer starts with: {})",
             self.target.what,
             self.redactor.redact(&start)
+        );
+        CliError::new(Exit::Connection, msg).with_hint(format!(
+            "is {} really a Flink {}? -v shows every call",
+            self.shown_base(),
+            self.target.what
+        ))
+    }
+
+    fn too_large(&self, method: &Method, path: &str) -> CliError {
+        let msg = format!(
+            "protocol error: the {}'s answer to {method} {path} is larger than {} MiB",
+            self.target.what,
+            MAX_ANSWER_BYTES >> 20
         );
         CliError::new(Exit::Connection, msg).with_hint(format!(
             "is {} really a Flink {}? -v shows every call",

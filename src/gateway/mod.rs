@@ -15,7 +15,7 @@ use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
 pub use errors::ServerError;
-pub use http::{without_password, Error, Http, Log, Retry, Target, RETRY_DELAYS};
+pub use http::{without_password, Error, Http, Log, Retry, Target, MAX_ANSWER_BYTES, RETRY_DELAYS};
 pub use wire::ResultType;
 
 use crate::error::CliError;
