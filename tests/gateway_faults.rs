@@ -259,6 +259,35 @@ async fn a_500_on_statement_post_is_a_statement_error_and_not_resent() {
     assert_eq!(stub.count(STATEMENTS), 1);
 }
 
+/// A 500 that is not Flink's `{"errors": [...]}` comes from something in between (an auth proxy,
+/// a load balancer): not a statement Flink rejected (exit 1) but an HTTP error (exit 3) that names
+/// the call, and the statement is not sent again.
+#[tokio::test]
+async fn a_500_that_is_not_flinks_error_is_an_http_error_exit_3() {
+    let stub = Stub::start(|_, _| {
+        Reply::Json(
+            500,
+            "<html><body><h1>500 Internal Server Error</h1>nginx</body></html>".into(),
+        )
+    });
+    let err = client(&stub.url)
+        .submit(&session(), "INSERT INTO sink SELECT * FROM src")
+        .await
+        .unwrap_err();
+    let Error::Connection(e) = err else {
+        panic!("expected an HTTP error, got {err:?}")
+    };
+    assert_eq!(e.exit, Exit::Connection);
+    assert!(
+        e.message.contains("HTTP 500") && e.message.contains("/statements"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("nginx"), "{}", e.message);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(stub.count(STATEMENTS), 1);
+}
+
 #[tokio::test]
 async fn a_statement_post_cut_off_after_sending_is_not_resent() {
     let stub = Stub::start(|_, _| Reply::Hangup);

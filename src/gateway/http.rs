@@ -258,7 +258,10 @@ impl Http {
         body: &[u8],
     ) -> Result<T, Error> {
         let text = || String::from_utf8_lossy(body);
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
+        // Flink answers a failure with HTTP 500 and `{"errors": [...]}`; a 500 in any other shape
+        // comes from something in between (a proxy), which is an HTTP error and not a statement
+        // Flink rejected.
+        if status == StatusCode::INTERNAL_SERVER_ERROR && is_flink_error(body) {
             return Err(Error::Server(self.redact_server(errors::parse(&text()))));
         }
         if !status.is_success() {
@@ -359,6 +362,11 @@ impl Http {
             _ => self.target.hint.clone(),
         }
     }
+}
+
+/// Whether `body` is Flink's error answer, `{"errors": [...]}` with at least one message.
+fn is_flink_error(body: &[u8]) -> bool {
+    serde_json::from_slice::<super::wire::ErrorBody>(body).is_ok_and(|b| !b.errors.is_empty())
 }
 
 /// `url` with the password of its `user:password@` part replaced by `***`.
