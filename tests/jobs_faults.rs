@@ -27,6 +27,8 @@ enum Reply {
     Json(u16, Value),
     /// Read the request, then close the connection without a word.
     Hangup,
+    /// Read the request and never answer (the stub serves nothing else meanwhile).
+    Hang,
 }
 
 /// A one-thread HTTP/1.1 server recording every request; the handler sees the request and how
@@ -105,6 +107,10 @@ fn answer(mut stream: TcpStream, reply: Reply) {
         }
         Reply::Hangup => {
             let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+        Reply::Hang => {
+            std::thread::sleep(Duration::from_secs(120));
+            drop(stream);
         }
     }
 }
@@ -296,4 +302,56 @@ fn several_matches_without_yes_off_a_terminal_change_nothing() {
         ["GET /jobs/overview"],
         "nothing but the lookup was sent"
     );
+}
+
+/// Ctrl-C while `watch` waits for a JobManager that stopped answering ends the watch at once
+/// (exit 130), instead of being lost until the request times out and the watch goes on.
+#[test]
+fn ctrl_c_while_watch_waits_for_a_stalled_jobmanager_exits_130() {
+    let stub = jobmanager(|req, n| match req.line.as_str() {
+        "GET /overview" if n == 1 => Some(Reply::Json(200, json!({"taskmanagers": 1}))),
+        "GET /overview" => Some(Reply::Hang),
+        _ => None,
+    });
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("flink-sql"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("FLINK_REST_URL", &stub.url)
+        .args(["jobs", "watch", "--interval", "50ms", "--format", "plain"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The second look is under way and will never be answered.
+    while stub
+        .seen()
+        .iter()
+        .filter(|r| r.line == "GET /overview")
+        .count()
+        < 2
+    {
+        assert!(child.try_wait().unwrap().is_none(), "watch ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    // A guard against a hang, not a speed bound: the request itself would time out after 60 s.
+    let mut code = None;
+    for _ in 0..1500 {
+        if let Some(status) = child.try_wait().unwrap() {
+            code = Some(status.code());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if code.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert_eq!(code, Some(Some(130)), "watch exits 130 on Ctrl-C");
 }

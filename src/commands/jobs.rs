@@ -269,8 +269,16 @@ async fn watch(
     err: &mut impl Write,
 ) -> anyhow::Result<Exit> {
     let mut first = true;
+    // One Ctrl-C listener for the whole watch, also polled while a look is under way: a new one
+    // per wait would lose a Ctrl-C pressed while the JobManager is slow to answer.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     loop {
-        match jobs::health(ctx).await {
+        let health = tokio::select! {
+            h = jobs::health(ctx) => h,
+            _ = &mut interrupted => return Ok(Exit::Interrupted),
+        };
+        match health {
             Ok(h) => {
                 if !first && matches!(ctx.format, Format::Table | Format::Plain) {
                     writeln!(out)?;
@@ -291,7 +299,7 @@ async fn watch(
         first = false;
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(Exit::Interrupted),
+            _ = &mut interrupted => return Ok(Exit::Interrupted),
         }
     }
 }
