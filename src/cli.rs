@@ -254,7 +254,7 @@ pub struct ProfileOpts {
     pub env_file: Option<PathBuf>,
 
     /// Set a variable; beats the process environment and the profile. Repeatable.
-    #[arg(long = "var", value_name = "K=V", value_parser = parse_key_value)]
+    #[arg(long = "var", value_name = "K=V", value_parser = KeyValue { variable: true })]
     pub vars: Vec<(String, String)>,
 }
 
@@ -280,7 +280,7 @@ pub struct ConnectOpts {
 
     /// Session property, e.g. execution.runtime-mode=batch. Repeatable
     /// [profile: FLINK_SQL_SESSION_PROPERTIES, comma separated K=V].
-    #[arg(long = "session-property", value_name = "K=V", value_parser = parse_key_value)]
+    #[arg(long = "session-property", value_name = "K=V", value_parser = KeyValue { variable: false })]
     pub session_properties: Vec<(String, String)>,
 }
 
@@ -792,6 +792,58 @@ pub fn parse_key_value(s: &str) -> Result<(String, String), String> {
         return Err("the name before '=' is empty".into());
     }
     Ok((k.to_owned(), v.to_owned()))
+}
+
+/// `K=V` for `--var` (`variable`: the name must be one a `${NAME}` can refer to) and
+/// `--session-property`. Unlike a plain `value_parser` fn, whose error clap prints with the whole
+/// argument, its errors never repeat the value: `--var 'DB_PASSWORD hunter2'` is a secret typed
+/// with a space instead of `=`.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyValue {
+    pub variable: bool,
+}
+
+impl clap::builder::TypedValueParser for KeyValue {
+    type Value = (String, String);
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let option = arg.and_then(|a| a.get_long()).unwrap_or("var");
+        let refuse = |why: String| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("--{option}: {why}\n"),
+            )
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| refuse("not valid UTF-8".into()))?;
+        let (k, v) = parse_key_value(text).map_err(|_| match text.split_once('=') {
+            None => refuse(
+                "expected K=V, found no '=' (the argument is not shown: it may be a secret)".into(),
+            ),
+            Some(_) => refuse("the name before '=' is empty".into()),
+        })?;
+        if self.variable && !is_variable_name(&k) {
+            return Err(refuse(format!(
+                "'{}' is not a variable name ([A-Za-z_][A-Za-z0-9_]*, so ${{NAME}} can refer to it)",
+                k
+            )));
+        }
+        Ok((k, v))
+    }
+}
+
+fn is_variable_name(k: &str) -> bool {
+    let mut chars = k.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Parses durations such as `500ms`, `30s`, `2m`, `1h 30m`.

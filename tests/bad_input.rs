@@ -336,6 +336,24 @@ fn a_malformed_profile_line() {
     refused(&run, "env/bad.env:2:6: expected '=' after this", 0);
 }
 
+/// A `--var` or `--session-property` without `=` is often a secret typed with a space: the
+/// message names the option and never repeats the value.
+#[test]
+fn a_var_without_equals_is_refused_without_echoing_its_value() {
+    for option in ["--var", "--session-property"] {
+        let run = Case::new().exec(&[option, "DB_PASSWORD hunter2x", "-c", "SELECT 1"], b"");
+        refused(&run, option, 0);
+        assert!(!run.stderr.contains("hunter2x"), "{}", run.dump());
+    }
+}
+
+/// `--var 1BAD=x` can never be referenced (names are `[A-Za-z_][A-Za-z0-9_]*`): a typo, refused.
+#[test]
+fn a_var_whose_name_cannot_be_a_placeholder() {
+    let run = Case::new().exec(&["--var", "1BAD=x", "-c", "SELECT 1"], b"");
+    refused(&run, "--var: '1BAD' is not a variable name", 0);
+}
+
 #[test]
 fn an_unknown_profile() {
     let run = Case::new().exec(&["--env", "nope", "-c", "SELECT 1"], b"");
