@@ -54,7 +54,7 @@ csv\t'RFC 4180 CSV with a header row'
 json\t'One JSON document for the whole run'
 ndjson\t'One JSON event per line: the CI format'"
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l materialize-limit -d 'The most rows a --materialize table holds. A query whose table would grow past it fails (exit 1) and is cancelled: a cut table would show wrong totals' -r
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l max-rows -d 'Stop a query after this many rows, cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l max-rows -d 'Stop a query after this many rows (at least 1), cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS]' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l max-wait -d 'Stop a query after this long, e.g. 30s or 2m [profile: FLINK_SQL_MAX_WAIT]' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand exec" -l wait -d 'How long to wait for each job an INSERT starts [profile: FLINK_SQL_WAIT]' -r -f -a "submitted\t'Return once the gateway gave a job id'
 running\t'Wait until every vertex of the job runs'
@@ -88,7 +88,7 @@ csv\t'RFC 4180 CSV with a header row'
 json\t'One JSON document for the whole run'
 ndjson\t'One JSON event per line: the CI format'"
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l materialize-limit -d 'The most rows a --materialize table holds. A query whose table would grow past it fails (exit 1) and is cancelled: a cut table would show wrong totals' -r
-complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l max-rows -d 'Stop a query after this many rows, cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS]' -r
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l max-rows -d 'Stop a query after this many rows (at least 1), cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS]' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l max-wait -d 'Stop a query after this long, e.g. 30s or 2m [profile: FLINK_SQL_MAX_WAIT]' -r
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand shell" -l wait -d 'How long to wait for each job an INSERT starts [profile: FLINK_SQL_WAIT]' -r -f -a "submitted\t'Return once the gateway gave a job id'
 running\t'Wait until every vertex of the job runs'

@@ -344,8 +344,8 @@ pub struct RunOpts {
     #[arg(long)]
     pub continue_on_error: bool,
 
-    /// Stop a query after this many rows, cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS].
-    #[arg(long, value_name = "N")]
+    /// Stop a query after this many rows (at least 1), cancel it, and count it a success [profile: FLINK_SQL_MAX_ROWS].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_rows: Option<u64>,
 
     /// Stop a query after this long, e.g. 30s or 2m [profile: FLINK_SQL_MAX_WAIT].

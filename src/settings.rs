@@ -359,9 +359,12 @@ pub fn exec(
     let run = Run {
         dry_run: args.dry_run,
         continue_on_error: args.run.continue_on_error,
-        max_rows: or_setting(args.run.max_rows, vars, "FLINK_SQL_MAX_ROWS", |s| {
-            s.parse().map_err(|e| format!("{e}"))
-        })?,
+        max_rows: or_setting(
+            args.run.max_rows,
+            vars,
+            "FLINK_SQL_MAX_ROWS",
+            parse_max_rows,
+        )?,
         max_wait: or_setting(
             args.run.max_wait,
             vars,
@@ -590,6 +593,15 @@ fn or_setting<T>(
     match cli {
         Some(v) => Ok(Some(v)),
         None => setting(vars, name, parse),
+    }
+}
+
+/// `FLINK_SQL_MAX_ROWS`: a row count of at least 1 (0 would stop every query before its first row).
+fn parse_max_rows(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
     }
 }
 

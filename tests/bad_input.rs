@@ -354,6 +354,20 @@ fn a_var_whose_name_cannot_be_a_placeholder() {
     refused(&run, "--var: '1BAD' is not a variable name", 0);
 }
 
+/// `--max-rows 0` (or `FLINK_SQL_MAX_ROWS=0` in the profile) would stop every query before its
+/// first row: refused.
+#[test]
+fn a_max_rows_of_zero() {
+    let run = Case::new().exec(&["--max-rows", "0", "-c", "SELECT 1"], b"");
+    refused(&run, "--max-rows", 0);
+    let case = Case::new();
+    std::fs::create_dir(case.path("env")).unwrap();
+    case.write("env/zero.env", "FLINK_SQL_MAX_ROWS=0\n");
+    let run = case.exec(&["--env", "zero", "-c", "SELECT 1"], b"");
+    refused(&run, "FLINK_SQL_MAX_ROWS", 0);
+    assert!(run.stderr.contains("at least 1"), "{}", run.dump());
+}
+
 #[test]
 fn an_unknown_profile() {
     let run = Case::new().exec(&["--env", "nope", "-c", "SELECT 1"], b"");

@@ -46,10 +46,11 @@ pub fn run(args: ExecArgs, verbose: u8, quiet: bool) -> anyhow::Result<Exit> {
         return Err(CliError::input("the input holds no statements").into());
     }
     if settings.run.from_statement > statements.len() {
+        let n = statements.len();
         return Err(CliError::input(format!(
-            "--from-statement {}: the input holds {} statements",
+            "--from-statement {}: the input holds {n} statement{}",
             settings.run.from_statement,
-            statements.len()
+            if n == 1 { "" } else { "s" }
         ))
         .into());
     }
