@@ -58,6 +58,9 @@ const EMIT_CHUNK: usize = 256;
 const JOB_POLL_FIRST: Duration = Duration::from_millis(50);
 const JOB_POLL_MAX: Duration = Duration::from_millis(500);
 
+/// The key Flink names a job by.
+const PIPELINE_NAME: &str = "pipeline.name";
+
 /// What `--wait` waits for once a statement's job was submitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitFor {
@@ -619,18 +622,40 @@ impl<'a> StatementRun<'a> {
     }
 
     async fn submit(&self) -> Result<OperationId, Error> {
-        let extra = self
+        let stamp = self
             .opts
             .stamps
             .get(&self.stmt.index)
             .map_or(&[][..], |s| &s.config[..]);
         match &self.pinned {
             Some(job_id) => {
+                let mut extra = stamp.to_vec();
+                extra.extend(self.masked_job_name(stamp).await);
                 self.session
-                    .submit_stamped(&self.stmt.sql, job_id, extra)
+                    .submit_stamped(&self.stmt.sql, job_id, &extra)
                     .await
             }
             None => self.session.submit(&self.stmt.sql).await,
+        }
+    }
+
+    /// Flink names a job that has no `pipeline.name` after its SQL, and shows that name in its
+    /// web UI, its REST API and its logs: a secret substituted into the statement would be kept
+    /// there. Such a statement's job gets the same name with the secrets masked. A name the
+    /// session sets (SET, a session property) or the stamp gives still wins; when the session's
+    /// configuration cannot be read, the masked name is used (never the secret).
+    async fn masked_job_name(&self, stamp: &[(String, String)]) -> Option<(String, String)> {
+        let client = self.session.client();
+        let masked = match client.redactor().redact(&self.stmt.sql) {
+            std::borrow::Cow::Borrowed(_) => return None,
+            std::borrow::Cow::Owned(masked) => masked,
+        };
+        if stamp.iter().any(|(k, _)| k == PIPELINE_NAME) {
+            return None;
+        }
+        match client.session_config(self.session.id()).await {
+            Ok(config) if config.contains_key(PIPELINE_NAME) => None,
+            _ => Some((PIPELINE_NAME.to_owned(), masked)),
         }
     }
 

@@ -139,6 +139,23 @@ fn assert_run_clean(what: &str, run: &Run) {
     assert_clean(&format!("{what} stderr"), &run.stderr);
 }
 
+fn now_millis() -> u64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since.unwrap().as_millis() as u64
+}
+
+/// The names of the jobs the JobManager started since `millis`.
+fn job_names_since(millis: u64) -> Vec<String> {
+    let overview = get_json(&format!("{}/jobs/overview", jobmanager_url()));
+    overview["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["start-time"].as_u64().is_some_and(|t| t >= millis))
+        .map(|j| j["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 const SCRIPT: &str = "\
 CREATE TEMPORARY TABLE hyg (id BIGINT) WITH (
   'connector' = 'datagen',
@@ -154,6 +171,7 @@ SELECT 1 FROM '${KAFKA_PASSWORD}';
 #[test]
 fn no_secret_appears_in_any_mode_channel_or_file() {
     require_stack();
+    let started = now_millis();
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("hygiene.sql");
     std::fs::write(&script, SCRIPT).unwrap();
@@ -204,6 +222,15 @@ fn no_secret_appears_in_any_mode_channel_or_file() {
         run.stderr.contains("'properties.group.id'='***'"),
         "{}",
         run.dump()
+    );
+
+    // Flink names a job without `pipeline.name` after its SQL and shows the name in its web UI and
+    // REST API: the CONCAT query's job carries the masked text instead.
+    let names = job_names_since(started);
+    assert_clean("the JobManager's job names", &names.join("\n"));
+    assert!(
+        names.iter().any(|n| n.contains("'pw=', '***'")),
+        "the query's job is named by its masked SQL: {names:?}"
     );
 
     // The same script through a pipe: run statement by statement as it arrives.

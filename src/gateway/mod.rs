@@ -255,6 +255,11 @@ impl Client {
         Ok(())
     }
 
+    /// The redactor every message from this gateway passes through.
+    pub fn redactor(&self) -> &Redactor {
+        self.http.redactor()
+    }
+
     /// `GET /sessions/{s}`: the session's effective configuration (cluster config included:
     /// sensitive, never shown whole).
     pub async fn session_config(
