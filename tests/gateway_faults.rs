@@ -391,6 +391,24 @@ fn a_password_in_the_gateway_url_is_not_printed() {
     assert!(shown.contains("flink:***@127.0.0.1"), "{shown}");
 }
 
+/// A full disk under stdout: the error says it was stdout that could not be written, exit 1
+/// (a dry run: no gateway needed). Before, it was a bare "No space left on device".
+#[test]
+fn stdout_that_cannot_be_written_is_named_in_the_error() {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("flink-sql"))
+        .args(["exec", "--dry-run", "-c", "SELECT 1"])
+        .env_clear()
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to stdout: No space left on device"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_zero_or_huge_timeout_is_a_usage_error() {
     for timeout in ["0", "18446744073709551615s"] {

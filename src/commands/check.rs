@@ -42,7 +42,7 @@ pub fn run(args: crate::cli::CheckArgs, verbose: u8) -> anyhow::Result<Exit> {
     findings.sort_by(|a, b| {
         (&a.file, a.pos.line, a.pos.column).cmp(&(&b.file, b.pos.line, b.pos.column))
     });
-    let mut out = RedactWriter::new(io::stdout().lock(), redactor.clone());
+    let mut out = RedactWriter::new(crate::render::stdout_locked(), redactor.clone());
     let rules = check::all_rules();
     render::write_findings(
         &mut out,

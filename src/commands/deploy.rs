@@ -2,8 +2,6 @@
 //! action prints passes through a redactor that knows the profile's secrets and their base64
 //! spellings (the Secret manifest carries them base64-encoded).
 
-use std::io;
-
 use base64::Engine;
 
 use crate::cli::{DeployAction, DeployArgs, DeployOpts};
@@ -39,7 +37,7 @@ pub fn run(args: DeployArgs, verbose: u8) -> anyhow::Result<Exit> {
         },
         dry_run: opts.dry_run,
     };
-    let mut out = RedactWriter::new(io::stdout().lock(), redactor);
+    let mut out = RedactWriter::new(crate::render::stdout_locked(), redactor);
     let exit = match args.action {
         DeployAction::Plan(_) => deploy::plan(&config, &target(false), &mut out)?,
         DeployAction::Render {

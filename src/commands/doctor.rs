@@ -1,7 +1,5 @@
 //! `flink-sql doctor`: settings → `doctor` checks → one report on stdout; exit 1 when one failed.
 
-use std::io;
-
 use crate::cli::DoctorArgs;
 use crate::doctor::{self, Level};
 use crate::error::Exit;
@@ -16,7 +14,7 @@ pub fn run(args: &DoctorArgs) -> anyhow::Result<Exit> {
         .enable_all()
         .build()?;
     let checks = runtime.block_on(doctor::run(&target, &profile.redactor))?;
-    let mut out = RedactWriter::new(io::stdout().lock(), profile.redactor.clone());
+    let mut out = RedactWriter::new(crate::render::stdout_locked(), profile.redactor.clone());
     doctor::write_report(&mut out, &checks)?;
     let failed = checks.iter().any(|c| c.level == Level::Fail);
     Ok(if failed {

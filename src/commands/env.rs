@@ -17,7 +17,7 @@ pub fn run(args: EnvArgs) -> anyhow::Result<Exit> {
     let profile = settings::load_profile(&profile, &world)?;
     let mut stderr = RedactWriter::new(io::stderr(), profile.redactor.clone());
     warn_profile(&profile, &mut stderr)?;
-    let mut out = RedactWriter::new(io::stdout().lock(), profile.redactor.clone());
+    let mut out = RedactWriter::new(crate::render::stdout_locked(), profile.redactor.clone());
     let file = profile.file.as_deref().map(|f| shown_path(f, &cwd));
     write_listing(&profile, file.as_deref(), all, &mut out)?;
     out.flush()?;

@@ -33,7 +33,7 @@ pub fn run(args: ExecArgs, verbose: u8, quiet: bool) -> anyhow::Result<Exit> {
     };
     warn_duplicates(&settings, &statements, &mut stderr)?;
     if settings.run.dry_run {
-        let out = RedactWriter::new(io::stdout().lock(), redactor.clone());
+        let out = RedactWriter::new(crate::render::stdout_locked(), redactor.clone());
         render::plan(
             settings.output.format,
             &statements,

@@ -65,7 +65,7 @@ pub fn run(args: JobsArgs, verbose: u8) -> anyhow::Result<Exit> {
             starter: Arc::new(starter),
             pipelines: Arc::new(pipelines),
         };
-        let mut out = RedactWriter::new(io::stdout().lock(), redactor);
+        let mut out = RedactWriter::new(crate::render::stdout_locked(), redactor);
         let shown = dir.display().to_string();
         let exit = match ui::term::can_draw() {
             true => ui::term::run(env, &shown, &mut out)?,
@@ -86,7 +86,7 @@ pub fn run(args: JobsArgs, verbose: u8) -> anyhow::Result<Exit> {
         timeout,
         savepoint_base: s.savepoint_base.clone(),
     };
-    let mut out = RedactWriter::new(io::stdout().lock(), redactor.clone());
+    let mut out = RedactWriter::new(crate::render::stdout_locked(), redactor.clone());
     let mut err = RedactWriter::new(io::stderr(), redactor.clone());
     let pipelines = pipelines_of(&args.action, &s.profile.vars, &redactor, &mut err)?;
     let runtime = tokio::runtime::Builder::new_current_thread()

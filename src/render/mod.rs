@@ -145,6 +145,48 @@ pub fn junit(path: &Path, redactor: Redactor) -> io::Result<Box<dyn Sink>> {
     Ok(Box::new(junit::Junit::create(path, redactor)?))
 }
 
+/// A writer whose errors name what it writes to ("cannot write to stdout: No space left on
+/// device"). The error kind is kept, so a closed pipe is still recognised as one.
+pub struct Named<W> {
+    inner: W,
+    name: &'static str,
+}
+
+impl<W: Write> Named<W> {
+    fn named(&self, e: io::Error) -> io::Error {
+        match e.kind() {
+            io::ErrorKind::BrokenPipe | io::ErrorKind::Interrupted => e,
+            kind => io::Error::new(kind, format!("cannot write to {}: {e}", self.name)),
+        }
+    }
+}
+
+impl<W: Write> Write for Named<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).map_err(|e| self.named(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().map_err(|e| self.named(e))
+    }
+}
+
+/// Standard output, named in its errors.
+pub fn stdout() -> Named<io::Stdout> {
+    Named {
+        inner: io::stdout(),
+        name: "stdout",
+    }
+}
+
+/// Standard output locked for the whole command, named in its errors.
+pub fn stdout_locked() -> Named<io::StdoutLock<'static>> {
+    Named {
+        inner: io::stdout().lock(),
+        name: "stdout",
+    }
+}
+
 /// Every sink of an `exec` run: results on stdout, the console on stderr (both behind a
 /// `RedactWriter`), and the JUnit report when `output.junit` names one. When stdout is the
 /// spinner's terminal too, the spinner steps aside while results are written.
@@ -158,8 +200,7 @@ pub fn sinks(output: &Output, total: usize, redactor: &Redactor) -> io::Result<F
             fanout.push(guard);
         }
     }
-    let stdout =
-        || -> Box<dyn Write> { Box::new(RedactWriter::new(io::stdout(), redactor.clone())) };
+    let stdout = || -> Box<dyn Write> { Box::new(RedactWriter::new(stdout(), redactor.clone())) };
     fanout.push(output_results(output, terminal, stdout, redactor));
     fanout.push(Box::new(console));
     if let Some(path) = &output.junit {

@@ -307,7 +307,7 @@ impl Shell {
         let out = || -> Box<dyn Write> {
             match &file {
                 Some(file) => Box::new(RedactWriter::new(FileOut(file.clone()), redactor.clone())),
-                None => Box::new(RedactWriter::new(io::stdout(), redactor.clone())),
+                None => Box::new(RedactWriter::new(crate::render::stdout(), redactor.clone())),
             }
         };
         let terminal = file.is_none() && io::stdout().is_terminal();
@@ -419,7 +419,7 @@ impl Shell {
             .iter()
             .map(|(k, _)| *k)
             .collect();
-        let mut out = RedactWriter::new(io::stdout(), self.redactor.clone());
+        let mut out = RedactWriter::new(crate::render::stdout(), self.redactor.clone());
         for name in own_vars(vars) {
             let value = match secret.contains(&name) {
                 true => MASK,
