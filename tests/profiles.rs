@@ -277,3 +277,26 @@ fn a_folder_that_creates_a_table_twice_is_warned_about_unless_each_file_has_a_se
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stderr.contains("warning"), "{}", r.stderr);
 }
+
+/// A key the file sets twice: the last value wins, as in python-dotenv, and the run says so at
+/// the repeated line; the values (a secret's among them) are never shown.
+#[test]
+fn a_key_set_twice_is_warned_about_at_its_lines() {
+    let dir = profile("KAFKA_PASSWORD=first-pw\nA=1\nKAFKA_PASSWORD=second-pw\n");
+    let r = dry_run(dir.path(), "SELECT '${KAFKA_PASSWORD}'");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "warning: env/p.env:3: KAFKA_PASSWORD is set again (also on line 1); the last value wins"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("A is set again"), "{}", r.stderr);
+    for leak in ["first-pw", "second-pw"] {
+        assert!(
+            !r.stdout.contains(leak) && !r.stderr.contains(leak),
+            "{leak} leaked"
+        );
+    }
+}

@@ -34,6 +34,17 @@ pub fn warn_profile(profile: &Profile, err: &mut impl Write) -> io::Result<()> {
     {
         writeln!(err, "{line}")?;
     }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let file = (profile.file.as_deref()).map_or("the profile".into(), |f| shown_path(f, &cwd));
+    for (name, lines) in profile.vars.repeated_in_profile() {
+        let (last, earlier) = lines.split_last().expect("repeated: two lines or more");
+        let earlier: Vec<String> = earlier.iter().map(usize::to_string).collect();
+        writeln!(
+            err,
+            "warning: {file}:{last}: {name} is set again (also on line {}); the last value wins",
+            earlier.join(", ")
+        )?;
+    }
     let overridden: Vec<&str> = profile.vars.environment_overrides().collect();
     if !overridden.is_empty() {
         writeln!(

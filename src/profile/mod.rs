@@ -83,11 +83,27 @@ impl Vars {
             var.shadowed.sort_by_key(|d| rank(d.origin));
             return;
         }
-        if new < old {
-            var.shadowed.insert(0, var.winner);
-        }
+        // A later line of the same source wins too; the earlier one is kept as shadowed, so
+        // `env show` and the warning about repeated keys can name it.
+        var.shadowed.insert(0, var.winner);
         var.value = value;
         var.winner = def;
+    }
+
+    /// Keys the profile file sets more than once: (name, the lines that set it, in order).
+    pub fn repeated_in_profile(&self) -> Vec<(&str, Vec<usize>)> {
+        self.map
+            .iter()
+            .filter_map(|(name, var)| {
+                let mut lines: Vec<usize> = std::iter::once(&var.winner)
+                    .chain(&var.shadowed)
+                    .filter(|d| d.origin == Origin::Profile)
+                    .filter_map(|d| d.line)
+                    .collect();
+                lines.sort_unstable();
+                (lines.len() > 1).then_some((name.as_str(), lines))
+            })
+            .collect()
     }
 
     /// Forgets a variable, whatever its source (the shell's `\unset`).
@@ -247,6 +263,29 @@ pub fn merge_entries(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_the_file_sets_twice_is_named_with_its_lines_and_the_last_wins() {
+        let entry = |key: &str, value: &str, line| Entry {
+            key: key.into(),
+            value: value.into(),
+            line,
+        };
+        let vars = merge_entries(
+            vec![
+                entry("A", "1", 2),
+                entry("B", "x", 3),
+                entry("A", "2", 5),
+                entry("A", "3", 9),
+            ],
+            vec![("B".into(), "env".into())],
+            &[],
+        );
+        assert_eq!(vars.get("A"), Some("3"));
+        assert_eq!(vars.repeated_in_profile(), [("A", vec![2, 5, 9])]);
+        // Once in the file, and overridden by the environment: not repeated.
+        assert_eq!(vars.get("B"), Some("env"));
+    }
 
     #[test]
     fn command_line_beats_environment_beats_profile() {
