@@ -7,6 +7,7 @@ pub mod ddl;
 pub mod lint;
 pub mod live;
 pub mod registry;
+pub mod upgrade;
 
 use std::sync::Arc;
 
