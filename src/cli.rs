@@ -676,6 +676,10 @@ pub enum JobsAction {
         /// the new SQL from it; cancel it and start without state; or leave it (exit 1).
         #[arg(long, value_enum, default_value = "savepoint")]
         upgrade: UpgradeMode,
+        /// Upgrade through a savepoint even when the upgrade verdict says the new SQL loses state
+        /// (without it, such an apply is refused before anything is stopped: exit 1).
+        #[arg(long)]
+        allow_state_loss: bool,
     },
     /// The folder's pipelines against the cluster: running, changed (other SQL), missing, failed,
     /// restarting (or tasks not all running), duplicated, unexpected (a pipeline runs that no file

@@ -99,6 +99,10 @@ pub struct RunOptions {
 pub struct JobStamp {
     pub job_id: Option<String>,
     pub config: Vec<(String, String)>,
+    /// The file's tables, when the job should carry its state layout (`check::upgrade`): the
+    /// statement is then explained in its session first, and the layout's hashes join the
+    /// global job parameters.
+    pub layout: Option<Arc<crate::check::upgrade::Tables>>,
 }
 
 /// What opening a session needs.
@@ -273,13 +277,57 @@ impl Runner {
         sink: &mut dyn Sink,
         cancel: &Cancel,
     ) -> anyhow::Result<Outcome> {
-        let outcome =
-            run_statement(&self.session, stmt, &self.opts, &self.pace, sink, cancel).await?;
+        let layout = self.with_layout(stmt, cancel).await?;
+        let opts = layout.as_ref().unwrap_or(&self.opts);
+        let outcome = run_statement(&self.session, stmt, opts, &self.pace, sink, cancel).await?;
         if outcome.status == Status::Ok {
             self.journal().record(stmt);
         }
         sink.finished(stmt, &outcome)?;
         Ok(outcome)
+    }
+
+    /// The options to run `stmt` with when its stamp asks for the state layout: the statement
+    /// explained first in this session, the layout added to its global job parameters. `None`
+    /// (run as stamped) when it asks for none, or when the EXPLAIN gives none: the job then
+    /// carries no layout, and an upgrade verdict for it is `unknown`.
+    async fn with_layout(
+        &self,
+        stmt: &Statement,
+        cancel: &Cancel,
+    ) -> anyhow::Result<Option<RunOptions>> {
+        use crate::check::upgrade;
+        let Some(stamp) = self.opts.stamps.get(&stmt.index) else {
+            return Ok(None);
+        };
+        let Some(tables) = &stamp.layout else {
+            return Ok(None);
+        };
+        let plan = upgrade::explain(stmt);
+        let mut capture = crate::check::live::Capture::default();
+        let outcome = run_statement(
+            &self.session,
+            &plan,
+            &self.opts,
+            &self.pace,
+            &mut capture,
+            cancel,
+        )
+        .await?;
+        let layout = match outcome.status {
+            Status::Ok => upgrade::Layout::from_explain(&capture.text, tables),
+            _ => None,
+        };
+        let Some(layout) = layout else {
+            return Ok(None);
+        };
+        let mut stamps = (*self.opts.stamps).clone();
+        if let Some(stamp) = stamps.get_mut(&stmt.index) {
+            upgrade::add_to_params(&mut stamp.config, &layout);
+        }
+        let mut opts = self.opts.clone();
+        opts.stamps = Arc::new(stamps);
+        Ok(Some(opts))
     }
 
     fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::ddl::{self, Table};
-use super::{Finding, Rule, Severity};
+use super::{upgrade, Finding, Rule, Severity};
 use crate::error::CliError;
 use crate::model::{Outcome, Row, Sink, Status};
 use crate::runner::{Cancel, Connect, Opened, RunOptions, Runner};
@@ -61,8 +61,9 @@ pub const RULES: &[Rule] = &[
     UPSERT_MATERIALIZE,
 ];
 
-/// What the EXPLAIN in front of a statement says: details for the planner's advice.
-const EXPLAIN: &str = "EXPLAIN CHANGELOG_MODE, PLAN_ADVICE ";
+/// What the EXPLAIN in front of a statement says: details for the planner's advice, and the
+/// stream graph the upgrade verdict reads.
+const EXPLAIN: &str = "EXPLAIN CHANGELOG_MODE, PLAN_ADVICE, JSON_EXECUTION_PLAN ";
 
 /// The catalog a session starts in: Flink's in-memory `GenericInMemoryCatalog`.
 const DEFAULT_CATALOG: &str = "default_catalog";
@@ -171,8 +172,8 @@ fn explain(stmt: &Statement) -> Action {
 
 /// Collects the text of a result (EXPLAIN's one row).
 #[derive(Default)]
-struct Capture {
-    text: String,
+pub(crate) struct Capture {
+    pub(crate) text: String,
 }
 
 impl Sink for Capture {
@@ -238,17 +239,68 @@ pub async fn validate(
     };
     let result = in_session(&runner, file, cancel).await;
     runner.close(cancel).await;
-    result
+    let (mut findings, plans) = result?;
+    if let Some(jm) = &opts.jobmanager {
+        findings.extend(upgrade_verdicts(jm, file, &plans).await?);
+    }
+    Ok(findings)
 }
 
+/// The upgrade verdict of each job statement whose `pipeline.name` runs now (one active job of
+/// that name), from its EXPLAIN (`plans`: statement and text) and the running job's parameters.
+async fn upgrade_verdicts(
+    jm: &crate::jobmanager::JobManager,
+    file: &[Statement],
+    plans: &[(Statement, String)],
+) -> anyhow::Result<Vec<Finding>> {
+    use crate::jobs::{pipeline, select};
+    let mut findings = Vec::new();
+    let mut jobs = None;
+    let tables = upgrade::Tables::from_statements(file);
+    let new_hash = pipeline::hash(file);
+    for (stmt, text) in plans {
+        let before: Vec<Statement> = file
+            .iter()
+            .take_while(|s| s.index < stmt.index)
+            .cloned()
+            .collect();
+        let Some(name) = pipeline::setting_after(&before, "pipeline.name") else {
+            continue;
+        };
+        if jobs.is_none() {
+            jobs = Some(jm.overview().await?);
+        }
+        let all = jobs.as_deref().unwrap_or_default();
+        let running: Vec<_> = select::runs_of(all, &name)
+            .into_iter()
+            .filter(|j| select::is_active(j))
+            .collect();
+        let [job] = running[..] else {
+            continue;
+        };
+        let params = jm.user_config(&job.jid).await?.unwrap_or_default();
+        let new = upgrade::Layout::from_explain(text, &tables);
+        let verdict = upgrade::verdict(
+            params.get(pipeline::HASH_PARAM).map(String::as_str),
+            params.get(upgrade::LAYOUT_PARAM).map(String::as_str),
+            &new_hash,
+            new.as_ref(),
+        );
+        findings.push(upgrade::finding(stmt, &name, &job.jid, &verdict));
+    }
+    Ok(findings)
+}
+
+/// The findings of one file's statements, and the EXPLAIN text of each statement that starts a job.
 async fn in_session(
     runner: &Runner,
     file: &[Statement],
     cancel: &Cancel,
-) -> anyhow::Result<Vec<Finding>> {
+) -> anyhow::Result<(Vec<Finding>, Vec<(Statement, String)>)> {
     let mut catalogs = Catalogs::new();
     let mut tables: HashMap<String, (Statement, Table)> = HashMap::new();
     let mut findings = Vec::new();
+    let mut plans = Vec::new();
     for stmt in file {
         if let Some(exit) = cancel.requested() {
             return Err(CliError::new(exit, "interrupted").into());
@@ -256,7 +308,9 @@ async fn in_session(
         if let Some(table) = super::lint::substituted_table(stmt) {
             tables.insert(table.short_name().to_owned(), (stmt.clone(), table));
         }
-        let sent = match catalogs.action(stmt) {
+        let action = catalogs.action(stmt);
+        let explained = matches!(action, Action::Explain(_));
+        let sent = match action {
             Action::Nothing => continue,
             Action::NotValidated(reason) => {
                 let f = Finding::new(
@@ -275,12 +329,17 @@ async fn in_session(
         let outcome = runner.run(&sent, &mut capture, cancel).await?;
         match outcome.status {
             // The planner's advice is reported for what will run as a pipeline, not for queries.
-            Status::Ok if stmt.kind != Kind::Query => findings.extend(advice(stmt, &capture.text)),
+            Status::Ok if stmt.kind != Kind::Query => {
+                findings.extend(advice(stmt, &capture.text));
+                if explained {
+                    plans.push((stmt.clone(), capture.text));
+                }
+            }
             Status::Ok => {}
             _ => findings.push(failure(stmt, &outcome, &tables)),
         }
     }
-    Ok(findings)
+    Ok((findings, plans))
 }
 
 /// A statement Flink rejected: at Flink's position, or at the option a connector error names.
@@ -417,11 +476,11 @@ mod tests {
         assert_eq!(got[1], "run");
         assert_eq!(
             got[2],
-            "EXPLAIN CHANGELOG_MODE, PLAN_ADVICE STATEMENT SET BEGIN INSERT INTO t SELECT 1; END"
+            "EXPLAIN CHANGELOG_MODE, PLAN_ADVICE, JSON_EXECUTION_PLAN STATEMENT SET BEGIN INSERT INTO t SELECT 1; END"
         );
         assert_eq!(
             got[3],
-            "EXPLAIN CHANGELOG_MODE, PLAN_ADVICE INSERT INTO t SELECT 2"
+            "EXPLAIN CHANGELOG_MODE, PLAN_ADVICE, JSON_EXECUTION_PLAN INSERT INTO t SELECT 2"
         );
         assert!(got[4].starts_with("not: ADD/REMOVE JAR"));
         assert!(

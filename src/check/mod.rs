@@ -125,5 +125,5 @@ pub struct Rule {
 
 /// Every rule check can report, lint first: SARIF describes them all.
 pub fn all_rules() -> Vec<Rule> {
-    [lint::RULES, live::RULES, registry::RULES].concat()
+    [lint::RULES, live::RULES, registry::RULES, upgrade::RULES].concat()
 }

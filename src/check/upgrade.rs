@@ -19,7 +19,33 @@ use regex::Regex;
 use ring::digest::{digest, SHA256};
 use serde::Deserialize;
 
+use super::{Finding, Rule, Severity};
 use crate::script::{Kind, Statement};
+
+pub const UPGRADE: Rule = Rule {
+    id: "FS106",
+    name: "upgrade-state",
+    severity: Severity::Error,
+    reason: "restoring the running pipeline's savepoint into this SQL loses state (error) or cannot be judged (warning)",
+    fix: "keep the stateful part of the query as it is, or accept the loss (`jobs apply --allow-state-loss`)",
+};
+
+pub const RULES: &[Rule] = &[UPGRADE];
+
+/// The verdict as a finding at the job statement: state loss is an error, unknown a warning
+/// (`--strict` fails on it), compatible a note.
+pub fn finding(stmt: &Statement, pipeline: &str, job: &str, verdict: &Verdict) -> Finding {
+    let severity = match verdict {
+        Verdict::StateLost(_) => Severity::Error,
+        Verdict::Unknown(_) => Severity::Warning,
+        Verdict::Compatible(_) => Severity::Note,
+    };
+    let message = format!(
+        "upgrade of running pipeline '{pipeline}' (job {job}) from a savepoint: {}",
+        verdict.describe()
+    );
+    Finding::new(&UPGRADE, &stmt.file, stmt.pos, message).with_severity(severity)
+}
 
 /// The key, in `pipeline.global-job-parameters`, of a job's state layout (next to the SQL hash).
 pub const LAYOUT_PARAM: &str = "flink-sql.state-layout";
@@ -79,6 +105,33 @@ impl Tables {
             tables.insert(t.short_name().to_owned(), facts);
         }
         Tables(tables)
+    }
+}
+
+/// The EXPLAIN that gives a job statement's stream graph (`EXECUTE` left out: EXPLAIN does not
+/// take it), positions kept.
+pub fn explain(stmt: &Statement) -> Statement {
+    let execute = stmt
+        .sql
+        .get(..7)
+        .is_some_and(|w| w.eq_ignore_ascii_case("EXECUTE"));
+    let mut plan = match execute {
+        true => stmt.prefixed("EXPLAIN JSON_EXECUTION_PLAN", "EXECUTE".len()),
+        false => stmt.prefixed("EXPLAIN JSON_EXECUTION_PLAN ", 0),
+    };
+    plan.kind = Kind::Explain;
+    plan
+}
+
+/// Adds the layout to the `pipeline.global-job-parameters` entry of a job's configuration.
+pub fn add_to_params(config: &mut [(String, String)], layout: &Layout) {
+    let params = crate::jobs::pipeline::GLOBAL_PARAMS;
+    if let Some((_, value)) = config.iter_mut().find(|(k, _)| k == params) {
+        let kept: Vec<&str> = value
+            .split(',')
+            .filter(|e| !e.trim().starts_with(&format!("{LAYOUT_PARAM}:")))
+            .collect();
+        *value = format!("{},{LAYOUT_PARAM}:{}", kept.join(","), layout.encode());
     }
 }
 
@@ -302,7 +355,12 @@ impl Layout {
                 })
                 .collect();
             let types = facts.map_or("?", |f| f.columns.as_str());
-            let l = short_hash(&format!("{own}|{types}|{}", upstream.join("|")));
+            // A source's options (its rate, its topic) do not change the types downstream.
+            let shape = match class {
+                Some(Class::Source) => format!("{kind}|{contents}"),
+                _ => own.clone(),
+            };
+            let l = short_hash(&format!("{shape}|{types}|{}", upstream.join("|")));
             if let Some(class) = class {
                 layout.operators.push(Operator {
                     class,

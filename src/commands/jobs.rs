@@ -159,13 +159,18 @@ async fn action(
             let p = &pipelines[0];
             lifecycle::resume(ctx, starter, p, &from, allow_duplicate, out, err).await
         }
-        JobsAction::Apply { upgrade, .. } => {
+        JobsAction::Apply {
+            upgrade,
+            allow_state_loss,
+            ..
+        } => {
             let upgrade = match upgrade {
                 UpgradeMode::Savepoint => Upgrade::Savepoint,
                 UpgradeMode::Stateless => Upgrade::Stateless,
                 UpgradeMode::None => Upgrade::None,
             };
-            lifecycle::apply(ctx, starter, pipelines, upgrade, out, err).await
+            lifecycle::apply_checked(ctx, starter, pipelines, upgrade, allow_state_loss, out, err)
+                .await
         }
         JobsAction::Status { .. } => lifecycle::status(ctx, pipelines, out).await,
         JobsAction::Ui { .. } => unreachable!("the screen is run before"),

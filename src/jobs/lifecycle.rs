@@ -83,7 +83,13 @@ pub fn named_jobs(sessions: &[&[Statement]], jobs: Option<(&[JobOverview], u64)>
             named.push(NamedJob {
                 index: stmt.index,
                 name,
-                stamp: JobStamp { job_id, config },
+                stamp: JobStamp {
+                    job_id,
+                    config,
+                    layout: Some(Arc::new(crate::check::upgrade::Tables::from_statements(
+                        &file,
+                    ))),
+                },
             });
         }
     }
@@ -408,13 +414,27 @@ pub async fn status(
     })
 }
 
-/// `jobs apply DIR`: the plan, then (unless a dry run) each step. Upgrades stop running jobs:
-/// they need `--yes` or a yes at the prompt.
+/// `jobs apply DIR` without `--allow-state-loss`.
 pub async fn apply(
     ctx: &Ctx<'_>,
     starter: &Starter,
     pipelines: &[Pipeline],
     upgrade: Upgrade,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> anyhow::Result<Exit> {
+    apply_checked(ctx, starter, pipelines, upgrade, false, out, err).await
+}
+
+/// `jobs apply DIR`: the plan, then (unless a dry run) each step. Upgrades stop running jobs:
+/// they need `--yes` or a yes at the prompt; through a savepoint, their upgrade verdict first
+/// (`verdict::guard`: state loss refuses unless `allow_state_loss`).
+pub async fn apply_checked(
+    ctx: &Ctx<'_>,
+    starter: &Starter,
+    pipelines: &[Pipeline],
+    upgrade: Upgrade,
+    allow_state_loss: bool,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> anyhow::Result<Exit> {
@@ -436,6 +456,14 @@ pub async fn apply(
     if !json {
         view::plan(out, ctx.format, &steps, &from)?;
         out.flush()?;
+    }
+    if upgrade == Upgrade::Savepoint {
+        let guarded = super::verdict::guard(starter, pipelines, &steps, allow_state_loss, err);
+        match (guarded.await, ctx.dry_run) {
+            (Err(e), false) => return Err(e),
+            (Err(e), true) => writeln!(err, "{e}")?,
+            (Ok(()), _) => {}
+        }
     }
     if ctx.dry_run {
         if json {

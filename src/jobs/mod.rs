@@ -16,6 +16,7 @@ pub mod plan;
 pub mod savepoints;
 pub mod select;
 pub mod ui;
+pub mod verdict;
 pub mod view;
 
 use std::io::Write;

@@ -245,6 +245,9 @@ impl Pipeline {
         crate::runner::JobStamp {
             job_id: Some(job_id(&self.name, &self.hash, key)),
             config,
+            layout: Some(Arc::new(crate::check::upgrade::Tables::from_statements(
+                &self.statements,
+            ))),
         }
     }
 }
