@@ -1721,7 +1721,7 @@ _flink__sql() {
             return 0
             ;;
         flink__subcmd__sql__subcmd__jobs__subcmd__apply)
-            opts="-e -y -v -q -h --env --env-file --var --jobmanager --header --ca-cert --format --yes --dry-run --timeout --upgrade --verbose --quiet --help"
+            opts="-e -y -v -q -h --env --env-file --var --jobmanager --header --ca-cert --format --yes --dry-run --timeout --upgrade --allow-state-loss --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -387,6 +387,7 @@ stateless\t'Cancel, start the new SQL without state'
 none\t'Leave running pipelines alone (a changed one is reported, exit 1)'"
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from apply" -s y -l yes -d 'Act on several matching jobs without asking (needed off a terminal)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from apply" -l dry-run -d 'Show which jobs would be affected and how; change nothing'
+complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from apply" -l allow-state-loss -d 'Upgrade through a savepoint even when the upgrade verdict says the new SQL loses state (without it, such an apply is refused before anything is stopped: exit 1)'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from apply" -s v -l verbose -d 'More detail on stderr: -v shows full server traces and HTTP calls'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from apply" -s q -l quiet -d 'Only results and errors: no progress, no summary'
 complete -c flink-sql -n "__fish_flink_sql_using_subcommand jobs; and __fish_seen_subcommand_from apply" -s h -l help -d 'Print help (see more with \'--help\')'
