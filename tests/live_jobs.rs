@@ -27,9 +27,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use common::own_flink::OwnFlink;
 use common::{
-    flink_sql, free_port, http, jobmanager_url, jobs_named, repo, require_stack, test_env, unique,
-    Jobs, Run,
+    flink_sql, http, jobmanager_url, jobs_named, repo, require_stack, test_env, unique, Jobs, Run,
 };
 use serde_json::Value;
 
@@ -787,63 +787,6 @@ fn apply_starts_keeps_and_upgrades_a_folder_and_status_reports_what_is_off() {
 }
 
 // ------------------------------------------------------------------------- TaskManager kill -9
-
-/// A Flink instance of this test's own (JobManager, TaskManager, gateway) on free ports with its
-/// own state directory: killing its TaskManager disturbs no other suite. Stopped on drop.
-struct OwnFlink {
-    state: tempfile::TempDir,
-    ports: [u16; 3],
-}
-
-impl OwnFlink {
-    fn stack(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new(repo().join("scripts/stack.sh"))
-            .args(args)
-            .env("FLINK_SQL_STACK_STATE", self.state.path())
-            .env("FLINK_REST_PORT", self.ports[0].to_string())
-            .env("FLINK_RPC_PORT", self.ports[1].to_string())
-            .env("FLINK_GATEWAY_PORT", self.ports[2].to_string())
-            .env("FLINK_SQL_ENV_FILE", self.env_file())
-            .output()
-            .expect("run scripts/stack.sh")
-    }
-
-    fn up() -> OwnFlink {
-        let own = OwnFlink {
-            state: tempfile::tempdir().unwrap(),
-            ports: [free_port(), free_port(), free_port()],
-        };
-        let out = own.stack(&["up", "flink"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        own
-    }
-
-    fn env_file(&self) -> PathBuf {
-        self.state.path().join("local.env")
-    }
-
-    fn flink_sql(&self, args: &[&str]) -> Run {
-        run(flink_sql()
-            .args(args)
-            .arg("--env-file")
-            .arg(self.env_file()))
-    }
-
-    fn taskmanager_pid(&self) -> String {
-        let f = self.state.path().join("pids/flink-taskmanager.pid");
-        std::fs::read_to_string(f).unwrap().trim().to_owned()
-    }
-}
-
-impl Drop for OwnFlink {
-    fn drop(&mut self) {
-        let _ = self.stack(&["down", "flink"]);
-    }
-}
 
 fn show(own: &OwnFlink, name: &str) -> Value {
     own.flink_sql(&["jobs", "show", name, "--format", "json"])

@@ -4,6 +4,7 @@
 //! fault proxy (`proxy`). Not every test file uses every helper.
 #![allow(dead_code)]
 
+pub mod own_flink;
 pub mod proxy;
 pub mod pty;
 pub mod tls_proxy;
