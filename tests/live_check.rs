@@ -6,6 +6,7 @@ mod common;
 
 use std::path::Path;
 
+use common::own_flink::OwnFlink;
 use common::proxy::{Fault, Proxy};
 use common::{flink_sql, gateway_url, jobs_named, require_stack, unique, var, Run};
 use serde_json::{json, Value};
@@ -54,21 +55,78 @@ fn pipeline(name: &str, insert: &str) -> String {
     )
 }
 
+/// Every job the JobManager at `rest` lists, as (id, state), sorted.
+fn job_list(rest: &str) -> Vec<(String, String)> {
+    let url = format!("{rest}/jobs/overview");
+    let (status, body) = common::http(reqwest::Method::GET, &url).unwrap();
+    assert_eq!(status, 200, "GET {url}: {body}");
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    let mut jobs: Vec<(String, String)> = doc["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| {
+            (
+                j["jid"].as_str().unwrap().to_owned(),
+                j["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    jobs.sort();
+    jobs
+}
+
+/// On a Flink instance of its own, so that the JobManager's WHOLE job list can be compared before
+/// and after (on the shared cluster, other suites start and end jobs meanwhile). A job of
+/// another pipeline runs during the check: its id and state must be all the list holds after.
 #[test]
 fn a_clean_pipeline_passes_and_starts_no_job() {
+    require_stack();
+    let own = OwnFlink::up();
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.sql");
+    std::fs::write(
+        &other,
+        pipeline(
+            &unique("check-other-"),
+            "INSERT INTO snk SELECT name, COUNT(*) FROM src GROUP BY name;",
+        ),
+    )
+    .unwrap();
+    own.flink_sql(&[
+        "exec",
+        "--wait",
+        "running",
+        "-q",
+        "-f",
+        other.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    let before = job_list(&own.rest());
+    assert_eq!(before.len(), 1, "{before:?}");
+
     let name = unique("check-clean-");
     let sql = pipeline(
         &name,
         "EXECUTE STATEMENT SET BEGIN\n  INSERT INTO snk SELECT name, COUNT(*) FROM src GROUP BY name;\nEND;\nSELECT name, COUNT(*) FROM src GROUP BY name;",
     );
-    let run = check(&sql, &["--format", "json", "--strict"]);
+    let file = dir.path().join("pipeline.sql");
+    std::fs::write(&file, sql).unwrap();
+    let run = own.flink_sql(&[
+        "check",
+        "--format",
+        "json",
+        "--strict",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(run.code, 0, "{}", run.dump());
     // Advice for the statement set (line 4), none for the query (line 7).
     let found: Vec<(String, u64)> = findings(&run).into_iter().map(|f| (f.0, f.1)).collect();
     assert_eq!(found, [("FS104".to_owned(), 4)], "only advice: {found:?}");
-    assert!(
-        jobs_named(&name).is_empty(),
-        "check started a job named {name}"
+    assert_eq!(
+        job_list(&own.rest()),
+        before,
+        "the JobManager's job list changed during the check"
     );
 }
 
@@ -339,7 +397,8 @@ fn each_file_gets_its_own_session_which_is_closed_and_no_insert_is_sent_unexplai
     assert!(
         inserts
             .iter()
-            .all(|s| s.starts_with("EXPLAIN CHANGELOG_MODE, PLAN_ADVICE INSERT")),
+            .all(|s| s
+                .starts_with("EXPLAIN CHANGELOG_MODE, PLAN_ADVICE, JSON_EXECUTION_PLAN INSERT")),
         "{inserts:#?}"
     );
 }

@@ -71,7 +71,7 @@ fn changes() -> Vec<Change> {
                     "INSERT INTO totals SELECT k, COUNT(v) FROM src WHERE v > 0 GROUP BY k;",
                 )
             },
-            expect: "unknown",
+            expect: "state will be lost",
         },
         Change {
             label: "added projected column in the sink",
@@ -135,7 +135,7 @@ fn changes() -> Vec<Change> {
                 s.replace(INSERT, &format!("{second}\nEXECUTE STATEMENT SET BEGIN\n{INSERT}\nINSERT INTO maxima SELECT k, MAX(v) FROM src GROUP BY k;\nEND;"))
                     .replace("'connector' = 'max_print'", "'connector' = 'print'")
             },
-            expect: "state will be lost",
+            expect: "compatible",
         },
         Change {
             label: "source option rows-per-second 6 → 8",

@@ -242,6 +242,14 @@ fn unnumbered(s: &str) -> String {
     re.replace_all(s, "").trim().to_owned()
 }
 
+/// Drops the names given to results (`COUNT(v) AS total` → `COUNT(v)`): measured, renaming an
+/// output column keeps the state. A `CAST(x AS T)` stays (there `AS` is followed by `)` or `(`).
+fn unaliased(s: &str) -> String {
+    static ALIAS: OnceLock<Regex> = OnceLock::new();
+    let re = ALIAS.get_or_init(|| Regex::new(r" AS [\w$]+([,\]])").expect("valid regex"));
+    re.replace_all(s, "$1").into_owned()
+}
+
 fn sanitized(s: &str) -> String {
     let mut out: String = s
         .chars()
@@ -293,7 +301,11 @@ fn table_of(class: Class, kind: &str, contents: &str) -> Option<String> {
                     .to_owned(),
             )
         }
-        Class::Sink => Some(kind.rsplit_once(": ")?.0.trim().to_owned()),
+        // `Sink: t` (a sink function), `t: Writer` / `t: Committer` (a sink of the v2 API).
+        Class::Sink => match kind.strip_prefix("Sink: ") {
+            Some(t) => Some(t.trim().to_owned()),
+            None => Some(kind.rsplit_once(": ")?.0.trim().to_owned()),
+        },
         Class::Values => None,
     }
 }
@@ -314,7 +326,7 @@ impl Layout {
         for (ordinal, id) in order.iter().enumerate() {
             let node = nodes[id];
             let kind = unnumbered(&node.kind).replace(" :", ":");
-            let contents = unnumbered(&node.contents);
+            let contents = unaliased(&unnumbered(&node.contents));
             // What Flink's id hashes: the place in the walk, the chained outputs, the inputs' ids.
             let chained = graph
                 .nodes
@@ -730,6 +742,25 @@ mod tests {
             compare(&undeclared, &undeclared),
             Verdict::Unknown(_)
         ));
+    }
+
+    #[test]
+    fn result_names_do_not_count_casts_do_and_a_print_sink_is_not_tracked() {
+        assert_eq!(
+            unaliased("select=[k, COUNT(v) AS EXPR$1, CAST(v AS BIGINT) AS w]"),
+            "select=[k, COUNT(v), CAST(v AS BIGINT)]"
+        );
+        let renamed = layout(DDL, &plan("k", "k, COUNT(*) AS total", false));
+        assert!(matches!(compare(&base(), &renamed), Verdict::Compatible(_)));
+        let print = plan("k", "k, COUNT(*) AS c", false).replace("snk[15]: Writer", "Sink: snk");
+        let ddl = DDL.replace("'blackhole'", "'print'");
+        assert_eq!(
+            layout(&ddl, &print).operators.len(),
+            2,
+            "Sink: snk is print's"
+        );
+        let ddl = DDL.replace("'blackhole'", "'kafka'");
+        assert_eq!(layout(&ddl, &print).operators[2].name, "Sink_snk");
     }
 
     #[test]
