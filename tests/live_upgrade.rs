@@ -350,7 +350,11 @@ fn apply_refuses_an_upgrade_that_loses_state_unless_allowed() {
         "{}",
         refused.dump()
     );
-    assert_eq!(active(&own, &name), [jid.clone()], "the old job still runs");
+    assert_eq!(
+        active(&own, &name),
+        std::slice::from_ref(&jid),
+        "the old job still runs"
+    );
     let state = get_json(&own, &format!("/jobs/{jid}"))["state"].clone();
     assert_eq!(state, "RUNNING");
 
