@@ -277,7 +277,7 @@ impl Runner {
         sink: &mut dyn Sink,
         cancel: &Cancel,
     ) -> anyhow::Result<Outcome> {
-        let layout = self.with_layout(stmt, cancel).await?;
+        let layout = self.with_layout(stmt, cancel).await;
         let opts = layout.as_ref().unwrap_or(&self.opts);
         let outcome = run_statement(&self.session, stmt, opts, &self.pace, sink, cancel).await?;
         if outcome.status == Status::Ok {
@@ -291,20 +291,17 @@ impl Runner {
     /// explained first in this session, the layout added to its global job parameters. `None`
     /// (run as stamped) when it asks for none, or when the EXPLAIN gives none: the job then
     /// carries no layout, and an upgrade verdict for it is `unknown`.
-    async fn with_layout(
-        &self,
-        stmt: &Statement,
-        cancel: &Cancel,
-    ) -> anyhow::Result<Option<RunOptions>> {
+    async fn with_layout(&self, stmt: &Statement, cancel: &Cancel) -> Option<RunOptions> {
         use crate::check::upgrade;
         let Some(stamp) = self.opts.stamps.get(&stmt.index) else {
-            return Ok(None);
+            return None;
         };
         let Some(tables) = &stamp.layout else {
-            return Ok(None);
+            return None;
         };
         let plan = upgrade::explain(stmt);
         let mut capture = crate::check::live::Capture::default();
+        // Best effort: a gateway problem here is the job statement's to meet and report.
         let outcome = run_statement(
             &self.session,
             &plan,
@@ -313,13 +310,13 @@ impl Runner {
             &mut capture,
             cancel,
         )
-        .await?;
-        let layout = match outcome.status {
-            Status::Ok => upgrade::Layout::from_explain(&capture.text, tables),
+        .await;
+        let layout = match outcome {
+            Ok(o) if o.status == Status::Ok => upgrade::Layout::from_explain(&capture.text, tables),
             _ => None,
         };
         let Some(layout) = layout else {
-            return Ok(None);
+            return None;
         };
         let mut stamps = (*self.opts.stamps).clone();
         if let Some(stamp) = stamps.get_mut(&stmt.index) {
@@ -327,7 +324,7 @@ impl Runner {
         }
         let mut opts = self.opts.clone();
         opts.stamps = Arc::new(stamps);
-        Ok(Some(opts))
+        Some(opts)
     }
 
     fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
