@@ -22,14 +22,18 @@ impl Request {
         format!("{} {}", self.method, self.path)
     }
 
-    /// A statement POST whose SQL starts with `needle` (so not the `EXPLAIN … <needle>` a
-    /// pipeline's job statement is preceded by, for its state layout).
+    /// A statement POST whose SQL contains `needle` and is not an `EXPLAIN` (a pipeline's job
+    /// statement is preceded by the EXPLAIN of it, for its state layout).
     pub fn is_statement_with(&self, needle: &str) -> bool {
         self.method == "POST"
             && self.path.ends_with("/statements")
             && serde_json::from_str::<serde_json::Value>(&self.body)
                 .ok()
-                .and_then(|b| b["statement"].as_str().map(|s| s.starts_with(needle)))
+                .and_then(|b| {
+                    b["statement"]
+                        .as_str()
+                        .map(|s| s.contains(needle) && !s.starts_with("EXPLAIN"))
+                })
                 .unwrap_or(false)
     }
 }
