@@ -293,12 +293,7 @@ impl Runner {
     /// carries no layout, and an upgrade verdict for it is `unknown`.
     async fn with_layout(&self, stmt: &Statement, cancel: &Cancel) -> Option<RunOptions> {
         use crate::check::upgrade;
-        let Some(stamp) = self.opts.stamps.get(&stmt.index) else {
-            return None;
-        };
-        let Some(tables) = &stamp.layout else {
-            return None;
-        };
+        let tables = self.opts.stamps.get(&stmt.index)?.layout.as_ref()?;
         let plan = upgrade::explain(stmt);
         let mut capture = crate::check::live::Capture::default();
         // Best effort: a gateway problem here is the job statement's to meet and report.
@@ -315,9 +310,7 @@ impl Runner {
             Ok(o) if o.status == Status::Ok => upgrade::Layout::from_explain(&capture.text, tables),
             _ => None,
         };
-        let Some(layout) = layout else {
-            return None;
-        };
+        let layout = layout?;
         let mut stamps = (*self.opts.stamps).clone();
         if let Some(stamp) = stamps.get_mut(&stmt.index) {
             upgrade::add_to_params(&mut stamp.config, &layout);
