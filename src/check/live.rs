@@ -1,6 +1,7 @@
 //! Validation in a throwaway session, through the runner: session-scoped statements (SET, RESET,
 //! USE, DDL in an in-memory catalog) run for real so later ones resolve; INSERTs, queries and
-//! statement sets are planned with `EXPLAIN CHANGELOG_MODE, PLAN_ADVICE`, never executed; what
+//! statement sets are planned with `EXPLAIN CHANGELOG_MODE, PLAN_ADVICE, JSON_EXECUTION_PLAN`,
+//! never executed (the stream graph feeds the upgrade verdict of a running pipeline); what
 //! would act outside the session is not run and is reported as a note. The session is closed
 //! whatever happens.
 
