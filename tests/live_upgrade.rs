@@ -7,19 +7,23 @@
 //! upgrade that loses state, leaving the old job running, and goes ahead with
 //! `--allow-state-loss`.
 //!
-//! Runs on a Flink instance of its own (`OwnFlink`): its rows stop and start a job each, one at a
-//! time, and the parallelism row needs two slots.
+//! Runs on a Flink instance of its own (`OwnFlink`, one test at a time): its rows stop and start a
+//! job each, one at a time, and the parallelism row needs two slots.
 //!
 //! Run: `cargo test --features live --test live_upgrade -- --nocapture` (prints the table).
 
 mod common;
 
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::own_flink::OwnFlink;
 use common::{http, require_stack, unique, Run};
 use serde_json::Value;
+
+/// One own Flink instance at a time: two `stack.sh up flink` at once failed once (measured).
+static OWN: Mutex<()> = Mutex::new(());
 
 fn base(name: &str, ident: &str) -> String {
     format!(
@@ -264,6 +268,7 @@ fn start_base(own: &OwnFlink, dir: &Path, name: &str, ident: &str) -> String {
 
 #[test]
 fn the_upgrade_table_real_restores_against_the_verdict() {
+    let _one = OWN.lock().unwrap_or_else(|p| p.into_inner());
     require_stack();
     let own = OwnFlink::up();
     let dir = tempfile::tempdir().unwrap();
@@ -328,6 +333,7 @@ fn the_upgrade_table_real_restores_against_the_verdict() {
 
 #[test]
 fn apply_refuses_an_upgrade_that_loses_state_unless_allowed() {
+    let _one = OWN.lock().unwrap_or_else(|p| p.into_inner());
     require_stack();
     let own = OwnFlink::up();
     let dir = tempfile::tempdir().unwrap();
