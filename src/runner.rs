@@ -29,6 +29,7 @@ mod replay;
 
 use cleanup::{bounded, bounded_search, Cut, Search, Stop};
 pub use cleanup::{CLEANUP_LIMIT, FIND_JOB_WINDOW};
+use pace::became_ready;
 pub use pace::{Class, Pace};
 pub use replay::Journal;
 
@@ -765,6 +766,7 @@ impl<'a> StatementRun<'a> {
         let mut ahead: Option<Ahead> = None;
         let mut quiet_since = self.clock;
         let mut asks = 0u32;
+        let mut not_ready_until = None;
         self.pause(self.pace.first_ask(Class::of(self.stmt))).await;
         loop {
             asks += 1;
@@ -781,8 +783,11 @@ impl<'a> StatementRun<'a> {
                 Err(e) => return Err(Broken::from_gateway(e, true).into()),
             };
             let (result_type, next) = (page.result_type, page.next.clone());
-            if self.mode == Mode::Unknown && result_type != ResultType::NotReady {
-                self.pace.ready(Class::of(self.stmt), asked, asks == 1);
+            if result_type == ResultType::NotReady {
+                not_ready_until = Some(self.posted.elapsed());
+            } else if self.mode == Mode::Unknown {
+                let ready = became_ready(not_ready_until, asked);
+                self.pace.ready(Class::of(self.stmt), ready, asks == 1);
                 self.mode = self.decide(&page, sink)?;
             }
             if let Some(next) = next.as_ref().filter(|_| self.worth_fetching_ahead(&page)) {

@@ -861,7 +861,9 @@ fn a_killed_taskmanager_makes_watch_and_show_report_unhealthy_until_it_returns()
             "the job never failed over and said RUNNING again"
         );
         let shown = show(&own, &name);
-        let failed_over = shown["exceptions"].as_array().is_some_and(|e| !e.is_empty());
+        let failed_over = shown["exceptions"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty());
         if failed_over && shown["state"] == "RUNNING" {
             break shown;
         }

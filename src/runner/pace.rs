@@ -110,8 +110,8 @@ impl Pace {
         pause.min(LONGEST)
     }
 
-    /// A first page was ready when asked for `waited` after the POST was answered; `at_once`
-    /// when the first ask found it (those teach nothing about when to ask again).
+    /// A first page became ready `waited` after the POST was answered (see `became_ready`);
+    /// `at_once` when the first ask found it (those teach nothing about when to ask again).
     pub fn ready(&self, class: Class, waited: Duration, at_once: bool) {
         let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let seen = &mut seen[class.index()];
@@ -132,6 +132,18 @@ impl Pace {
         sorted.sort_unstable();
         let at = |q: usize| sorted[(sorted.len() - 1) * q / 4];
         Some((at(1), at(3)))
+    }
+}
+
+/// When a first page became ready, as best known: halfway between the last answer that said it
+/// was not (`not_ready_until`, after the POST was answered) and the ask that found it
+/// (`found_at`). The ask's own time alone would also count how late the pause before it woke:
+/// on a loaded machine that overshoot would be learned, make the next pauses longer, and grow.
+pub fn became_ready(not_ready_until: Option<Duration>, found_at: Duration) -> Duration {
+    match not_ready_until {
+        Some(before) if before < found_at => before + (found_at - before) / 2,
+        Some(_) => found_at,
+        None => found_at,
     }
 }
 
@@ -210,6 +222,20 @@ mod tests {
         assert_eq!(pace.pause(Class::Other, ms(10)), ms(1));
         assert_eq!(pace.pause(Class::Other, ms(400)), ms(5));
         assert_eq!(pace.pause(Class::Other, ms(4000)), ms(50));
+    }
+
+    #[test]
+    fn a_result_became_ready_between_the_last_not_ready_answer_and_the_ask_that_found_it() {
+        assert_eq!(became_ready(Some(ms(2)), ms(10)), ms(6));
+        assert_eq!(became_ready(None, ms(4)), ms(4));
+        assert_eq!(became_ready(Some(ms(5)), ms(5)), ms(5));
+        // Not ready at 2 ms, found at 22 by a pause that woke late: 12 ms is learned, not 22,
+        // so the next waits do not grow with the overshoot.
+        let pace = Pace::new();
+        for _ in 0..8 {
+            pace.ready(Class::Other, became_ready(Some(ms(2)), ms(22)), false);
+        }
+        assert_eq!(pace.pause(Class::Other, ms(0)), ms(12));
     }
 
     #[test]
