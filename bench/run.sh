@@ -5,7 +5,7 @@
 #
 # Measures:
 #   1. a generated 300-statement DDL script, run (a) by flink-sql exec, (b) by a minimal REST
-#      client (bench/minimal_client.rs; busy-poll, 1 ms-pause and flink-sql's back-off variants,
+#      client (bench/minimal_client.rs; busy-poll, 1 ms-pause and round two's first back-off variants,
 #      the fastest is the baseline) and (c) by Flink's own SQL client in gateway mode;
 #      interleaved rounds, medians.
 #   2. `flink-sql --version` and `exec --dry-run` of a 20-file, 450-statement folder (hyperfine).
@@ -508,7 +508,7 @@ part1_rows() { # LOAD
 | 1a | \`flink-sql exec\`, 300 DDL statements, LOAD=$l (median of ${P1[NA_$l]}) | $(fmt "${P1[A_$l]}" 3) s (${P1[CALLS_A_$l]} HTTP calls, ${P1[CALLS_CLOSE_$l]} of them operation closes) | | |
 | 1b | minimal REST client, busy poll on NOT_READY, LOAD=$l (median of ${P1[NB0_$l]}) | $(fmt "${P1[B0_$l]}" 3) s (~${P1[CALLS_B0_$l]} HTTP calls) | | |
 | 1b' | minimal REST client, 1 ms pause on NOT_READY, LOAD=$l (median of ${P1[NB1_$l]}) | $(fmt "${P1[B1_$l]}" 3) s (~${P1[CALLS_B1_$l]} HTTP calls) | | |
-| 1b'' | minimal REST client, flink-sql's back-off on NOT_READY, LOAD=$l (median of ${P1[NBB_$l]}) | $(fmt "${P1[BB_$l]}" 3) s (~${P1[CALLS_BB_$l]} HTTP calls) | | |
+| 1b'' | minimal REST client, round two's first back-off on NOT_READY (learns from the ask's time), LOAD=$l (median of ${P1[NBB_$l]}) | $(fmt "${P1[BB_$l]}" 3) s (~${P1[CALLS_BB_$l]} HTTP calls) | | |
 | **1** | **a / b, LOAD=$l** (b = fastest minimal client: ${P1[BWHICH_$l]//-/ }) | **${P1[AB_$l]}** | ≤ 1.00 | $(yes_no "${P1[AB_$l]}" "<=" 1.00) |
 | **1** | **HTTP calls per DDL statement, LOAD=$l** (flink-sql, all calls of the run / 300) | **${P1[CALLS_PER_$l]}** | ≤ 5 | $(yes_no "${P1[CALLS_PER_$l]}" "<=" 5) |
 EOF
