@@ -100,15 +100,7 @@ fn jobs_cmd(args: &[&str]) -> Run {
 /// Starts the stateful pipeline `name` with `flink-sql exec`; returns its job id. Cancel it
 /// with `Jobs(name)`, created before this call.
 fn start_pipeline(name: &str) -> String {
-    let sql = format!(
-        "SET 'pipeline.name' = '{name}';\n\
-         SET 'execution.checkpointing.interval' = '2s';\n\
-         CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '5',\n\
-           'fields.k.min' = '1', 'fields.k.max' = '5', 'fields.v.min' = '1', 'fields.v.max' = '9');\n\
-         CREATE TABLE totals (k INT, total BIGINT, PRIMARY KEY (k) NOT ENFORCED)\n\
-           WITH ('connector' = 'blackhole');\n\
-         INSERT INTO totals SELECT k, SUM(v) FROM src GROUP BY k;\n"
-    );
+    let sql = common::stateful_pipeline(name);
     let out = run(flink_sql().args([
         "exec",
         "--env",

@@ -18,15 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use common::*;
 
 fn pipeline(name: &str) -> String {
-    format!(
-        "SET 'pipeline.name' = '{name}';\n\
-         SET 'execution.checkpointing.interval' = '2s';\n\
-         CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '5',\n\
-           'fields.k.min' = '1', 'fields.k.max' = '5', 'fields.v.min' = '1', 'fields.v.max' = '9');\n\
-         CREATE TABLE totals (k INT, total BIGINT, PRIMARY KEY (k) NOT ENFORCED)\n\
-           WITH ('connector' = 'blackhole');\n\
-         INSERT INTO totals SELECT k, SUM(v) FROM src GROUP BY k;\n"
-    )
+    common::stateful_pipeline(name)
 }
 
 /// The tests of this file run one after the other (at most two of their jobs at once on the

@@ -154,6 +154,20 @@ pub fn create_topics(names: &[&str]) {
     );
 }
 
+/// A small stateful pipeline named `name`: datagen → `SUM` per key → blackhole, checkpointed
+/// every 2 s (its state is what savepoints carry).
+pub fn stateful_pipeline(name: &str) -> String {
+    format!(
+        "SET 'pipeline.name' = '{name}';\n\
+         SET 'execution.checkpointing.interval' = '2s';\n\
+         CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '5',\n\
+           'fields.k.min' = '1', 'fields.k.max' = '5', 'fields.v.min' = '1', 'fields.v.max' = '9');\n\
+         CREATE TABLE totals (k INT, total BIGINT, PRIMARY KEY (k) NOT ENFORCED)\n\
+           WITH ('connector' = 'blackhole');\n\
+         INSERT INTO totals SELECT k, SUM(v) FROM src GROUP BY k;\n"
+    )
+}
+
 // ------------------------------------------------------------------------------------ the CLI
 
 /// The built binary with a clean environment (PATH and HOME only), run from the repository.
