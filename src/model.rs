@@ -10,6 +10,8 @@ use serde_json::Value;
 
 use crate::script::{Pos, Statement};
 
+pub mod decimal;
+
 /// A result column as the gateway describes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::model::{Column, DataType, Field, Row, RowKind};
+use crate::model::{decimal, Column, DataType, Field, Row, RowKind};
 
 /// `GET /api_versions`.
 #[derive(Debug, Deserialize)]
@@ -337,11 +337,12 @@ pub fn restore_field_decimals(field: &mut Field, t: &Value) {
 pub fn restore_decimals(value: &mut Value, t: &Value) {
     match (t.get("type").and_then(Value::as_str), value) {
         (Some("DECIMAL"), v @ Value::Number(_)) => {
-            let scale = num(t, "scale", 0) as usize;
-            if let Some(fixed) =
-                plain_decimal(&v.to_string(), scale).and_then(|s| serde_json::from_str(&s).ok())
-            {
-                *v = fixed;
+            let scale = usize::try_from(num(t, "scale", 0)).unwrap_or(usize::MAX);
+            let mut text = String::new();
+            if decimal::plain(&v.to_string(), scale, &mut text) {
+                if let Ok(fixed) = serde_json::from_str(&text) {
+                    *v = fixed;
+                }
             }
         }
         (Some("ARRAY"), Value::Array(items)) => {
@@ -364,51 +365,6 @@ pub fn restore_decimals(value: &mut Value, t: &Value) {
             }
         }
         _ => {}
-    }
-}
-
-/// `1E+1` with scale 2 → `10.00`; `-0.1` → `-0.10`. `None` for text that is not a plain number.
-fn plain_decimal(text: &str, scale: usize) -> Option<String> {
-    let (sign, unsigned) = text
-        .strip_prefix('-')
-        .map_or(("", text), |rest| ("-", rest));
-    let (mantissa, exp) = match unsigned.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.trim_start_matches('+').parse::<i64>().ok()?),
-        None => (unsigned, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = format!("{int}{frac}");
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let point = int.len() as i64 + exp;
-    let (int, frac) = shift_point(&digits, point);
-    let int = int.trim_start_matches('0');
-    let int = if int.is_empty() { "0" } else { int };
-    let frac = format!("{frac:0<scale$}");
-    Some(if frac.is_empty() {
-        format!("{sign}{int}")
-    } else {
-        format!("{sign}{int}.{frac}")
-    })
-}
-
-/// Splits `digits` at `point` (which may lie outside them), padding with zeros.
-fn shift_point(digits: &str, point: i64) -> (String, String) {
-    let len = digits.len() as i64;
-    if point <= 0 {
-        (
-            String::new(),
-            format!("{}{digits}", "0".repeat((-point) as usize)),
-        )
-    } else if point >= len {
-        (
-            format!("{digits}{}", "0".repeat((point - len) as usize)),
-            String::new(),
-        )
-    } else {
-        let (a, b) = digits.split_at(point as usize);
-        (a.to_owned(), b.to_owned())
     }
 }
 
@@ -477,21 +433,6 @@ mod tests {
         assert_eq!(sql(json!({"type":"VECTOR","dimension":3})), "VECTOR");
         assert_eq!(sql(json!(null)), "UNKNOWN");
         assert_eq!(sql(json!({"type":"RAW","class":"x"})), "RAW");
-    }
-
-    #[test]
-    fn decimals_get_their_scale_back() {
-        assert_eq!(plain_decimal("1E+1", 2).as_deref(), Some("10.00"));
-        assert_eq!(plain_decimal("1.5", 2).as_deref(), Some("1.50"));
-        assert_eq!(plain_decimal("-0.1", 2).as_deref(), Some("-0.10"));
-        assert_eq!(plain_decimal("0", 2).as_deref(), Some("0.00"));
-        assert_eq!(plain_decimal("1E+3", 0).as_deref(), Some("1000"));
-        assert_eq!(plain_decimal("1.5E-3", 4).as_deref(), Some("0.0015"));
-        assert_eq!(
-            plain_decimal("12345678901234567890.123", 3).as_deref(),
-            Some("12345678901234567890.123")
-        );
-        assert_eq!(plain_decimal("NaN", 2), None);
     }
 
     #[test]

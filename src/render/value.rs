@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::model::{DataType, Field};
+use crate::model::{decimal, DataType, Field};
 
 /// What the text form of a NULL is in table and plain output (Flink's own client spells it so).
 pub const NULL_TEXT: &str = "<NULL>";
@@ -96,24 +96,24 @@ fn type_params(sql: &str) -> Vec<u32> {
         .collect()
 }
 
+/// Flink's largest fraction precision of a TIME or TIMESTAMP.
+const MAX_PRECISION: u32 = 9;
+
+/// A time's fraction digits, as declared, within what Flink allows: a page declaring more must
+/// not make every value padded to its size.
 fn precision(data_type: &DataType, default: u32) -> u32 {
-    let raw = data_type
-        .raw
-        .get("precision")
-        .and_then(Value::as_u64)
-        .map(|p| p as u32);
-    raw.or_else(|| type_params(&data_type.sql).first().copied())
-        .unwrap_or(default)
+    type_param(data_type, "precision", 0).map_or(default, |p| p.min(MAX_PRECISION))
 }
 
 fn scale(data_type: &DataType) -> u32 {
-    let raw = data_type
-        .raw
-        .get("scale")
-        .and_then(Value::as_u64)
-        .map(|s| s as u32);
-    raw.or_else(|| type_params(&data_type.sql).get(1).copied())
-        .unwrap_or(0)
+    type_param(data_type, "scale", 1).map_or(0, |s| s.min(decimal::MAX_SCALE as u32))
+}
+
+/// A type parameter from the gateway's JSON, else from the SQL spelling's `(…)` at `index`.
+fn type_param(data_type: &DataType, key: &str, index: usize) -> Option<u32> {
+    let raw = data_type.raw.get(key).and_then(Value::as_u64);
+    raw.map(|p| u32::try_from(p).unwrap_or(u32::MAX))
+        .or_else(|| type_params(&data_type.sql).get(index).copied())
 }
 
 /// A field's JSON text, read without decoding numbers or unescaped strings.
@@ -222,9 +222,9 @@ fn compact_json(value: &Value, scratch: &mut String) {
 /// Plain notation with at least `scale` fraction digits: `12.3` → `12.30`, `1.0E-7` → `0.00000010`.
 /// Text that is not a number is returned unchanged.
 pub fn decimal<'a>(text: &'a str, scale: u32, scratch: &'a mut String) -> &'a str {
-    let scale = scale as usize;
+    let scale = (scale as usize).min(decimal::MAX_SCALE);
     if text.contains(['e', 'E']) {
-        return if plain_decimal(text, scale, scratch) {
+        return if decimal::plain(text, scale, scratch) {
             scratch
         } else {
             text
@@ -249,70 +249,6 @@ pub fn decimal<'a>(text: &'a str, scale: u32, scratch: &'a mut String) -> &'a st
 
 fn fraction_len(text: &str) -> usize {
     text.split_once('.').map_or(0, |(_, f)| f.len())
-}
-
-/// Expands `[-]digits[.digits][E[+-]exp]` into `scratch`; false when `text` has another shape.
-fn plain_decimal(text: &str, scale: usize, scratch: &mut String) -> bool {
-    let (negative, body) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let (mantissa, exp) = match body.split_once(['e', 'E']) {
-        Some((m, e)) => match e.parse::<i64>() {
-            Ok(e) => (m, e),
-            Err(_) => return false,
-        },
-        None => (body, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if int.is_empty() && frac.is_empty()
-        || !(int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()))
-    {
-        return false;
-    }
-    // The digits with the decimal point after `point` of them.
-    let digits: String = int.chars().chain(frac.chars()).collect();
-    let point = int.len() as i64 + exp;
-    scratch.clear();
-    if negative {
-        scratch.push('-');
-    }
-    let (int_part, frac_part) = shift_point(&digits, point);
-    scratch.push_str(&int_part);
-    let frac_len = frac_part.len().max(scale);
-    if frac_len > 0 {
-        scratch.push('.');
-        scratch.push_str(&frac_part);
-        scratch.extend(std::iter::repeat_n('0', frac_len - frac_part.len()));
-    }
-    true
-}
-
-/// Splits `digits` at `point` (which may lie outside them), padding with zeros.
-fn shift_point(digits: &str, point: i64) -> (String, String) {
-    let len = digits.len() as i64;
-    let (int, frac) = if point <= 0 {
-        (String::from("0"), "0".repeat((-point) as usize) + digits)
-    } else if point >= len {
-        (
-            digits.to_owned() + &"0".repeat((point - len) as usize),
-            String::new(),
-        )
-    } else {
-        (
-            digits[..point as usize].to_owned(),
-            digits[point as usize..].to_owned(),
-        )
-    };
-    let int = int.trim_start_matches('0');
-    (
-        if int.is_empty() {
-            "0".to_owned()
-        } else {
-            int.to_owned()
-        },
-        frac,
-    )
 }
 
 /// `2024-01-02T03:04:05.1` with precision 3 → `2024-01-02 03:04:05.100` (separator `' '`), and the
@@ -368,7 +304,7 @@ fn is_clock(text: &str) -> bool {
 fn push_padded_clock(clock: &str, precision: u32, scratch: &mut String) {
     scratch.push_str(clock);
     let have = fraction_len(clock);
-    let want = precision as usize;
+    let want = precision.min(MAX_PRECISION) as usize;
     if have >= want {
         return;
     }
@@ -529,6 +465,22 @@ mod tests {
         let mut with_raw = dt("DECIMAL", "DECIMAL");
         with_raw.raw = json!({"type": "DECIMAL", "precision": 10, "scale": 4});
         assert_eq!(Class::of(&with_raw), Class::Decimal(4));
+    }
+
+    #[test]
+    fn declared_sizes_beyond_flinks_limits_are_capped() {
+        // A page declaring a scale or precision no Flink type has (found by fuzzing) must not
+        // make every value padded to that size.
+        let mut huge = dt("DECIMAL", "DECIMAL");
+        huge.raw = json!({"type": "DECIMAL", "precision": 10, "scale": 28_888_888_888_888_888u64});
+        assert_eq!(Class::of(&huge), Class::Decimal(38));
+        let mut time = dt("TIMESTAMP_WITHOUT_TIME_ZONE", "TIMESTAMP(4000000000)");
+        time.raw = json!({"type": "TIMESTAMP_WITHOUT_TIME_ZONE"});
+        assert_eq!(Class::of(&time), Class::Timestamp(9));
+        let shown = show(Class::Decimal(u32::MAX), number("10.5")).unwrap();
+        assert_eq!(shown.len(), 3 + 38);
+        let shown = show(Class::Time(u32::MAX), json!("01:02:03")).unwrap();
+        assert_eq!(shown, "01:02:03.000000000");
     }
 
     #[test]
