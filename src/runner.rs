@@ -20,7 +20,7 @@ use crate::error::{CliError, Exit};
 use crate::gateway::{self, Error, Log, OperationId, Page, ResultType, ServerError, Session};
 use crate::jobmanager::{self, JobDetails, JobManager};
 use crate::model::{Failure, Outcome, Refusal, Row, Sink, Status, StopReason};
-use crate::script::Statement;
+use crate::script::{Kind, Statement};
 use crate::secrets::Redactor;
 
 mod cleanup;
@@ -512,14 +512,15 @@ async fn run_statement(
     // Raced against cancellation and the timeout: without the operation's handle, the pinned
     // job id still finds the job, and the session's delete closes the operation.
     let submitted = tokio::select! {
-        op = st.submit() => op,
+        op = st.send() => op,
         _ = cancel.wait() => return Ok(st.stopped_before_submitted(End::Interrupted, cancel).await),
         _ = tokio::time::sleep_until(deadline) => {
             return Ok(st.stopped_before_submitted(End::TimedOut, cancel).await)
         }
     };
     let op = match submitted {
-        Ok(op) => op,
+        Ok(Some(op)) => op,
+        Ok(None) => return Ok(st.outcome(End::Done)),
         Err(Error::Server(e)) if !e.is_session_lost() => {
             return Ok(failed_outcome(stmt, e, clock.elapsed()))
         }
@@ -658,6 +659,16 @@ impl<'a> StatementRun<'a> {
     fn deadline(&self) -> tokio::time::Instant {
         const A_YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
         tokio::time::Instant::from_std(self.clock) + self.opts.timeout.min(A_YEAR)
+    }
+
+    /// Sends the statement: the operation to follow, or `None` when it already ran (a statement
+    /// that only configures the session, run in one call where the gateway can).
+    async fn send(&self) -> Result<Option<OperationId>, Error> {
+        let sql = &self.stmt.sql;
+        if self.session.client().can_configure_session() && Kind::configures_session(sql) {
+            return self.session.configure(sql).await.map(|()| None);
+        }
+        self.submit().await.map(Some)
     }
 
     async fn submit(&self) -> Result<OperationId, Error> {
@@ -847,9 +858,7 @@ impl<'a> StatementRun<'a> {
         if let (Some(max), Mode::Rows { query: true }) = (self.opts.max_wait, self.mode) {
             pause = pause.min(max.saturating_sub(self.clock.elapsed()));
         }
-        if !pause.is_zero() {
-            sleep(pause).await;
-        }
+        pace::sleep(pause).await;
     }
 
     fn decide(&mut self, page: &Page, sink: &mut dyn Sink) -> std::io::Result<Mode> {

@@ -956,3 +956,102 @@ fn a_second_ctrl_c_quits_when_the_first_ones_clean_up_hangs() {
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted again"), "{stderr}");
 }
+
+const CONFIGURE: &str = "POST /v4/sessions/11111111-2222-3333-4444-555555555555/configure-session";
+
+/// The first configure-session call succeeds, the second fails as Flink's parser would.
+fn configures_then_fails(line: &str, n: usize) -> Reply {
+    let trace = "<Exception on server side:\norg.apache.flink.table.gateway.api.utils.SqlGatewayException: Failed to configure session.\nCaused by: org.apache.flink.table.api.SqlParserException: SQL parse failed. Encountered \"WITH\" at line 1, column 37.\n\tat d.e(F.java:2)\n\nEnd of exception on server side>";
+    match (line, n) {
+        ("POST /v4/sessions", _) => Reply::Json(200, format!(r#"{{"sessionHandle":"{SESSION}"}}"#)),
+        (CONFIGURE, 1) => Reply::Json(200, "{}".to_owned()),
+        (CONFIGURE, _) => Reply::Json(
+            500,
+            serde_json::json!({ "errors": ["Internal server error.", trace] }).to_string(),
+        ),
+        _ => Reply::Json(200, "{}".to_owned()),
+    }
+}
+
+/// A statement's outcome: status, message, position.
+type Seen = (
+    flink_sql::model::Status,
+    Option<String>,
+    Option<(usize, usize)>,
+);
+
+#[derive(Default)]
+struct Outcomes(Vec<Seen>);
+
+impl flink_sql::render::Sink for Outcomes {
+    fn finished(
+        &mut self,
+        _: &flink_sql::script::Statement,
+        o: &flink_sql::model::Outcome,
+    ) -> std::io::Result<()> {
+        let failure = o.failure.as_ref();
+        let pos = failure.and_then(|f| f.pos.map(|p| (p.line, p.column)));
+        self.0
+            .push((o.status, failure.map(|f| f.message.clone()), pos));
+        Ok(())
+    }
+}
+
+/// Statements that only configure the session run through configure-session, one call each (no
+/// operation to poll or close); a Flink error there fails the statement at its place in the file,
+/// and what follows is not run.
+#[tokio::test]
+async fn session_configuring_statements_take_one_call_and_their_errors_point_into_the_file() {
+    let stub = Stub::start(configures_then_fails);
+    let source = flink_sql::script::Source {
+        name: "stub.sql".into(),
+        text: "SET 'a' = 'b';\nCREATE TEMPORARY TABLE t (id BIGINT WITH ('connector' = 'datagen');\nSELECT 1;\n"
+            .to_owned(),
+    };
+    let statements = flink_sql::script::prepare(&[source], &Default::default(), false).unwrap();
+    let session = Session::open(client(&stub.url), &[]).await.unwrap();
+    let mut runner = flink_sql::runner::Runner::new(session, run_opts(None));
+    let mut sink = Outcomes::default();
+    let never = flink_sql::runner::Cancel::never();
+    let (summary, exit) =
+        flink_sql::commands::batch::run(&mut runner, &statements, &mut sink, &never)
+            .await
+            .unwrap();
+    runner.into_session().close().await.unwrap();
+    use flink_sql::model::Status;
+    assert_eq!(exit, Exit::StatementFailed);
+    assert_eq!((summary.ok, summary.failed, summary.skipped), (1, 1, 1));
+    assert_eq!(sink.0[0], (Status::Ok, None, None));
+    let (status, message, pos) = &sink.0[1];
+    assert_eq!(*status, Status::Failed);
+    assert!(
+        message.as_deref().unwrap().contains("Encountered \"WITH\""),
+        "{message:?}"
+    );
+    assert_eq!(*pos, Some((2, 37)), "line 2 of the file, where WITH is");
+    assert_eq!(stub.count(CONFIGURE), 2);
+    assert_eq!(
+        stub.count(STATEMENTS),
+        0,
+        "nothing was submitted as an operation"
+    );
+}
+
+#[tokio::test]
+async fn a_configure_session_post_cut_off_after_sending_is_not_resent() {
+    let stub = Stub::start(|_, _| Reply::Hangup);
+    let err = client(&stub.url)
+        .configure_session(&session(), "CREATE TEMPORARY TABLE t (id INT)")
+        .await
+        .unwrap_err();
+    let Error::NoReply(e) = err else {
+        panic!("expected a lost answer, got {err:?}")
+    };
+    assert_eq!(e.exit, Exit::Connection);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        stub.count(CONFIGURE),
+        1,
+        "it may have run: never sent twice"
+    );
+}

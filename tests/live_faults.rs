@@ -131,7 +131,11 @@ fn sigterm_before_the_job_is_known_cancels_the_job_it_started_anyway() {
         &endless_insert(&name, &sink),
         &["--format", "ndjson"],
     ));
-    cli.wait_for_stderr(|e| e.matches("/statements -> 200").count() >= 4);
+    // SET, two CREATEs (through configure-session) and the INSERT were answered.
+    cli.wait_for_stderr(|e| {
+        e.matches("/statements -> 200").count() + e.matches("/configure-session -> 200").count()
+            >= 4
+    });
     wait_until_a_job_is_named(&name);
     cli.signal("TERM");
     let run = cli.finish();

@@ -313,6 +313,26 @@ impl Client {
         Ok(answer.candidates)
     }
 
+    /// Whether the gateway runs session-configuring statements in one call
+    /// ([`configure_session`](Client::configure_session)).
+    pub fn can_configure_session(&self) -> bool {
+        self.version >= Version::V2
+    }
+
+    /// `POST /sessions/{s}/configure-session` (v2+): runs a statement that only changes the
+    /// session (see `Kind::configures_session`) and answers once it ran, so no operation is
+    /// polled or closed: one round trip instead of three or more. Its errors are a failed
+    /// statement's. Never re-sent once it may have reached the gateway.
+    pub async fn configure_session(&self, s: &SessionId, sql: &str) -> Result<(), Error> {
+        let path = format!("{}/configure-session", self.session_path(s));
+        let body = wire::ConfigureSession { statement: sql };
+        let _: IgnoredAny = self
+            .http
+            .call(Method::POST, &path, Some(&body), Retry::BeforeSend)
+            .await?;
+        Ok(())
+    }
+
     /// `POST /sessions/{s}/statements`. Never re-sent once it may have reached the gateway.
     pub async fn submit(&self, s: &SessionId, sql: &str) -> Result<OperationId, Error> {
         self.submit_with(s, sql, Map::new()).await
@@ -458,8 +478,21 @@ pub struct Session {
     client: Arc<Client>,
     id: SessionId,
     heartbeat: Option<tokio::task::JoinHandle<()>>,
-    /// Closes of finished operations, sent off the statement's critical path.
-    closing: std::sync::Mutex<tokio::task::JoinSet<()>>,
+    /// Finished operations not closed yet, and closes sent off the statement's critical path.
+    closing: std::sync::Mutex<Closing>,
+}
+
+/// Finished operations a session keeps open at most; past this the oldest is closed in the
+/// background. Below it they are left to the session's DELETE, which closes them all in one call:
+/// a close per statement was a quarter of a DDL script's calls, and took gateway CPU the next
+/// statement's answer needed (bench/run.sh, part 1). A finished operation holds little on the
+/// gateway (its last page); the shell closes them while it waits at the prompt (`close_finished`).
+const KEEP_FINISHED: usize = 512;
+
+#[derive(Default)]
+struct Closing {
+    finished: std::collections::VecDeque<OperationId>,
+    tasks: tokio::task::JoinSet<()>,
 }
 
 impl Session {
@@ -508,6 +541,11 @@ impl Session {
         self.client.submit(&self.id, sql).await
     }
 
+    /// Runs a session-configuring statement in one call (`Client::configure_session`).
+    pub async fn configure(&self, sql: &str) -> Result<(), Error> {
+        self.client.configure_session(&self.id, sql).await
+    }
+
     /// Submits one statement whose job, if it starts one, gets the id `job_id`.
     pub async fn submit_pinned(&self, sql: &str, job_id: &str) -> Result<OperationId, Error> {
         self.client.submit_pinned(&self.id, sql, job_id).await
@@ -550,12 +588,31 @@ impl Session {
         self.client.close_operation(&self.id, o).await
     }
 
-    /// Closes a finished operation in the background: the next statement need not wait for it
-    /// (a round trip per statement on a DDL script). `close` waits for these before deleting.
+    /// A finished operation, closed later: in the background once more than [`KEEP_FINISHED`]
+    /// wait, at `close_finished`, or by the session's DELETE. The next statement never waits
+    /// for it.
     pub fn close_operation_later(&self, o: &OperationId) {
-        let (client, session, op) = (self.client.clone(), self.id.clone(), o.clone());
         let mut closing = self.closing.lock().unwrap_or_else(|e| e.into_inner());
-        closing.spawn(async move {
+        closing.finished.push_back(o.clone());
+        while closing.finished.len() > KEEP_FINISHED {
+            if let Some(oldest) = closing.finished.pop_front() {
+                self.spawn_close(&mut closing.tasks, oldest);
+            }
+        }
+    }
+
+    /// Closes every finished operation in the background, for a session that now waits (the
+    /// shell at its prompt) and may live long.
+    pub fn close_finished(&self) {
+        let mut closing = self.closing.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(op) = closing.finished.pop_front() {
+            self.spawn_close(&mut closing.tasks, op);
+        }
+    }
+
+    fn spawn_close(&self, tasks: &mut tokio::task::JoinSet<()>, op: OperationId) {
+        let (client, session) = (self.client.clone(), self.id.clone());
+        tasks.spawn(async move {
             if let Err(e) = client.close_operation(&session, &op).await {
                 let e = e.into_cli();
                 client
@@ -565,10 +622,15 @@ impl Session {
         });
     }
 
+    /// Waits for the closes under way; the finished operations not closed yet are left to the
+    /// session's DELETE.
     async fn finish_closing(&self) {
-        let mut closing =
-            std::mem::take(&mut *self.closing.lock().unwrap_or_else(|e| e.into_inner()));
-        while closing.join_next().await.is_some() {}
+        let mut tasks = {
+            let mut closing = self.closing.lock().unwrap_or_else(|e| e.into_inner());
+            closing.finished.clear();
+            std::mem::take(&mut closing.tasks)
+        };
+        while tasks.join_next().await.is_some() {}
     }
 
     /// Stops the heartbeat and deletes the session (and with it any operation still open).

@@ -52,6 +52,12 @@ pub struct Candidates {
     pub candidates: Vec<String>,
 }
 
+/// `POST /sessions/{s}/configure-session` request (v2+); the answer is an empty object.
+#[derive(Debug, Serialize)]
+pub struct ConfigureSession<'a> {
+    pub statement: &'a str,
+}
+
 /// `POST /sessions/{s}/statements` request.
 #[derive(Debug, Serialize)]
 pub struct ExecuteStatement<'a> {

@@ -134,6 +134,33 @@ impl Kind {
         matches!(self, Kind::Set | Kind::Reset | Kind::Use | Kind::AddJar)
     }
 
+    /// Only changes the session and answers just `OK`, so that the gateway's configure-session
+    /// call (API v2+) runs it in one round trip with nothing lost: `SET 'k' = 'v'`, `RESET`,
+    /// `USE`, and `CREATE`/`DROP`/`ALTER` of tables, views, functions, databases and catalogs.
+    /// Not a bare `SET` (its answer lists the configuration), `TRUNCATE` (refused by that call),
+    /// or a materialized table's statement (the gateway runs its refresh jobs elsewhere).
+    pub fn configures_session(text: &str) -> bool {
+        let mut words = Lexer::new(text)
+            .map_while(Result::ok)
+            .filter(|t| !t.is_comment())
+            .map(|t| (t.kind, t.text(text)));
+        let Some((TokenKind::Word, first)) = words.next() else {
+            return false;
+        };
+        let is = |w: &str, k: &str| w.eq_ignore_ascii_case(k);
+        match Kind::of(text) {
+            Kind::Set => words.next().is_some(),
+            Kind::Reset | Kind::Use => true,
+            Kind::Ddl => {
+                !is(first, "TRUNCATE")
+                    && !words
+                        .take(5)
+                        .any(|(kind, w)| kind == TokenKind::Word && is(w, "MATERIALIZED"))
+            }
+            _ => false,
+        }
+    }
+
     /// Acts on running jobs rather than on tables.
     pub fn is_job_statement(self) -> bool {
         self == Kind::Job
@@ -247,6 +274,51 @@ mod tests {
     fn check(cases: &[(&str, Kind)]) {
         for (sql, kind) in cases {
             assert_eq!(Kind::of(sql), *kind, "{sql}");
+        }
+    }
+
+    #[test]
+    fn what_configure_session_may_run() {
+        let yes = [
+            "SET 'a' = 'b'",
+            "set 'table.local-time-zone' = 'UTC'",
+            "RESET",
+            "RESET 'a'",
+            "USE CATALOG c",
+            "use db",
+            "USE MODULES core",
+            "CREATE TEMPORARY TABLE t (id INT) WITH ('connector' = 'datagen')",
+            "-- a comment\nCREATE VIEW v AS SELECT 1",
+            "CREATE CATALOG c WITH ('type' = 'generic_in_memory')",
+            "DROP TABLE IF EXISTS t",
+            "ALTER TABLE t SET ('k' = 'v')",
+            "CREATE TEMPORARY FUNCTION f AS 'x.Y'",
+        ];
+        for sql in yes {
+            assert!(Kind::configures_session(sql), "{sql}");
+        }
+        let no = [
+            "SET",
+            "set -- all of it",
+            "TRUNCATE TABLE t",
+            "CREATE TABLE t WITH ('connector' = 'blackhole') AS SELECT 1",
+            "CREATE MATERIALIZED TABLE m FRESHNESS = INTERVAL '1' MINUTE AS SELECT 1",
+            "ALTER MATERIALIZED TABLE m SUSPEND",
+            "DROP MATERIALIZED TABLE IF EXISTS m",
+            "CREATE OR REPLACE MATERIALIZED TABLE m AS SELECT 1",
+            "INSERT INTO t SELECT 1",
+            "SELECT 1",
+            "SHOW TABLES",
+            "EXPLAIN SELECT 1",
+            "DESCRIBE t",
+            "ADD JAR '/x.jar'",
+            "LOAD MODULE hive",
+            "ANALYZE TABLE t COMPUTE STATISTICS",
+            "",
+            "-- only a comment",
+        ];
+        for sql in no {
+            assert!(!Kind::configures_session(sql), "{sql}");
         }
     }
 

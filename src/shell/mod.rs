@@ -275,6 +275,8 @@ impl Shell {
         sinks.push(Box::new(Shown(shown.clone())));
         let clock = Instant::now();
         let ran = runner.run(stmt, &mut sinks, &self.cancel).await;
+        // A shell's session may live for hours: what it finished is closed while it waits.
+        runner.session().close_finished();
         drop(sinks);
         self.last = Some(stmt.clone());
         let outcome = match ran {

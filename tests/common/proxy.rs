@@ -23,10 +23,11 @@ impl Request {
     }
 
     /// A statement POST whose SQL contains `needle` and is not an `EXPLAIN` (a pipeline's job
-    /// statement is preceded by the EXPLAIN of it, for its state layout).
+    /// statement is preceded by the EXPLAIN of it, for its state layout). A statement that only
+    /// configures the session is posted to `/configure-session`, any other to `/statements`.
     pub fn is_statement_with(&self, needle: &str) -> bool {
         self.method == "POST"
-            && self.path.ends_with("/statements")
+            && (self.path.ends_with("/statements") || self.path.ends_with("/configure-session"))
             && serde_json::from_str::<serde_json::Value>(&self.body)
                 .ok()
                 .and_then(|b| {
