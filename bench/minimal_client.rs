@@ -8,7 +8,7 @@
 //! are only counted. Statements are split at a `;` that ends a line, which is enough for the
 //! generated bench scripts (no `;` at a line end inside a string).
 //!
-//! Usage: minimal_client GATEWAY_URL FILE [PAUSE]
+//! Usage: minimal_client GATEWAY_URL FILE [PAUSE|configure]
 //! PAUSE says how long to wait before re-asking after a NOT_READY or empty page (`FIRST+THEN`:
 //! FIRST µs before the first ask after each POST, then THEN µs between asks):
 //!   a number of µs (default 0: a busy poll, the lowest latency, but on a small machine its
@@ -17,6 +17,10 @@
 //!   the next ones), so that the difference to flink-sql is only the calls and the client-side
 //!   work. bench/run.sh runs all three and takes the
 //!   fastest as the baseline.
+//!
+//! `configure` sends every statement that is not a SELECT through the gateway's configure-session
+//! call (API v2+: it answers once the statement ran, so nothing is polled), as flink-sql does for
+//! statements that only change the session; a SELECT is busy-polled.
 //!
 //! For analysis only, MINIMAL_DECODE=value decodes every page's rows into `serde_json::Value`s
 //! (as flink-sql's wire types do) instead of skipping them, to show what that decoding costs.
@@ -139,7 +143,7 @@ impl Pause {
     }
 }
 
-async fn run(base: &str, file: &str, pause: Pause) -> Result<(usize, u64, u64)> {
+async fn run(base: &str, file: &str, pause: Pause, configure: bool) -> Result<(usize, u64, u64)> {
     let text = std::fs::read_to_string(file)?;
     let statements = statements(&text);
     let mut c = Client {
@@ -158,6 +162,13 @@ async fn run(base: &str, file: &str, pause: Pause) -> Result<(usize, u64, u64)> 
     let pace = Pace::new();
     let decode = std::env::var("MINIMAL_DECODE").is_ok_and(|v| v == "value");
     for sql in &statements {
+        let is_select = sql.trim_start().to_ascii_uppercase().starts_with("SELECT");
+        if configure && !is_select {
+            let url = format!("{session_url}/configure-session");
+            c.send(c.http.post(&url).json(&json!({ "statement": sql })))
+                .await?;
+            continue;
+        }
         let body = c
             .send(
                 c.http
@@ -171,7 +182,7 @@ async fn run(base: &str, file: &str, pause: Pause) -> Result<(usize, u64, u64)> 
         let posted = quiet_since;
         let mut first_ready = true;
         // The bench's scripts hold no INSERT; a SELECT's first page is paced as a query's.
-        let class = if sql.trim_start().to_ascii_uppercase().starts_with("SELECT") {
+        let class = if is_select {
             Class::Query
         } else {
             Class::Other
@@ -239,11 +250,14 @@ async fn run(base: &str, file: &str, pause: Pause) -> Result<(usize, u64, u64)> 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if !(3..=4).contains(&args.len()) {
-        eprintln!("usage: minimal_client GATEWAY_URL FILE [PAUSE_US|FIRST_US+THEN_US|backoff]");
+        eprintln!(
+            "usage: minimal_client GATEWAY_URL FILE [PAUSE_US|FIRST_US+THEN_US|backoff|configure]"
+        );
         std::process::exit(2);
     }
+    let configure = args.get(3).is_some_and(|a| a == "configure");
     let pause = match args.get(3).map(String::as_str) {
-        None => Pause::Fixed(Duration::ZERO),
+        None | Some("configure") => Pause::Fixed(Duration::ZERO),
         Some("backoff") => Pause::Backoff,
         Some(spec) if spec.contains('+') => {
             let (first, then) = spec.split_once('+').unwrap();
@@ -257,7 +271,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match runtime.block_on(run(&args[1], &args[2], pause)) {
+    match runtime.block_on(run(&args[1], &args[2], pause, configure)) {
         Ok((statements, calls, rows)) => println!(
             "statements={statements} calls={calls} rows={rows} elapsed_ms={}",
             started.elapsed().as_millis()

@@ -297,7 +297,7 @@ part1() {
         done
         say "1. LOAD=high: two busy loops (pids ${BURNERS[*]}) run beside part 1"
     fi
-    run_a; run_b b0 0; run_b b1 1000; run_b bb backoff
+    run_a; run_b b0 0; run_b b1 1000; run_b bb backoff; run_b bc configure
     rm -f "$WORK"/calls_*
     local part1_t0
     part1_t0=$(now)
@@ -307,10 +307,12 @@ part1() {
             break
         fi
         for ((p = 1; p <= PAIRS; p++)); do
-            say "1. [LOAD=$load] round $r/$ROUNDS: flink-sql and three minimal clients [$p/$PAIRS]"
+            say "1. [LOAD=$load] round $r/$ROUNDS: flink-sql and four minimal clients [$p/$PAIRS]"
             if ((p % 2)); then
                 timed a run_a; timed b0 run_b b0 0; timed bb run_b bb backoff; timed b1 run_b b1 1000
+                timed bc run_b bc configure
             else
+                timed bc run_b bc configure
                 timed b1 run_b b1 1000; timed bb run_b bb backoff; timed b0 run_b b0 0; timed a run_a
             fi
         done
@@ -323,11 +325,13 @@ part1() {
     P1[B0_$load]=$(median <"$WORK/t_b0")
     P1[B1_$load]=$(median <"$WORK/t_b1")
     P1[BB_$load]=$(median <"$WORK/t_bb")
+    P1[BC_$load]=$(median <"$WORK/t_bc")
     P1[NA_$load]=$(wc -l <"$WORK/t_a")
     P1[NB0_$load]=$(wc -l <"$WORK/t_b0"); P1[NB1_$load]=$(wc -l <"$WORK/t_b1"); P1[NBB_$load]=$(wc -l <"$WORK/t_bb")
+    P1[NBC_$load]=$(wc -l <"$WORK/t_bc")
     local best which
-    read -r best which < <(printf '%s busy-poll\n%s 1-ms-pause\n%s flink-sql-backoff\n' \
-        "${P1[B0_$load]}" "${P1[B1_$load]}" "${P1[BB_$load]}" | sort -g | head -1)
+    read -r best which < <(printf '%s busy-poll\n%s 1-ms-pause\n%s flink-sql-backoff\n%s configure-session\n' \
+        "${P1[B0_$load]}" "${P1[B1_$load]}" "${P1[BB_$load]}" "${P1[BC_$load]}" | sort -g | head -1)
     P1[B_$load]=$best; P1[BWHICH_$load]=$which
     if [ -f "$WORK/t_c" ]; then P1[C]=$(median <"$WORK/t_c"); P1[NC]=$(wc -l <"$WORK/t_c"); fi
     # HTTP calls of one flink-sql run (from its -v log), for comparison with the minimal client's.
@@ -339,6 +343,7 @@ part1() {
     P1[CALLS_B0_$load]=$(median <"$WORK/calls_b0" | xargs printf '%.0f')
     P1[CALLS_B1_$load]=$(median <"$WORK/calls_b1" | xargs printf '%.0f')
     P1[CALLS_BB_$load]=$(median <"$WORK/calls_bb" | xargs printf '%.0f')
+    P1[CALLS_BC_$load]=$(median <"$WORK/calls_bc" | xargs printf '%.0f')
     P1[AB_$load]=$(div "${P1[A_$load]}" "$best")
 }
 P1[C]=n/a; P1[NC]=0
@@ -509,6 +514,7 @@ part1_rows() { # LOAD
 | 1b | minimal REST client, busy poll on NOT_READY, LOAD=$l (median of ${P1[NB0_$l]}) | $(fmt "${P1[B0_$l]}" 3) s (~${P1[CALLS_B0_$l]} HTTP calls) | | |
 | 1b' | minimal REST client, 1 ms pause on NOT_READY, LOAD=$l (median of ${P1[NB1_$l]}) | $(fmt "${P1[B1_$l]}" 3) s (~${P1[CALLS_B1_$l]} HTTP calls) | | |
 | 1b'' | minimal REST client, round two's first back-off on NOT_READY (learns from the ask's time), LOAD=$l (median of ${P1[NBB_$l]}) | $(fmt "${P1[BB_$l]}" 3) s (~${P1[CALLS_BB_$l]} HTTP calls) | | |
+| 1b''' | minimal REST client, each DDL through configure-session (one call, answered once it ran), LOAD=$l (median of ${P1[NBC_$l]}) | $(fmt "${P1[BC_$l]}" 3) s (~${P1[CALLS_BC_$l]} HTTP calls) | | |
 | **1** | **a / b, LOAD=$l** (b = fastest minimal client: ${P1[BWHICH_$l]//-/ }) | **${P1[AB_$l]}** | ≤ 1.00 | $(yes_no "${P1[AB_$l]}" "<=" 1.00) |
 | **1** | **HTTP calls per DDL statement, LOAD=$l** (flink-sql, all calls of the run / 300) | **${P1[CALLS_PER_$l]}** | ≤ 5 | $(yes_no "${P1[CALLS_PER_$l]}" "<=" 5) |
 EOF
@@ -562,7 +568,7 @@ EOF
     echo
     echo "$TABLE"
     echo
-    echo "Notes: 1a/1b/1b'/1b'' alternate in each round (after one warm-up run each), 1c runs once a round;"
+    echo "Notes: 1a/1b/1b'/1b''/1b''' alternate in each round (after one warm-up run each), 1c runs once a round;"
     echo "times are whole-process wall clock. 4 alternates the three clients on the same bounded datagen"
     echo "query ('rows-per-second' = '10000000'; job start-up included); rates are from each client's"
     echo "best run, RSS the highest of its runs. The delivery rate is the minimal client's with a 1 ms"
