@@ -778,7 +778,8 @@ impl<'a> StatementRun<'a> {
         let mut quiet_since = self.clock;
         let mut asks = 0u32;
         let mut not_ready_until = None;
-        self.pause(self.pace.first_ask(Class::of(self.stmt))).await;
+        self.pause_for_first_page(self.pace.first_ask(Class::of(self.stmt)))
+            .await;
         loop {
             asks += 1;
             let asked = self.posted.elapsed();
@@ -828,7 +829,7 @@ impl<'a> StatementRun<'a> {
             if brought > 0 {
                 quiet_since = Instant::now();
             } else if self.mode == Mode::Unknown {
-                self.pause(self.first_page_pause()).await;
+                self.pause_for_first_page(self.first_page_pause()).await;
             } else {
                 self.pause(pause_after(quiet_since.elapsed())).await;
             }
@@ -858,7 +859,21 @@ impl<'a> StatementRun<'a> {
         if let (Some(max), Mode::Rows { query: true }) = (self.opts.max_wait, self.mode) {
             pause = pause.min(max.saturating_sub(self.clock.elapsed()));
         }
-        pace::sleep(pause).await;
+        if !pause.is_zero() {
+            sleep(pause).await;
+        }
+    }
+
+    /// Sleeps before asking (again) for the first page: to the µs (`pace::sleep`) for a statement
+    /// whose result is ready about a millisecond after its POST. A query's first rows come with
+    /// its job's start, tens of ms away: it keeps the runtime's timer, and no thread of the
+    /// blocking pool runs beside its rows.
+    async fn pause_for_first_page(&self, pause: Duration) {
+        if Class::of(self.stmt) == Class::Query {
+            self.pause(pause).await;
+        } else {
+            pace::sleep(pause).await;
+        }
     }
 
     fn decide(&mut self, page: &Page, sink: &mut dyn Sink) -> std::io::Result<Mode> {
