@@ -106,12 +106,45 @@ pub struct JobStamp {
     pub layout: Option<Arc<crate::check::upgrade::Tables>>,
 }
 
-/// What opening a session needs.
+/// What opening a session needs. Its clones share one client, negotiated with the gateway once
+/// (`check` and `jobs apply` open a session per file: one API-version call and one connection
+/// pool for all of them).
 #[derive(Clone)]
 pub struct Connect {
     pub gateway: gateway::Config,
     pub redactor: Redactor,
     pub log: Option<Log>,
+    negotiated: Arc<tokio::sync::OnceCell<gateway::Client>>,
+}
+
+impl Connect {
+    pub fn new(gateway: gateway::Config, redactor: Redactor, log: Option<Log>) -> Connect {
+        Connect {
+            gateway,
+            redactor,
+            log,
+            negotiated: Default::default(),
+        }
+    }
+
+    /// The same, logging to `log` (a client of its own: the log is the client's).
+    pub fn with_log(&self, log: Option<Log>) -> Connect {
+        Connect::new(self.gateway.clone(), self.redactor.clone(), log)
+    }
+
+    /// Opens a session on the shared client, negotiating the API version first if no clone did.
+    async fn open_session(&self) -> Result<Session, CliError> {
+        let client = self
+            .negotiated
+            .get_or_try_init(|| async {
+                let mut client =
+                    gateway::Client::new(&self.gateway, self.redactor.clone(), self.log.clone())?;
+                client.negotiate().await?;
+                Ok::<_, CliError>(client)
+            })
+            .await?;
+        Session::open(client.clone(), &self.gateway.session_properties).await
+    }
 }
 
 /// Asks a run to stop; the exit code says why (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
@@ -236,11 +269,7 @@ impl Runner {
         if let Some(exit) = preflight(&opts, cancel).await? {
             return Ok(Opened::Cancelled(exit));
         }
-        let (redactor, log) = (connect.redactor.clone(), connect.log.clone());
-        let connecting = tokio::time::timeout(
-            opts.timeout,
-            gateway::connect(&connect.gateway, redactor, log),
-        );
+        let connecting = tokio::time::timeout(opts.timeout, connect.open_session());
         let session = tokio::select! {
             s = connecting => s.map_err(|_| connect_timeout(opts.timeout))??,
             exit = cancel.wait() => return Ok(Opened::Cancelled(exit)),

@@ -128,11 +128,7 @@ fn run_settings() -> settings::Run {
 
 /// What opening a session needs, as `exec` builds it.
 fn connect(gateway: &settings::Gateway, redactor: Redactor) -> runner::Connect {
-    runner::Connect {
-        gateway: gateway.config(),
-        redactor,
-        log: None,
-    }
+    runner::Connect::new(gateway.config(), redactor, None)
 }
 
 /// Fails (never skips) when the stack is down.

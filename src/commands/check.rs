@@ -96,11 +96,7 @@ fn live(settings: &CheckSettings, statements: &[Statement]) -> anyhow::Result<Ve
     let opts = settings
         .run
         .options(&settings.gateway, &redactor, log.clone())?;
-    let connect = Connect {
-        gateway: settings.gateway.config(),
-        redactor: redactor.clone(),
-        log,
-    };
+    let connect = Connect::new(settings.gateway.config(), redactor.clone(), log);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

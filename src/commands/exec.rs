@@ -145,11 +145,7 @@ fn execute(settings: &ExecSettings, statements: Statements) -> anyhow::Result<Ex
         if let Statements::Read(statements) = &statements {
             opts.stamps = Arc::new(guard(settings, statements, &opts, &redactor).await?);
         }
-        let connect = Connect {
-            gateway: settings.gateway.config(),
-            redactor,
-            log,
-        };
+        let connect = Connect::new(settings.gateway.config(), redactor, log);
         match statements {
             Statements::Piped(err) => {
                 let vars = settings.profile.vars.clone();

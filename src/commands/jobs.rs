@@ -37,11 +37,11 @@ pub fn run(args: JobsArgs, verbose: u8) -> anyhow::Result<Exit> {
         .and_then(|a| a.timeout)
         .unwrap_or(DEFAULT_TIMEOUT);
     let starter = Starter {
-        connect: Connect {
-            gateway: s.connection.config(),
-            redactor: redactor.clone(),
-            log: super::exec::verbose_log(verbose, &redactor),
-        },
+        connect: Connect::new(
+            s.connection.config(),
+            redactor.clone(),
+            super::exec::verbose_log(verbose, &redactor),
+        ),
         opts: run_options(&jm, timeout),
     };
     if let JobsAction::Ui { dir, .. } = &args.action {
@@ -52,10 +52,7 @@ pub fn run(args: JobsArgs, verbose: u8) -> anyhow::Result<Exit> {
         };
         // Nothing may write on the terminal the screen draws on.
         let starter = Starter {
-            connect: Connect {
-                log: None,
-                ..starter.connect
-            },
+            connect: starter.connect.with_log(None),
             ..starter
         };
         let env = ui::Env {

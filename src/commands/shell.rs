@@ -75,11 +75,7 @@ impl Loader {
             .options(&settings.gateway, &redactor, log.clone())?;
         Ok(Target {
             name: profile_name(args),
-            connect: Connect {
-                gateway: settings.gateway.config(),
-                redactor,
-                log,
-            },
+            connect: Connect::new(settings.gateway.config(), redactor, log),
             opts,
             vars: settings.profile.vars,
             output: settings.output,

@@ -259,14 +259,11 @@ fn options(max_wait: Option<Duration>) -> RunOptions {
 }
 
 async fn open(url: &str, tools: &Tools, opts: RunOptions) -> Result<Runner, CliError> {
-    let connect = Connect {
-        gateway: gateway::Config {
-            url: url.to_owned(),
-            ..Default::default()
-        },
-        redactor: tools.redactor.clone(),
-        log: None,
+    let gateway = gateway::Config {
+        url: url.to_owned(),
+        ..Default::default()
     };
+    let connect = Connect::new(gateway, tools.redactor.clone(), None);
     match Runner::open(&connect, opts, &Cancel::never()).await? {
         Opened::Ready(runner) => Ok(runner),
         Opened::Cancelled(exit) => Err(CliError::new(exit, "cancelled")),

@@ -760,7 +760,14 @@ pub fn heartbeat_every(idle_timeout: Option<Duration>) -> Duration {
 /// session's config first; a gateway set to 5 s would forget a session heartbeated every 30 s).
 /// A failed heartbeat is only logged: the next statement will report a lost session far more
 /// clearly than a background task could.
+/// When a session's heartbeat first asks for the gateway's idle timeout (no gateway has one
+/// anywhere near this short).
+const HEARTBEAT_FIRST_LOOK: Duration = Duration::from_secs(1);
+
 async fn heartbeat(client: Arc<Client>, id: SessionId) {
+    // A short run (a DDL script, a file `check` validates) ends before it needs to know the idle
+    // timeout: asking at once would put a large answer on the gateway beside its first statements.
+    tokio::time::sleep(HEARTBEAT_FIRST_LOOK).await;
     let timeout = match client.session_config(&id).await {
         Ok(config) => idle_timeout(&config),
         Err(_) => None,
