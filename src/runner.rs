@@ -108,13 +108,14 @@ pub struct JobStamp {
 
 /// What opening a session needs. Its clones share one client, negotiated with the gateway once
 /// (`check` and `jobs apply` open a session per file: one API-version call and one connection
-/// pool for all of them).
+/// pool for all of them), and the pace their runners learn.
 #[derive(Clone)]
 pub struct Connect {
     pub gateway: gateway::Config,
     pub redactor: Redactor,
     pub log: Option<Log>,
     negotiated: Arc<tokio::sync::OnceCell<gateway::Client>>,
+    pace: Arc<Pace>,
 }
 
 impl Connect {
@@ -124,6 +125,7 @@ impl Connect {
             redactor,
             log,
             negotiated: Default::default(),
+            pace: Default::default(),
         }
     }
 
@@ -210,7 +212,9 @@ impl Cancel {
 pub struct Runner {
     session: Session,
     opts: RunOptions,
-    pace: Pace,
+    /// What the statements learned of how soon results are ready; shared by the runners opened
+    /// from clones of one `Connect` (`check` runs a file per session, side by side).
+    pace: Arc<Pace>,
     /// How the session was opened: `reopen` opens the next one the same way.
     connect: Option<Connect>,
     /// The session-scoped statements run so far, for a new session to replay.
@@ -276,6 +280,7 @@ impl Runner {
         };
         let mut runner = Runner::new(session, opts);
         runner.connect = Some(connect.clone());
+        runner.pace = connect.pace.clone();
         Ok(Opened::Ready(runner))
     }
 
@@ -284,7 +289,7 @@ impl Runner {
         Runner {
             session,
             opts,
-            pace: Pace::new(),
+            pace: Default::default(),
             connect: None,
             journal: Default::default(),
         }
