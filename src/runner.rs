@@ -700,7 +700,17 @@ impl<'a> StatementRun<'a> {
     async fn send(&self) -> Result<Option<OperationId>, Error> {
         let sql = &self.stmt.sql;
         if self.session.client().can_configure_session() && Kind::configures_session(sql) {
-            return self.session.configure(sql).await.map(|()| None);
+            match self.session.configure(sql).await {
+                // Refused for its kind before anything ran (another Flink version's list):
+                // submitted as any statement is.
+                Err(Error::Server(e)) if e.is_unsupported_configure() => {
+                    self.log(&format!(
+                        "configure-session refused it ({}); submitting it",
+                        e.message
+                    ));
+                }
+                done => return done.map(|()| None),
+            }
         }
         self.submit().await.map(Some)
     }

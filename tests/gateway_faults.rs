@@ -1055,3 +1055,47 @@ async fn a_configure_session_post_cut_off_after_sending_is_not_resent() {
         "it may have run: never sent twice"
     );
 }
+
+/// configure-session refuses the statement's kind (as another Flink version may): nothing ran,
+/// so it is submitted as an operation, once.
+fn configure_unsupported(line: &str, _: usize) -> Reply {
+    let trace = "<Exception on server side:\norg.apache.flink.table.gateway.api.utils.SqlGatewayException: Failed to configure session.\nCaused by: java.lang.UnsupportedOperationException: Unsupported statement for configuring session:CREATE MODEL m\n\tat d.e(F.java:2)\n\nEnd of exception on server side>";
+    let ok_page = r#"{"resultType":"PAYLOAD","isQueryResult":false,"resultKind":"SUCCESS",
+        "results":{"columns":[{"name":"result","logicalType":{"type":"VARCHAR","nullable":true}}],
+        "data":[{"kind":"INSERT","fields":["OK"]}]},"nextResultUri":null}"#;
+    match line {
+        "POST /v4/sessions" => Reply::Json(200, format!(r#"{{"sessionHandle":"{SESSION}"}}"#)),
+        CONFIGURE => Reply::Json(
+            500,
+            serde_json::json!({ "errors": ["Internal server error.", trace] }).to_string(),
+        ),
+        STATEMENTS => Reply::Json(200, format!(r#"{{"operationHandle":"{OP}"}}"#)),
+        l if l.starts_with(&format!("GET {}/result/0", op_path())) => {
+            Reply::Json(200, ok_page.to_owned())
+        }
+        _ => Reply::Json(200, "{}".to_owned()),
+    }
+}
+
+#[tokio::test]
+async fn a_statement_configure_session_refuses_for_its_kind_is_submitted_instead() {
+    let stub = Stub::start(configure_unsupported);
+    let source = flink_sql::script::Source {
+        name: "stub.sql".into(),
+        text: "CREATE MODEL m WITH ('provider' = 'x');\n".to_owned(),
+    };
+    let statements = flink_sql::script::prepare(&[source], &Default::default(), false).unwrap();
+    let session = Session::open(client(&stub.url), &[]).await.unwrap();
+    let mut runner = flink_sql::runner::Runner::new(session, run_opts(None));
+    let mut sink = Outcomes::default();
+    let never = flink_sql::runner::Cancel::never();
+    let (summary, exit) =
+        flink_sql::commands::batch::run(&mut runner, &statements, &mut sink, &never)
+            .await
+            .unwrap();
+    runner.into_session().close().await.unwrap();
+    assert_eq!(exit, Exit::Success, "{:?}", sink.0);
+    assert_eq!(summary.ok, 1);
+    assert_eq!(stub.count(CONFIGURE), 1);
+    assert_eq!(stub.count(STATEMENTS), 1, "submitted once, as an operation");
+}

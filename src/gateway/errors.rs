@@ -31,6 +31,13 @@ impl ServerError {
     pub fn is_session_lost(&self) -> bool {
         self.message.starts_with("Session '") && self.message.ends_with("' does not exist.")
     }
+
+    /// configure-session refused the statement's kind before running anything (a kind this
+    /// gateway does not run there): it can be submitted as an operation instead.
+    pub fn is_unsupported_configure(&self) -> bool {
+        self.message
+            .starts_with("Unsupported statement for configuring session")
+    }
 }
 
 /// Reads an error body (`{"errors": [...]}` or anything else) into a `ServerError`.
