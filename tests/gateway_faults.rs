@@ -288,17 +288,23 @@ async fn a_500_that_is_not_flinks_error_is_an_http_error_exit_3() {
     assert_eq!(stub.count(STATEMENTS), 1);
 }
 
-#[tokio::test]
-async fn a_statement_post_cut_off_after_sending_is_not_resent() {
-    let stub = Stub::start(|_, _| Reply::Hangup);
-    let err = client(&stub.url)
-        .submit(&session(), "INSERT INTO sink SELECT * FROM src")
-        .await
-        .unwrap_err();
+/// The error of a POST whose answer was cut off after sending: exit 3, not re-sent.
+async fn lost_answer<T: std::fmt::Debug>(
+    call: impl std::future::Future<Output = Result<T, Error>>,
+) -> flink_sql::error::CliError {
+    let err = call.await.unwrap_err();
     let Error::NoReply(e) = err else {
         panic!("expected a lost answer, got {err:?}")
     };
     assert_eq!(e.exit, Exit::Connection);
+    e
+}
+
+#[tokio::test]
+async fn a_statement_post_cut_off_after_sending_is_not_resent() {
+    let stub = Stub::start(|_, _| Reply::Hangup);
+    let e = lost_answer(client(&stub.url).submit(&session(), "INSERT INTO sink SELECT * FROM src"))
+        .await;
     assert!(
         e.message
             .contains("may have reached it, so it was not sent again"),
@@ -997,6 +1003,24 @@ impl flink_sql::render::Sink for Outcomes {
     }
 }
 
+/// Runs `source` through the runner against `stub`, collecting each statement's outcome.
+async fn run_script(
+    stub: &Stub,
+    source: flink_sql::script::Source,
+) -> (flink_sql::model::Summary, Exit, Outcomes) {
+    let statements = flink_sql::script::prepare(&[source], &Default::default(), false).unwrap();
+    let session = Session::open(client(&stub.url), &[]).await.unwrap();
+    let mut runner = flink_sql::runner::Runner::new(session, run_opts(None));
+    let mut sink = Outcomes::default();
+    let never = flink_sql::runner::Cancel::never();
+    let (summary, exit) =
+        flink_sql::commands::batch::run(&mut runner, &statements, &mut sink, &never)
+            .await
+            .unwrap();
+    runner.into_session().close().await.unwrap();
+    (summary, exit, sink)
+}
+
 /// Statements that only configure the session run through configure-session, one call each (no
 /// operation to poll or close); a Flink error there fails the statement at its place in the file,
 /// and what follows is not run.
@@ -1008,16 +1032,7 @@ async fn session_configuring_statements_take_one_call_and_their_errors_point_int
         text: "SET 'a' = 'b';\nCREATE TEMPORARY TABLE t (id BIGINT WITH ('connector' = 'datagen');\nSELECT 1;\n"
             .to_owned(),
     };
-    let statements = flink_sql::script::prepare(&[source], &Default::default(), false).unwrap();
-    let session = Session::open(client(&stub.url), &[]).await.unwrap();
-    let mut runner = flink_sql::runner::Runner::new(session, run_opts(None));
-    let mut sink = Outcomes::default();
-    let never = flink_sql::runner::Cancel::never();
-    let (summary, exit) =
-        flink_sql::commands::batch::run(&mut runner, &statements, &mut sink, &never)
-            .await
-            .unwrap();
-    runner.into_session().close().await.unwrap();
+    let (summary, exit, sink) = run_script(&stub, source).await;
     use flink_sql::model::Status;
     assert_eq!(exit, Exit::StatementFailed);
     assert_eq!((summary.ok, summary.failed, summary.skipped), (1, 1, 1));
@@ -1040,14 +1055,11 @@ async fn session_configuring_statements_take_one_call_and_their_errors_point_int
 #[tokio::test]
 async fn a_configure_session_post_cut_off_after_sending_is_not_resent() {
     let stub = Stub::start(|_, _| Reply::Hangup);
-    let err = client(&stub.url)
-        .configure_session(&session(), "CREATE TEMPORARY TABLE t (id INT)")
-        .await
-        .unwrap_err();
-    let Error::NoReply(e) = err else {
-        panic!("expected a lost answer, got {err:?}")
-    };
-    assert_eq!(e.exit, Exit::Connection);
+    let e = lost_answer(
+        client(&stub.url).configure_session(&session(), "CREATE TEMPORARY TABLE t (id INT)"),
+    )
+    .await;
+    assert!(e.message.contains("not sent again"), "{}", e.message);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(
         stub.count(CONFIGURE),
@@ -1084,16 +1096,7 @@ async fn a_statement_configure_session_refuses_for_its_kind_is_submitted_instead
         name: "stub.sql".into(),
         text: "CREATE MODEL m WITH ('provider' = 'x');\n".to_owned(),
     };
-    let statements = flink_sql::script::prepare(&[source], &Default::default(), false).unwrap();
-    let session = Session::open(client(&stub.url), &[]).await.unwrap();
-    let mut runner = flink_sql::runner::Runner::new(session, run_opts(None));
-    let mut sink = Outcomes::default();
-    let never = flink_sql::runner::Cancel::never();
-    let (summary, exit) =
-        flink_sql::commands::batch::run(&mut runner, &statements, &mut sink, &never)
-            .await
-            .unwrap();
-    runner.into_session().close().await.unwrap();
+    let (summary, exit, sink) = run_script(&stub, source).await;
     assert_eq!(exit, Exit::Success, "{:?}", sink.0);
     assert_eq!(summary.ok, 1);
     assert_eq!(stub.count(CONFIGURE), 1);
