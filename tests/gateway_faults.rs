@@ -673,19 +673,31 @@ async fn run_endless(
     max_rows: Option<u64>,
     cancel: &flink_sql::runner::Cancel,
 ) -> (WaitsForFetchAhead, Exit, flink_sql::model::Summary) {
-    let session = Session::open(client(&stub.url), &[]).await.unwrap();
     let mut sink = WaitsForFetchAhead {
         stub: stub.seen.clone(),
         values: Vec::new(),
         ahead_seen: None,
     };
-    let mut runner = flink_sql::runner::Runner::new(session, run_opts(max_rows));
-    let (summary, exit) =
-        flink_sql::commands::batch::run(&mut runner, &one_query(), &mut sink, cancel)
-            .await
-            .unwrap();
-    runner.into_session().close().await.unwrap();
+    let opts = run_opts(max_rows);
+    let (summary, exit) = run_on_stub(stub, &one_query(), opts, &mut sink, cancel).await;
     (sink, exit, summary)
+}
+
+/// Runs `statements` through the runner in a session on `stub`, then closes it.
+async fn run_on_stub(
+    stub: &Stub,
+    statements: &[flink_sql::script::Statement],
+    opts: flink_sql::runner::RunOptions,
+    sink: &mut dyn flink_sql::render::Sink,
+    cancel: &flink_sql::runner::Cancel,
+) -> (flink_sql::model::Summary, Exit) {
+    let session = Session::open(client(&stub.url), &[]).await.unwrap();
+    let mut runner = flink_sql::runner::Runner::new(session, opts);
+    let ran = flink_sql::commands::batch::run(&mut runner, statements, sink, cancel)
+        .await
+        .unwrap();
+    runner.into_session().close().await.unwrap();
+    ran
 }
 
 #[tokio::test]
@@ -1009,15 +1021,9 @@ async fn run_script(
     source: flink_sql::script::Source,
 ) -> (flink_sql::model::Summary, Exit, Outcomes) {
     let statements = flink_sql::script::prepare(&[source], &Default::default(), false).unwrap();
-    let session = Session::open(client(&stub.url), &[]).await.unwrap();
-    let mut runner = flink_sql::runner::Runner::new(session, run_opts(None));
     let mut sink = Outcomes::default();
     let never = flink_sql::runner::Cancel::never();
-    let (summary, exit) =
-        flink_sql::commands::batch::run(&mut runner, &statements, &mut sink, &never)
-            .await
-            .unwrap();
-    runner.into_session().close().await.unwrap();
+    let (summary, exit) = run_on_stub(stub, &statements, run_opts(None), &mut sink, &never).await;
     (summary, exit, sink)
 }
 
