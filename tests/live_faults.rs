@@ -214,6 +214,49 @@ fn a_stalled_statement_post_times_out_with_exit_4() {
     );
 }
 
+/// A statement that only configures the session goes to configure-session, which answers once
+/// it ran: one the gateway never answers ends at `--timeout` with exit 4 too, says its POST got
+/// no answer, and nothing after it is sent.
+#[test]
+fn a_stalled_configure_session_post_times_out_with_exit_4_and_nothing_after_it_runs() {
+    require_stack();
+    let (name, sink) = (unique("faults-stall-ddl-"), unique("snk_d"));
+    let _jobs = Jobs(name.clone());
+    let needle = format!("CREATE TEMPORARY TABLE {sink}");
+    let proxy = Proxy::start(gateway_url(), move |r: &Request| {
+        if r.is_statement_with(&needle) {
+            Fault::Stall
+        } else {
+            Fault::Forward
+        }
+    });
+    let run = Run::of(&mut exec(
+        &proxy.url,
+        &endless_insert(&name, &sink),
+        &["--timeout", "3s"],
+    ));
+    run.expect_code(4);
+    for said in [
+        "error: timed out after 3s",
+        "the gateway had not answered the statement's POST",
+    ] {
+        assert!(run.stderr.contains(said), "{said}\n{}", run.dump());
+    }
+    let posted: Vec<String> = proxy
+        .seen()
+        .iter()
+        .filter(|r| r.path.ends_with("/configure-session") || r.path.ends_with("/statements"))
+        .map(|r| r.body.clone())
+        .collect();
+    assert_eq!(
+        posted.len(),
+        3,
+        "SET, one CREATE, the stalled CREATE: {posted:#?}"
+    );
+    assert!(posted.iter().all(|b| !b.contains("INSERT")), "{posted:#?}");
+    assert!(jobs_named(&name).is_empty());
+}
+
 /// Medium 5: after the INSERT's POST everything on the gateway stalls (results, cancel, close,
 /// the session's delete). The clean-up is bounded, the message does not claim a cancel that
 /// failed, and the job is still found and cancelled through the JobManager.
