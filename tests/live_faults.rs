@@ -179,15 +179,9 @@ fn wait_until_a_job_is_named(name: &str) {
     }
 }
 
-/// Medium 5: a statement POST the gateway never answers ends at `--timeout` with exit 4 (it was
-/// exit 3 after the HTTP layer's 60 s), and the message says what is known: the POST got no
-/// answer, and no job with the statement's pinned id appeared.
-#[test]
-fn a_stalled_statement_post_times_out_with_exit_4() {
-    require_stack();
-    let (name, sink) = (unique("faults-stall-"), unique("snk_p"));
-    let _jobs = Jobs(name.clone());
-    let needle = format!("INSERT INTO {sink}");
+/// `exec` of the endless pipeline through a proxy that never answers the POST of the statement
+/// holding `needle`, with `--timeout 3s`: exit 4, and the message says its POST got no answer.
+fn stalled_post(name: &str, sink: &str, needle: String) -> (Run, Proxy) {
     let proxy = Proxy::start(gateway_url(), move |r: &Request| {
         if r.is_statement_with(&needle) {
             Fault::Stall
@@ -197,17 +191,30 @@ fn a_stalled_statement_post_times_out_with_exit_4() {
     });
     let run = Run::of(&mut exec(
         &proxy.url,
-        &endless_insert(&name, &sink),
+        &endless_insert(name, sink),
         &["--timeout", "3s"],
     ));
     run.expect_code(4);
     for said in [
         "error: timed out after 3s",
         "the gateway had not answered the statement's POST",
-        "appeared on the JobManager within 5s",
     ] {
         assert!(run.stderr.contains(said), "{said}\n{}", run.dump());
     }
+    (run, proxy)
+}
+
+/// Medium 5: a statement POST the gateway never answers ends at `--timeout` with exit 4 (it was
+/// exit 3 after the HTTP layer's 60 s), and the message says what is known: the POST got no
+/// answer, and no job with the statement's pinned id appeared.
+#[test]
+fn a_stalled_statement_post_times_out_with_exit_4() {
+    require_stack();
+    let (name, sink) = (unique("faults-stall-"), unique("snk_p"));
+    let _jobs = Jobs(name.clone());
+    let (run, _proxy) = stalled_post(&name, &sink, format!("INSERT INTO {sink}"));
+    let said = "appeared on the JobManager within 5s";
+    assert!(run.stderr.contains(said), "{said}\n{}", run.dump());
     assert!(
         jobs_named(&name).is_empty(),
         "the POST never reached the gateway"
@@ -222,26 +229,7 @@ fn a_stalled_configure_session_post_times_out_with_exit_4_and_nothing_after_it_r
     require_stack();
     let (name, sink) = (unique("faults-stall-ddl-"), unique("snk_d"));
     let _jobs = Jobs(name.clone());
-    let needle = format!("CREATE TEMPORARY TABLE {sink}");
-    let proxy = Proxy::start(gateway_url(), move |r: &Request| {
-        if r.is_statement_with(&needle) {
-            Fault::Stall
-        } else {
-            Fault::Forward
-        }
-    });
-    let run = Run::of(&mut exec(
-        &proxy.url,
-        &endless_insert(&name, &sink),
-        &["--timeout", "3s"],
-    ));
-    run.expect_code(4);
-    for said in [
-        "error: timed out after 3s",
-        "the gateway had not answered the statement's POST",
-    ] {
-        assert!(run.stderr.contains(said), "{said}\n{}", run.dump());
-    }
+    let (_run, proxy) = stalled_post(&name, &sink, format!("CREATE TEMPORARY TABLE {sink}"));
     let posted: Vec<String> = proxy
         .seen()
         .iter()
