@@ -159,7 +159,7 @@ impl JobManager {
     pub async fn job(&self, id: &str) -> Result<Option<JobDetails>, CliError> {
         let path = format!("/jobs/{id}");
         self.http
-            .call_optional(Method::GET, &path, Retry::Idempotent)
+            .call_optional(Method::GET, &path, None::<&()>, Retry::Idempotent)
             .await
             .map_err(Error::into_cli)
     }
@@ -179,7 +179,7 @@ impl JobManager {
         let path = format!("/jobs/{id}/exceptions");
         let e: Option<Exceptions> = self
             .http
-            .call_optional(Method::GET, &path, Retry::Idempotent)
+            .call_optional(Method::GET, &path, None::<&()>, Retry::Idempotent)
             .await
             .map_err(Error::into_cli)?;
         let e = e.unwrap_or_default();
@@ -493,7 +493,7 @@ impl JobManager {
     pub async fn job_info(&self, id: &str) -> Result<Option<JobInfo>, CliError> {
         let path = format!("/jobs/{id}");
         self.http
-            .call_optional(Method::GET, &path, Retry::Idempotent)
+            .call_optional(Method::GET, &path, None::<&()>, Retry::Idempotent)
             .await
             .map_err(Error::into_cli)
     }
@@ -507,7 +507,7 @@ impl JobManager {
         let path = format!("/jobs/{id}/config");
         let answer: Option<JobConfig> = self
             .http
-            .call_optional(Method::GET, &path, Retry::Idempotent)
+            .call_optional(Method::GET, &path, None::<&()>, Retry::Idempotent)
             .await
             .map_err(Error::into_cli)?;
         Ok(answer.map(|c| {
@@ -527,7 +527,7 @@ impl JobManager {
     pub async fn checkpoints(&self, id: &str) -> Result<Option<Checkpoints>, CliError> {
         let path = format!("/jobs/{id}/checkpoints");
         self.http
-            .call_optional(Method::GET, &path, Retry::Idempotent)
+            .call_optional(Method::GET, &path, None::<&()>, Retry::Idempotent)
             .await
             .map_err(Error::into_cli)
     }
@@ -537,7 +537,7 @@ impl JobManager {
         let path = format!("/jobs/{id}/exceptions?maxExceptions={limit}");
         let e: Option<ExceptionsFull> = self
             .http
-            .call_optional(Method::GET, &path, Retry::Idempotent)
+            .call_optional(Method::GET, &path, None::<&()>, Retry::Idempotent)
             .await
             .map_err(Error::into_cli)?;
         let entries = e.unwrap_or_default().history.unwrap_or_default().entries;

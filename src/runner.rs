@@ -106,15 +106,15 @@ pub struct JobStamp {
     pub layout: Option<Arc<crate::check::upgrade::Tables>>,
 }
 
-/// What opening a session needs. Its clones share one client, negotiated with the gateway once
-/// (`check` and `jobs apply` open a session per file: one API-version call and one connection
-/// pool for all of them), and the pace their runners learn.
+/// What opening a session needs. Its clones share one client, whose API version the first
+/// session settles (`check` and `jobs apply` open a session per file: one connection pool for
+/// all of them), and the pace their runners learn.
 #[derive(Clone)]
 pub struct Connect {
     pub gateway: gateway::Config,
     pub redactor: Redactor,
     pub log: Option<Log>,
-    negotiated: Arc<tokio::sync::OnceCell<gateway::Client>>,
+    settled: Arc<tokio::sync::Mutex<Option<gateway::Client>>>,
     pace: Arc<Pace>,
 }
 
@@ -124,7 +124,7 @@ impl Connect {
             gateway,
             redactor,
             log,
-            negotiated: Default::default(),
+            settled: Default::default(),
             pace: Default::default(),
         }
     }
@@ -134,18 +134,20 @@ impl Connect {
         Connect::new(self.gateway.clone(), self.redactor.clone(), log)
     }
 
-    /// Opens a session on the shared client, negotiating the API version first if no clone did.
+    /// Opens a session on the shared client; the first one settles the API version on the way
+    /// (`Session::open_settling`), and clones wait for it rather than settling it again.
     async fn open_session(&self) -> Result<Session, CliError> {
-        let client = self
-            .negotiated
-            .get_or_try_init(|| async {
-                let mut client =
-                    gateway::Client::new(&self.gateway, self.redactor.clone(), self.log.clone())?;
-                client.negotiate().await?;
-                Ok::<_, CliError>(client)
-            })
-            .await?;
-        Session::open(client.clone(), &self.gateway.session_properties).await
+        let properties = &self.gateway.session_properties;
+        let mut settled = self.settled.lock().await;
+        if let Some(client) = settled.as_ref() {
+            let client = client.clone();
+            drop(settled);
+            return Session::open(client, properties).await;
+        }
+        let client = gateway::Client::new(&self.gateway, self.redactor.clone(), self.log.clone())?;
+        let session = Session::open_settling(client, properties).await?;
+        *settled = Some(session.client().clone());
+        Ok(session)
     }
 }
 

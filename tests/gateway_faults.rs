@@ -1108,3 +1108,109 @@ async fn a_statement_configure_session_refuses_for_its_kind_is_submitted_instead
     assert_eq!(stub.count(CONFIGURE), 1);
     assert_eq!(stub.count(STATEMENTS), 1, "submitted once, as an operation");
 }
+
+// ---------------------------------------------------------------- the API version
+
+/// Runs `exec -c sql` against `stub` (with nothing from the environment); its exit code and stderr.
+fn exec_on(stub: &Stub, sql: &str) -> (Option<i32>, String) {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("flink-sql"))
+        .args(["exec", "--gateway", &stub.url, "-c", sql])
+        .env_clear()
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A gateway of one API version: `/{version}/…` is served, any other version's path is a 404 as
+/// Flink's router answers it.
+fn gateway_of(version: &'static str) -> impl Fn(&str, usize) -> Reply {
+    move |line, _| {
+        let sessions = format!("POST /{version}/sessions");
+        let mine = format!("/{version}/sessions/{SESSION}");
+        match line {
+            "GET /v1/api_versions" => Reply::Json(
+                200,
+                format!(r#"{{"versions":["V1","{}"]}}"#, version.to_uppercase()),
+            ),
+            l if l == sessions => Reply::Json(200, format!(r#"{{"sessionHandle":"{SESSION}"}}"#)),
+            l if l.contains(&mine) => Reply::Json(200, "{}".to_owned()),
+            l => Reply::Json(
+                404,
+                format!(
+                    r#"{{"errors":["Not found: {}"]}}"#,
+                    l.split(' ').nth(1).unwrap()
+                ),
+            ),
+        }
+    }
+}
+
+/// Every current gateway speaks our newest version, so the session is asked for at it straight
+/// away: no version round trip before the first statement.
+#[test]
+fn a_gateway_that_speaks_our_newest_version_is_not_asked_which_it_speaks() {
+    let stub = Stub::start(gateway_of("v4"));
+    let (code, stderr) = exec_on(&stub, "SET 'a' = 'b';");
+    assert_eq!(code, Some(0), "{stderr}");
+    let seen = stub.seen();
+    assert_eq!(seen[0], "POST /v4/sessions", "{seen:?}");
+    assert_eq!(stub.count("GET /v1/api_versions"), 0, "{seen:?}");
+    assert_eq!(
+        stub.count(&format!("POST /v4/sessions/{SESSION}/configure-session")),
+        1
+    );
+    assert_eq!(
+        stub.count(&format!("DELETE /v4/sessions/{SESSION}")),
+        1,
+        "{seen:?}"
+    );
+}
+
+/// An older gateway answers the newest version's session POST with 404 (opening nothing); it is
+/// then asked which versions it speaks, and the whole run speaks the newest of those.
+#[test]
+fn an_older_gateway_is_asked_which_versions_it_speaks_and_served_at_its_newest() {
+    let stub = Stub::start(gateway_of("v2"));
+    let (code, stderr) = exec_on(&stub, "SET 'a' = 'b';");
+    assert_eq!(code, Some(0), "{stderr}");
+    let seen = stub.seen();
+    assert_eq!(
+        seen[..4],
+        [
+            "POST /v4/sessions".to_owned(),
+            "GET /v1/api_versions".to_owned(),
+            "POST /v2/sessions".to_owned(),
+            format!("POST /v2/sessions/{SESSION}/configure-session"),
+        ],
+        "{seen:?}"
+    );
+    assert_eq!(
+        stub.count(&format!("DELETE /v2/sessions/{SESSION}")),
+        1,
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.iter().filter(|l| l.contains("/v4/")).count(),
+        1,
+        "only the first POST: {seen:?}"
+    );
+}
+
+/// A gateway that speaks none of our versions is named as such (exit 3), not as a missing path.
+#[test]
+fn a_gateway_of_no_version_we_speak_is_exit_3_and_says_so() {
+    let stub = Stub::start(|line, _| match line {
+        "GET /v1/api_versions" => Reply::Json(200, r#"{"versions":["V9"]}"#.to_owned()),
+        l => Reply::Json(404, format!(r#"{{"errors":["Not found: {l}"]}}"#)),
+    });
+    let (code, stderr) = exec_on(&stub, "SET 'a' = 'b';");
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(
+        stderr.contains("speaks none of our API versions"),
+        "{stderr}"
+    );
+    assert_eq!(stub.seen(), ["POST /v4/sessions", "GET /v1/api_versions"]);
+}

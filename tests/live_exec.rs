@@ -1357,7 +1357,7 @@ fn an_unreachable_gateway_exits_3_with_a_hint() {
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr.contains(&format!(
-            "error: gateway unreachable: GET http://127.0.0.1:{port}/"
+            "error: gateway unreachable: POST http://127.0.0.1:{port}/v4/sessions:"
         )),
         "{}",
         run.dump()

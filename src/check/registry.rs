@@ -154,7 +154,7 @@ async fn side_contract(
     )?;
     let path = format!("/subjects/{}/versions/latest", encode(&subject));
     let latest: Option<Latest> = http
-        .call_optional(Method::GET, &path, Retry::Idempotent)
+        .call_optional(Method::GET, &path, None::<&()>, Retry::Idempotent)
         .await?;
     let Some(latest) = latest else {
         let f = Finding::new(

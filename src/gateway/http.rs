@@ -160,14 +160,17 @@ impl Http {
         self.decode(&method, path, status, &bytes)
     }
 
-    /// Like `call`, but a 404 is `Ok(None)` (a job the JobManager does not know).
+    /// Like `call`, but a 404 is `Ok(None)` (a job the JobManager does not know, a version the
+    /// gateway does not speak).
     pub async fn call_optional<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
+        body: Option<&(impl Serialize + ?Sized)>,
         retry: Retry,
     ) -> Result<Option<T>, Error> {
-        let (status, bytes) = self.send(&method, path, None, retry).await?;
+        let body = body.map(|b| serde_json::to_vec(b).expect("request bodies serialize"));
+        let (status, bytes) = self.send(&method, path, body, retry).await?;
         if status == StatusCode::NOT_FOUND {
             return Ok(None);
         }

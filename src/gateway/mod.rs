@@ -44,6 +44,10 @@ pub enum Version {
 }
 
 impl Version {
+    /// The newest version we speak: a session is first asked for at this one
+    /// ([`Session::open_settling`]).
+    pub const NEWEST: Version = Version::V4;
+
     /// The enum name the gateway uses in `/api_versions`.
     pub fn from_name(name: &str) -> Option<Version> {
         match name.to_ascii_uppercase().as_str() {
@@ -227,22 +231,39 @@ impl Client {
         name: &str,
         properties: &[(String, String)],
     ) -> Result<SessionId, Error> {
-        let properties: Map<String, Value> = properties
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        let body = wire::OpenSession {
-            session_name: name,
-            properties,
-        };
         let path = format!("{}/sessions", self.version.path());
         // Sent again only when nothing reached the gateway: a session opened by a request whose
         // answer was lost would sit there, unknown to us, until its idle timeout.
         let answer: wire::SessionHandle = self
             .http
-            .call(Method::POST, &path, Some(&body), Retry::BeforeSend)
+            .call(
+                Method::POST,
+                &path,
+                Some(&open_session_body(name, properties)),
+                Retry::BeforeSend,
+            )
             .await?;
         Ok(SessionId(answer.session_handle))
+    }
+
+    /// `POST /sessions` at a version the gateway may not speak: `None` when it answers 404 (it
+    /// opened nothing then).
+    async fn open_session_if_spoken(
+        &self,
+        name: &str,
+        properties: &[(String, String)],
+    ) -> Result<Option<SessionId>, Error> {
+        let path = format!("{}/sessions", self.version.path());
+        let answer: Option<wire::SessionHandle> = self
+            .http
+            .call_optional(
+                Method::POST,
+                &path,
+                Some(&open_session_body(name, properties)),
+                Retry::BeforeSend,
+            )
+            .await?;
+        Ok(answer.map(|a| SessionId(a.session_handle)))
     }
 
     /// `POST /sessions/{s}/heartbeat`.
@@ -445,15 +466,24 @@ impl Client {
     }
 }
 
-/// Negotiates a version and opens the run's session, with its heartbeat running.
+fn open_session_body<'a>(name: &'a str, properties: &[(String, String)]) -> wire::OpenSession<'a> {
+    wire::OpenSession {
+        session_name: name,
+        properties: properties
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect::<Map<String, Value>>(),
+    }
+}
+
+/// Settles the API version and opens the run's session, with its heartbeat running.
 pub async fn connect(
     settings: &Config,
     redactor: Redactor,
     log: Option<Log>,
 ) -> Result<Session, CliError> {
-    let mut client = Client::new(settings, redactor, log)?;
-    client.negotiate().await?;
-    Session::open(client, &settings.session_properties).await
+    let client = Client::new(settings, redactor, log)?;
+    Session::open_settling(client, &settings.session_properties).await
 }
 
 /// Asks a session's gateway for statement completions (`Session::completion`).
@@ -489,6 +519,11 @@ pub struct Session {
 /// gateway (its last page); the shell closes them while it waits at the prompt (`close_finished`).
 const KEEP_FINISHED: usize = 512;
 
+/// What the gateway calls our sessions (its logs show it).
+fn session_name() -> String {
+    format!("flink-sql-{}", std::process::id())
+}
+
 #[derive(Default)]
 struct Closing {
     finished: std::collections::VecDeque<OperationId>,
@@ -501,20 +536,50 @@ impl Session {
         client: Client,
         properties: &[(String, String)],
     ) -> Result<Session, CliError> {
-        let name = format!("flink-sql-{}", std::process::id());
         let id = client
-            .open_session(&name, properties)
+            .open_session(&session_name(), properties)
             .await
             .map_err(Error::into_cli)?;
+        Ok(Session::started(client, id))
+    }
+
+    /// Opens a session with a client that has not negotiated, settling its version on the way:
+    /// the session is asked for at our newest version, which every current gateway speaks, so
+    /// there is no version round trip before it. Only a gateway that answers that with 404 (an
+    /// older one; nothing was opened) is asked which versions it speaks
+    /// ([`Client::negotiate`]), and the session is opened at the newest of them.
+    pub async fn open_settling(
+        client: Client,
+        properties: &[(String, String)],
+    ) -> Result<Session, CliError> {
+        let name = session_name();
+        let newest = client.with_version(Version::NEWEST);
+        let spoken = newest
+            .open_session_if_spoken(&name, properties)
+            .await
+            .map_err(Error::into_cli)?;
+        if let Some(id) = spoken {
+            newest.http.log(&format!(
+                "the gateway speaks {:?}, the newest we know",
+                Version::NEWEST
+            ));
+            return Ok(Session::started(newest, id));
+        }
+        let mut older = newest;
+        older.negotiate().await?;
+        Session::open(older, properties).await
+    }
+
+    fn started(client: Client, id: SessionId) -> Session {
         client.http.log(&format!("opened session {}", id.0));
         let client = Arc::new(client);
         let heartbeat = Some(tokio::spawn(heartbeat(client.clone(), id.clone())));
-        Ok(Session {
+        Session {
             client,
             id,
             heartbeat,
             closing: Default::default(),
-        })
+        }
     }
 
     /// The client the session was opened with.
