@@ -6,8 +6,9 @@
 # Measures:
 #   1. a generated 300-statement DDL script, run (a) by flink-sql exec, (b) by a minimal REST
 #      client (bench/minimal_client.rs; busy-poll, 1 ms-pause and round two's first back-off variants,
-#      the fastest is the baseline) and (c) by Flink's own SQL client in gateway mode;
-#      interleaved rounds, medians.
+#      and configure-session variants, the fastest is the baseline) and (c) by Flink's own SQL
+#      client in gateway mode; passes in a balanced order, medians; then flink-sql and the fastest
+#      variant head to head in pairs, the median of the pairs' ratios.
 #   2. `flink-sql --version` and `exec --dry-run` of a 20-file, 450-statement folder (hyperfine).
 #   3. split + substitute throughput (bench/throughput.rs, 64 MB generated script).
 #   4. 1,000,000 datagen rows as ndjson and csv to /dev/null vs the minimal client only counting
@@ -27,8 +28,9 @@
 # Prints a markdown table and writes it, with machine facts, to bench/RESULTS.md.
 #
 # Knobs (environment): GATEWAY (default SQL_GATEWAY_URL of env/local.env, else
-# http://127.0.0.1:8083), ROUNDS (3), PAIRS (2 runs of a/b per round), BUDGET_1 (270 s: no
-# new round of part 1 after that), ROWS (1000000), ROWS_REPS (2 runs of each client in part 4;
+# http://127.0.0.1:8083), PASSES (10: part 1's passes of all five clients, in a balanced order),
+# SQL_CLIENT_RUNS (3, spread over the passes), H2H (16: head-to-head pairs of flink-sql and the
+# fastest minimal client), BUDGET_1 (270 s: no new pass of part 1 after that), ROWS (1000000), ROWS_REPS (2 runs of each client in part 4;
 # each run leaves a finished job holding ~4 MB of JobManager heap for an hour, see below),
 # FLINK_HOME, FLINK_CONF_DIR, SKIP_SQL_CLIENT=1 (omit (c)), HEAP_CHECK=0 (skip the JobManager
 # heap check below), LOAD (low: part 1 on the machine as it is; high: two busy loops, one per
@@ -89,14 +91,15 @@ if [ "${SKIP_SQL_CLIENT:-0}" != 1 ]; then
     [ -d "$FLINK_CONF_DIR" ] || die "FLINK_CONF_DIR $FLINK_CONF_DIR not found (the stack writes it)"
 fi
 
-ROUNDS=${ROUNDS:-3}
-BUDGET_1=${BUDGET_1:-270} # seconds for part 1: no new round starts after this
+PASSES=${PASSES:-10}
+SQL_CLIENT_RUNS=${SQL_CLIENT_RUNS:-3}
+H2H=${H2H:-16}
+BUDGET_1=${BUDGET_1:-270} # seconds for part 1's passes: no new pass starts after this
 LOADS=${LOADS:-${LOAD:-low high}}
 for load in $LOADS; do
     case $load in low | high) ;; *) die "LOADS holds low and/or high, not '$load'" ;; esac
 done
 SQL_CLIENT_LOAD=${LOADS%% *} # Flink's SQL client (1c) runs in the first load's part 1 only
-PAIRS=${PAIRS:-2}
 ROWS=${ROWS:-1000000}
 ROWS_REPS=${ROWS_REPS:-2}
 SHELL_ROUNDS=${SHELL_ROUNDS:-10}
@@ -274,21 +277,53 @@ run_c() {
     [ "$ok" -eq 300 ] && ! grep -q "\[ERROR\]" "$WORK/c.out" ||
         { tail -20 "$WORK/c.out" >&2; die "Flink's SQL client ran $ok of 300 statements"; }
 }
-timed() { # NAME command...
-    local name=$1 t0 t1
-    shift
+time_of() { # command...: prints its wall time in seconds
+    local t0 t1
     t0=$(now)
     "$@"
     t1=$(now)
-    elapsed "$t0" "$t1" >>"$WORK/t_$name"
+    elapsed "$t0" "$t1"
+}
+timed() { # NAME command...
+    local name=$1 t
+    shift
+    t=$(time_of "$@")
+    echo "$t" >>"$WORK/t_$name"
 }
 
 # ---------------------------------------------------------------- 1. 300 DDL
+# The five clients of part 1 and how each is run (flink-sql is a; the minimal client's variants
+# by the pause they take).
+CLIENTS=(a b0 bb b1 bc)
+declare -A PAUSE_OF=([b0]=0 [b1]=1000 [bb]=backoff [bc]=configure)
+declare -A NAME_OF=([b0]=busy-poll [b1]=1-ms-pause [bb]=flink-sql-backoff [bc]=configure-session)
+run_client() { # CLIENT
+    if [ "$1" = a ]; then run_a; else run_b "$1" "${PAUSE_OF[$1]}"; fi
+}
+# The orders of one balanced set of passes (a Williams design for five): over PASSES=10 each
+# client runs in each place twice and right after each other client twice, so what a run leaves
+# in the gateway (busy poll's ~20,000 answers are garbage its next GC collects) falls on every
+# client alike. (Earlier runs kept one order, in which flink-sql always followed busy poll.)
+williams() { # PASS (1-based): prints five indexes into CLIENTS
+    local i=$((($1 - 1) % 5)) base=(0 1 4 2 3) row=() k
+    for k in "${base[@]}"; do row+=($(((k + i) % 5))); done
+    if (((($1 - 1) / 5) % 2)); then
+        for ((k = 4; k >= 0; k--)); do printf '%s ' "${row[$k]}"; done
+    else
+        printf '%s ' "${row[@]}"
+    fi
+}
+quartiles() { # prints q1 median q3 of the numbers on stdin
+    sort -g | awk '{ v[NR] = $1 }
+        function q(p,   x, i) { x = 1 + (NR - 1) * p; i = int(x); return v[i] + (x - i) * (v[i + 1] - v[i]) }
+        END { if (NR == 0) print "n/a n/a n/a"; else printf "%.3f %.3f %.3f\n", q(0.25), q(0.5), q(0.75) }'
+}
+
 # part1 LOAD: one full part 1 at that load; its numbers land in P1[name_LOAD].
 declare -A P1
 part1() {
-    local load=$1 r p
-    rm -f "$WORK"/t_* "$WORK"/calls_*
+    local load=$1 p c i
+    rm -f "$WORK"/t_* "$WORK"/calls_* "$WORK"/h2h_*
     say "1. [LOAD=$load] 300-statement DDL script: warm-up"
     if [ "$load" = high ]; then
         for _ in 1 2; do
@@ -297,54 +332,58 @@ part1() {
         done
         say "1. LOAD=high: two busy loops (pids ${BURNERS[*]}) run beside part 1"
     fi
-    run_a; run_b b0 0; run_b b1 1000; run_b bb backoff; run_b bc configure
+    for c in "${CLIENTS[@]}"; do run_client "$c"; done
     rm -f "$WORK"/calls_*
-    local part1_t0
+    local part1_t0 every_c=$(((PASSES + SQL_CLIENT_RUNS - 1) / SQL_CLIENT_RUNS))
     part1_t0=$(now)
-    for ((r = 1; r <= ROUNDS; r++)); do
-        if [ "$r" -gt 1 ] && awk -v s="$(elapsed "$part1_t0" "$(now)")" -v b="$BUDGET_1" 'BEGIN { exit !(s > b) }'; then
-            say "1. over its time budget (BUDGET_1=$BUDGET_1 s): no more rounds"
+    for ((p = 1; p <= PASSES; p++)); do
+        if [ "$p" -gt 1 ] && awk -v s="$(elapsed "$part1_t0" "$(now)")" -v b="$BUDGET_1" 'BEGIN { exit !(s > b) }'; then
+            say "1. over its time budget (BUDGET_1=$BUDGET_1 s): no more passes"
             break
         fi
-        for ((p = 1; p <= PAIRS; p++)); do
-            say "1. [LOAD=$load] round $r/$ROUNDS: flink-sql and four minimal clients [$p/$PAIRS]"
-            if ((p % 2)); then
-                timed a run_a; timed b0 run_b b0 0; timed bb run_b bb backoff; timed b1 run_b b1 1000
-                timed bc run_b bc configure
-            else
-                timed bc run_b bc configure
-                timed b1 run_b b1 1000; timed bb run_b bb backoff; timed b0 run_b b0 0; timed a run_a
-            fi
-        done
-        if [ "${SKIP_SQL_CLIENT:-0}" != 1 ] && [ "$load" = "$SQL_CLIENT_LOAD" ]; then
-            say "1. round $r/$ROUNDS: Flink SQL client (about a minute)"
+        say "1. [LOAD=$load] pass $p/$PASSES: flink-sql and four minimal clients, balanced order"
+        for i in $(williams "$p"); do timed "${CLIENTS[$i]}" run_client "${CLIENTS[$i]}"; done
+        if [ "${SKIP_SQL_CLIENT:-0}" != 1 ] && [ "$load" = "$SQL_CLIENT_LOAD" ] && (((p - 1) % every_c == 0)); then
+            say "1. pass $p/$PASSES: Flink SQL client (about a minute)"
             timed c run_c
         fi
     done
-    P1[A_$load]=$(median <"$WORK/t_a")
-    P1[B0_$load]=$(median <"$WORK/t_b0")
-    P1[B1_$load]=$(median <"$WORK/t_b1")
-    P1[BB_$load]=$(median <"$WORK/t_bb")
-    P1[BC_$load]=$(median <"$WORK/t_bc")
-    P1[NA_$load]=$(wc -l <"$WORK/t_a")
-    P1[NB0_$load]=$(wc -l <"$WORK/t_b0"); P1[NB1_$load]=$(wc -l <"$WORK/t_b1"); P1[NBB_$load]=$(wc -l <"$WORK/t_bb")
-    P1[NBC_$load]=$(wc -l <"$WORK/t_bc")
+    for c in "${CLIENTS[@]}"; do
+        P1[${c^^}_$load]=$(median <"$WORK/t_$c")
+        P1[N${c^^}_$load]=$(wc -l <"$WORK/t_$c")
+    done
     local best which
-    read -r best which < <(printf '%s busy-poll\n%s 1-ms-pause\n%s flink-sql-backoff\n%s configure-session\n' \
-        "${P1[B0_$load]}" "${P1[B1_$load]}" "${P1[BB_$load]}" "${P1[BC_$load]}" | sort -g | head -1)
-    P1[B_$load]=$best; P1[BWHICH_$load]=$which
+    read -r best which < <(for c in b0 b1 bb bc; do echo "${P1[${c^^}_$load]} $c"; done | sort -g | head -1)
+    P1[B_$load]=$best; P1[BWHICH_$load]=${NAME_OF[$which]}
+    P1[AB_PASSES_$load]=$(div "${P1[A_$load]}" "$best")
     if [ -f "$WORK/t_c" ]; then P1[C]=$(median <"$WORK/t_c"); P1[NC]=$(wc -l <"$WORK/t_c"); fi
+    # Head to head: flink-sql and the fastest variant, H2H pairs back to back, each pair's order
+    # the other way round from the last; the headline is the median of the pairs' ratios (a slow
+    # spell of the gateway's falls on both runs of a pair).
+    say "1. [LOAD=$load] head to head: flink-sql and ${NAME_OF[$which]}, $H2H pairs"
+    local ta tb
+    for ((p = 1; p <= H2H; p++)); do
+        if ((p % 2)); then
+            ta=$(time_of run_a); tb=$(time_of run_client "$which")
+        else
+            tb=$(time_of run_client "$which"); ta=$(time_of run_a)
+        fi
+        echo "$ta" >>"$WORK/h2h_a"; echo "$tb" >>"$WORK/h2h_b"
+        awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.4f\n", a / b }' >>"$WORK/h2h_ratio"
+    done
+    read -r P1[H2H_Q1_$load] P1[AB_$load] P1[H2H_Q3_$load] < <(quartiles <"$WORK/h2h_ratio")
+    P1[AB_$load]=$(fmt "${P1[AB_$load]}" 2)
+    P1[H2H_A_$load]=$(median <"$WORK/h2h_a"); P1[H2H_B_$load]=$(median <"$WORK/h2h_b")
+    P1[H2H_WINS_$load]=$(awk '$1 < 1 { n++ } END { print n + 0 }' "$WORK/h2h_ratio")
     # HTTP calls of one flink-sql run (from its -v log), for comparison with the minimal client's.
     "$FS" -v exec -f "$WORK/ddl.sql" --format plain -q --gateway "$GATEWAY" >/dev/null 2>"$WORK/a_v.log" || true
     P1[CALLS_A_$load]=$(grep -cE ' -> [0-9]{3} in ' "$WORK/a_v.log" || true)
     P1[CALLS_CLOSE_$load]=$(grep -cE '^debug: DELETE .*/close -> ' "$WORK/a_v.log" || true)
     P1[CALLS_PER_$load]=$(div "${P1[CALLS_A_$load]}" 300)
     stop_burners
-    P1[CALLS_B0_$load]=$(median <"$WORK/calls_b0" | xargs printf '%.0f')
-    P1[CALLS_B1_$load]=$(median <"$WORK/calls_b1" | xargs printf '%.0f')
-    P1[CALLS_BB_$load]=$(median <"$WORK/calls_bb" | xargs printf '%.0f')
-    P1[CALLS_BC_$load]=$(median <"$WORK/calls_bc" | xargs printf '%.0f')
-    P1[AB_$load]=$(div "${P1[A_$load]}" "$best")
+    for c in b0 b1 bb bc; do
+        P1[CALLS_${c^^}_$load]=$(median <"$WORK/calls_$c" | xargs printf '%.0f')
+    done
 }
 P1[C]=n/a; P1[NC]=0
 for load in $LOADS; do part1 "$load"; done
@@ -515,7 +554,9 @@ part1_rows() { # LOAD
 | 1b' | minimal REST client, 1 ms pause on NOT_READY, LOAD=$l (median of ${P1[NB1_$l]}) | $(fmt "${P1[B1_$l]}" 3) s (~${P1[CALLS_B1_$l]} HTTP calls) | | |
 | 1b'' | minimal REST client, round two's first back-off on NOT_READY (learns from the ask's time), LOAD=$l (median of ${P1[NBB_$l]}) | $(fmt "${P1[BB_$l]}" 3) s (~${P1[CALLS_BB_$l]} HTTP calls) | | |
 | 1b''' | minimal REST client, each DDL through configure-session (one call, answered once it ran), LOAD=$l (median of ${P1[NBC_$l]}) | $(fmt "${P1[BC_$l]}" 3) s (~${P1[CALLS_BC_$l]} HTTP calls) | | |
-| **1** | **a / b, LOAD=$l** (b = fastest minimal client: ${P1[BWHICH_$l]//-/ }) | **${P1[AB_$l]}** | ≤ 1.00 | $(yes_no "${P1[AB_$l]}" "<=" 1.00) |
+| 1 | a / b in the balanced passes above, LOAD=$l (ratio of the medians; b = fastest minimal client: ${P1[BWHICH_$l]//-/ }) | ${P1[AB_PASSES_$l]} | | |
+| 1h | head to head, LOAD=$l: flink-sql and ${P1[BWHICH_$l]//-/ }, $H2H pairs back to back, order alternating (medians) | a $(fmt "${P1[H2H_A_$l]}" 3) s, b $(fmt "${P1[H2H_B_$l]}" 3) s; a faster in ${P1[H2H_WINS_$l]} of $H2H pairs | | |
+| **1** | **a / b, LOAD=$l** (head to head: median of the $H2H pairs' ratios; quartiles $(fmt "${P1[H2H_Q1_$l]}" 2)–$(fmt "${P1[H2H_Q3_$l]}" 2)) | **${P1[AB_$l]}** | ≤ 1.00 | $(yes_no "${P1[AB_$l]}" "<=" 1.00) |
 | **1** | **HTTP calls per DDL statement, LOAD=$l** (flink-sql, all calls of the run / 300) | **${P1[CALLS_PER_$l]}** | ≤ 5 | $(yes_no "${P1[CALLS_PER_$l]}" "<=" 5) |
 EOF
 }
@@ -556,7 +597,7 @@ MACHINE=$(
 - machine: $(nproc) cores ($CPU_MODEL), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)
 - load average at start: $LOAD_AT_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)
 - stack: Flink $FLINK_VERSION, SQL Gateway $GATEWAY, on the same machine (it shares the cores)
-- bench run time: $(fmt "$TOTAL" 0) s (LOADS="$LOADS", ROUNDS=$ROUNDS, PAIRS=$PAIRS, ROWS=$ROWS, PIPELINES=$PIPELINES, JOBS=$JOBS)
+- bench run time: $(fmt "$TOTAL" 0) s (LOADS="$LOADS", PASSES=$PASSES, H2H=$H2H, ROWS=$ROWS, PIPELINES=$PIPELINES, JOBS=$JOBS)
 EOF
 )
 {
@@ -568,8 +609,11 @@ EOF
     echo
     echo "$TABLE"
     echo
-    echo "Notes: 1a/1b/1b'/1b''/1b''' alternate in each round (after one warm-up run each), 1c runs once a round;"
-    echo "times are whole-process wall clock. 4 alternates the three clients on the same bounded datagen"
+    echo "Notes: 1a/1b/1b'/1b''/1b''' run in $PASSES passes (after one warm-up run each) in a Williams order: each"
+    echo "client runs in each place, and right after each other client, equally often; 1c runs $SQL_CLIENT_RUNS times"
+    echo "between passes. The headline a / b is then measured head to head: flink-sql and the fastest variant"
+    echo "in $H2H back-to-back pairs, the first of each pair alternating; each pair gives a ratio, and the"
+    echo "median of those is shown with its quartiles. Times are whole-process wall clock. 4 alternates the three clients on the same bounded datagen"
     echo "query ('rows-per-second' = '10000000'; job start-up included); rates are from each client's"
     echo "best run, RSS the highest of its runs. The delivery rate is the minimal client's with a 1 ms"
     echo "pause (the back-off variant shows how much of a gap the polling schedule alone makes)."
