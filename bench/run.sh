@@ -277,18 +277,20 @@ run_c() {
     [ "$ok" -eq 300 ] && ! grep -q "\[ERROR\]" "$WORK/c.out" ||
         { tail -20 "$WORK/c.out" >&2; die "Flink's SQL client ran $ok of 300 statements"; }
 }
-time_of() { # command...: prints its wall time in seconds
-    local t0 t1
+timed() { # NAME command...: appends its wall time to t_NAME (its stdout goes where timed's does)
+    local name=$1 t0 t1
+    shift
     t0=$(now)
     "$@"
     t1=$(now)
-    elapsed "$t0" "$t1"
+    elapsed "$t0" "$t1" >>"$WORK/t_$name"
 }
-timed() { # NAME command...
-    local name=$1 t
-    shift
-    t=$(time_of "$@")
-    echo "$t" >>"$WORK/t_$name"
+time_of() { # command...: prints its wall time in seconds, and nothing of its own stdout
+    local t0 t1
+    t0=$(now)
+    "$@" >/dev/null
+    t1=$(now)
+    elapsed "$t0" "$t1"
 }
 
 # ---------------------------------------------------------------- 1. 300 DDL
