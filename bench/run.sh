@@ -30,7 +30,7 @@
 # Knobs (environment): GATEWAY (default SQL_GATEWAY_URL of env/local.env, else
 # http://127.0.0.1:8083), PASSES (10: part 1's passes of all five clients, in a balanced order),
 # SQL_CLIENT_RUNS (3, spread over the passes), H2H (16: head-to-head pairs of flink-sql and the
-# fastest minimal client), BUDGET_1 (270 s: no new pass of part 1 after that), ROWS (1000000), ROWS_REPS (2 runs of each client in part 4;
+# fastest minimal client), BUDGET_1 (270 s: no new pass of part 1 after that), ROWS (1000000), ROWS_REPS (3 runs of each client in part 4;
 # each run leaves a finished job holding ~4 MB of JobManager heap for an hour, see below),
 # FLINK_HOME, FLINK_CONF_DIR, SKIP_SQL_CLIENT=1 (omit (c)), HEAP_CHECK=0 (skip the JobManager
 # heap check below), LOAD (low: part 1 on the machine as it is; high: two busy loops, one per
@@ -101,7 +101,7 @@ for load in $LOADS; do
 done
 SQL_CLIENT_LOAD=${LOADS%% *} # Flink's SQL client (1c) runs in the first load's part 1 only
 ROWS=${ROWS:-1000000}
-ROWS_REPS=${ROWS_REPS:-2}
+ROWS_REPS=${ROWS_REPS:-3}
 SHELL_ROUNDS=${SHELL_ROUNDS:-10}
 JOBS=${JOBS:-1000}
 PIPELINES=${PIPELINES:-20}
