@@ -37,7 +37,7 @@
 # core, run beside part 1, so that the clients and the gateway compete for CPU as on a loaded
 # CI runner); LOADS ("low high": part 1 at each, in that order; LOAD=x still picks one),
 # SHELL_ROUNDS (10), JOBS (1000), PIPELINES (20), APPLY_RUNS (5: runs of part 8), CHECK_PAIRS
-# (12: pairs of check and the DDL alone in part 9),
+# (12: pairs of check and the DDL alone in part 9), CHECK_SETTLE (2 s of quiet before each of them),
 # OWN_REST_PORT/OWN_RPC_PORT/OWN_GATEWAY_PORT (28081/26123/28083: the private Flink instance),
 # OWN_TM_MEMORY (1280m). Needs python3, jq, curl, hyperfine, /usr/bin/time.
 # Runs in about 12-16 minutes. Never stops or restarts the shared stack; everything it starts
@@ -108,6 +108,7 @@ JOBS=${JOBS:-1000}
 PIPELINES=${PIPELINES:-20}
 APPLY_RUNS=${APPLY_RUNS:-5}
 CHECK_PAIRS=${CHECK_PAIRS:-12}
+CHECK_SETTLE=${CHECK_SETTLE:-2}
 OWN_REST_PORT=${OWN_REST_PORT:-28081}
 OWN_RPC_PORT=${OWN_RPC_PORT:-26123}
 OWN_GATEWAY_PORT=${OWN_GATEWAY_PORT:-28083}
@@ -537,11 +538,13 @@ run_check() { "$FS" check "$WORK/pipelines" --env-file "$OWN_ENV" -q >"$WORK/che
     { tail -20 "$WORK/check.out" >&2; die "check of the pipelines failed"; }; }
 # Pairs back to back, the first of each alternating; each pair gives a ratio (as part 1's head to
 # head: a slow spell of the instance falls on both runs of a pair).
+# CHECK_SETTLE seconds before each run: a check leaves its 20 sessions' clean-up and garbage to
+# the instance, and a run right after one is slower (that flattered the ratio in earlier runs).
 for ((i = 1; i <= CHECK_PAIRS; i++)); do
     if ((i % 2)); then
-        tc=$(time_of run_check); td=$(time_of run_ddl)
+        sleep "$CHECK_SETTLE"; tc=$(time_of run_check); sleep "$CHECK_SETTLE"; td=$(time_of run_ddl)
     else
-        td=$(time_of run_ddl); tc=$(time_of run_check)
+        sleep "$CHECK_SETTLE"; td=$(time_of run_ddl); sleep "$CHECK_SETTLE"; tc=$(time_of run_check)
     fi
     echo "$tc" >>"$WORK/t_check"; echo "$td" >>"$WORK/t_ddl"
     awk -v a="$tc" -v b="$td" 'BEGIN { printf "%.4f\n", a / b }' >>"$WORK/check_ratio"
