@@ -440,3 +440,40 @@ fn the_files_of_a_folder_are_checked_in_sessions_side_by_side() {
         "{lines:#?}"
     );
 }
+
+/// The upgrade verdicts of a folder share one job list: the JobManager is asked for it once,
+/// however many files name a pipeline, and after the sessions that need it have planned.
+#[test]
+fn a_folders_check_asks_the_jobmanager_for_its_job_list_once() {
+    require_stack();
+    let gateway = Proxy::start(gateway_url(), |_| Fault::Forward);
+    let jm = Proxy::start(common::jobmanager_url(), |_| Fault::Forward);
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["a", "b", "c", "d"] {
+        let sql = pipeline(
+            &unique(&format!("check-{f}-")),
+            "INSERT INTO snk SELECT name, 1 FROM src;",
+        );
+        std::fs::write(dir.path().join(format!("{f}.sql")), sql).unwrap();
+    }
+    let run = Run::of(
+        flink_sql()
+            .args(["check", "--env-file"])
+            .arg(common::repo().join("env/local.env"))
+            .args(["--gateway", &gateway.url, "--jobmanager", &jm.url])
+            .arg(dir.path()),
+    );
+    assert_eq!(run.code, 0, "{}", run.dump());
+    let asked = jm.lines();
+    let lists = asked
+        .iter()
+        .filter(|l| l.starts_with("GET") && l.contains("/jobs/overview"))
+        .count();
+    assert_eq!(lists, 1, "{asked:#?}");
+    let explained = gateway
+        .seen()
+        .iter()
+        .filter(|r| r.method == "POST" && r.body.contains("EXPLAIN"))
+        .count();
+    assert_eq!(explained, 4, "{}", run.dump());
+}

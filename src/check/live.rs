@@ -196,9 +196,15 @@ impl Sink for Capture {
 /// a shared gateway.
 pub const LANES: usize = 8;
 
-/// `validate` for every file (each a run of statements of one file), `LANES` at a time; the
-/// findings of all files, in no particular order (the caller sorts them). The first error ends
-/// the check; the sessions still open are then closed as their runners drop.
+/// The JobManager's job list, asked for once per check by the first file that needs it (a
+/// pipeline with a `pipeline.name`): one call for a folder, not one per file.
+type JobList = tokio::sync::OnceCell<Vec<crate::jobmanager::JobOverview>>;
+
+/// `validate` for every file (each a run of statements of one file), `LANES` sessions at a
+/// time; the findings of all files, in no particular order (the caller sorts them). A file's
+/// upgrade verdicts ask the JobManager after its session is closed, outside the lanes, so the
+/// next file's session opens meanwhile. The first error ends the check; the sessions still
+/// open are then closed as their runners drop.
 pub async fn validate_each(
     connect: &Connect,
     opts: &RunOptions,
@@ -210,13 +216,16 @@ pub async fn validate_each(
     local
         .run_until(async {
             let lanes = Arc::new(tokio::sync::Semaphore::new(LANES));
+            let jobs = Arc::new(JobList::new());
             let mut running = tokio::task::JoinSet::new();
             for file in files {
                 let (connect, opts, cancel) = (connect.clone(), opts.clone(), cancel.clone());
-                let lanes = lanes.clone();
+                let (lanes, jobs) = (lanes.clone(), jobs.clone());
                 running.spawn_local(async move {
-                    let _lane = lanes.acquire_owned().await?;
-                    validate(&connect, &opts, &file, &cancel).await
+                    let lane = lanes.acquire_owned().await?;
+                    let (findings, plans) = in_own_session(&connect, &opts, &file, &cancel).await?;
+                    drop(lane);
+                    verdicts(&opts, &jobs, &file, findings, &plans).await
                 });
             }
             let mut findings = Vec::new();
@@ -235,15 +244,37 @@ pub async fn validate(
     file: &[Statement],
     cancel: &Cancel,
 ) -> anyhow::Result<Vec<Finding>> {
+    let (findings, plans) = in_own_session(connect, opts, file, cancel).await?;
+    verdicts(opts, &JobList::new(), file, findings, &plans).await
+}
+
+/// The findings of one file in a session of its own, closed whatever happens, and the EXPLAIN
+/// text of each statement that starts a job.
+async fn in_own_session(
+    connect: &Connect,
+    opts: &RunOptions,
+    file: &[Statement],
+    cancel: &Cancel,
+) -> anyhow::Result<(Vec<Finding>, Vec<(Statement, String)>)> {
     let runner = match Runner::open(connect, opts.clone(), cancel).await? {
         Opened::Ready(runner) => runner,
         Opened::Cancelled(exit) => return Err(CliError::new(exit, "interrupted").into()),
     };
     let result = in_session(&runner, file, cancel).await;
     runner.close(cancel).await;
-    let (mut findings, plans) = result?;
+    result
+}
+
+/// `findings` and the upgrade verdicts of `plans`, when a JobManager is known.
+async fn verdicts(
+    opts: &RunOptions,
+    jobs: &JobList,
+    file: &[Statement],
+    mut findings: Vec<Finding>,
+    plans: &[(Statement, String)],
+) -> anyhow::Result<Vec<Finding>> {
     if let Some(jm) = &opts.jobmanager {
-        findings.extend(upgrade_verdicts(jm, file, &plans).await?);
+        findings.extend(upgrade_verdicts(jm, jobs, file, plans).await?);
     }
     Ok(findings)
 }
@@ -252,12 +283,12 @@ pub async fn validate(
 /// that name), from its EXPLAIN (`plans`: statement and text) and the running job's parameters.
 async fn upgrade_verdicts(
     jm: &crate::jobmanager::JobManager,
+    jobs: &JobList,
     file: &[Statement],
     plans: &[(Statement, String)],
 ) -> anyhow::Result<Vec<Finding>> {
     use crate::jobs::{pipeline, select};
     let mut findings = Vec::new();
-    let mut jobs = None;
     let tables = upgrade::Tables::from_statements(file);
     let new_hash = pipeline::hash(file);
     for (stmt, text) in plans {
@@ -269,10 +300,7 @@ async fn upgrade_verdicts(
         let Some(name) = pipeline::setting_after(&before, "pipeline.name") else {
             continue;
         };
-        if jobs.is_none() {
-            jobs = Some(jm.overview().await?);
-        }
-        let all = jobs.as_deref().unwrap_or_default();
+        let all = jobs.get_or_try_init(|| jm.overview()).await?;
         let running: Vec<_> = select::runs_of(all, &name)
             .into_iter()
             .filter(|j| select::is_active(j))

@@ -89,7 +89,7 @@ fn read(settings: &CheckSettings) -> Result<Read, (Vec<script::Diagnostic>, Vec<
 }
 
 /// Validation, advice and the registry contract, one throwaway session per file (a few files at
-/// once: `check::live::LANES`).
+/// once: `check::live::LANES`), the registry asked alongside.
 fn live(settings: &CheckSettings, statements: &[Statement]) -> anyhow::Result<Vec<Finding>> {
     let redactor = settings.profile.redactor.clone();
     let log = super::exec::verbose_log(settings.verbose, &redactor);
@@ -103,17 +103,23 @@ fn live(settings: &CheckSettings, statements: &[Statement]) -> anyhow::Result<Ve
     runtime.block_on(async {
         let (canceller, cancel) = runner::cancellation();
         super::exec::on_signals(&canceller)?;
-        let files = statements.chunk_by(|a, b| a.file == b.file);
-        let mut findings = check::live::validate_each(
+        let files = || statements.chunk_by(|a, b| a.file == b.file);
+        let live = check::live::validate_each(
             &connect,
             &opts,
-            files.map(<[_]>::to_vec).collect(),
+            files().map(<[_]>::to_vec).collect(),
             &cancel,
-        )
-        .await?;
-        for file in statements.chunk_by(|a, b| a.file == b.file) {
-            findings.extend(check::registry::contracts(file, &redactor).await?);
-        }
+        );
+        // The registry is asked meanwhile: its answers do not depend on the sessions'.
+        let contracts = async {
+            let mut findings = Vec::new();
+            for file in files() {
+                findings.extend(check::registry::contracts(file, &redactor).await?);
+            }
+            anyhow::Ok(findings)
+        };
+        let (mut findings, contracts) = tokio::try_join!(live, contracts)?;
+        findings.extend(contracts);
         Ok(findings)
     })
 }
