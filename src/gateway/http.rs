@@ -243,7 +243,9 @@ impl Http {
         if resp.content_length().is_some_and(too_large) {
             return Ok((status, None));
         }
-        let mut bytes = Vec::new();
+        // Sized from the announced length when there is one: a result page grows without copies.
+        let announced = resp.content_length().map_or(0, |n| n as usize);
+        let mut bytes = Vec::with_capacity(announced);
         while let Some(chunk) = resp.chunk().await? {
             if too_large((bytes.len() + chunk.len()) as u64) {
                 return Ok((status, None));
@@ -279,8 +281,13 @@ impl Http {
                 CliError::connection(msg).with_hint(self.hint_for_status(status)),
             ));
         }
-        serde_json::from_slice(body)
-            .map_err(|e| Error::Connection(self.protocol_error(method, path, &e, &text())))
+        // The whole body checked as UTF-8 once (JSON is UTF-8), then read as text: reading bytes,
+        // serde_json checks each raw value's text again, one small call per field of a page.
+        let parsed = match std::str::from_utf8(body) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(body),
+        };
+        parsed.map_err(|e| Error::Connection(self.protocol_error(method, path, &e, &text())))
     }
 
     fn redact_server(&self, e: ServerError) -> ServerError {
