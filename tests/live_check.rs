@@ -55,6 +55,27 @@ fn pipeline(name: &str, insert: &str) -> String {
     )
 }
 
+/// Checks a fresh folder of clean pipelines, one file per name (each its own `pipeline.name`),
+/// with the local profile and `args`.
+fn check_clean_folder(names: &[&str], args: &[&str]) -> Run {
+    require_stack();
+    let dir = tempfile::tempdir().unwrap();
+    for f in names {
+        let sql = pipeline(
+            &unique(&format!("check-{f}-")),
+            "INSERT INTO snk SELECT name, 1 FROM src;",
+        );
+        std::fs::write(dir.path().join(format!("{f}.sql")), sql).unwrap();
+    }
+    Run::of(
+        flink_sql()
+            .args(["check", "--env-file"])
+            .arg(common::repo().join("env/local.env"))
+            .args(args)
+            .arg(dir.path()),
+    )
+}
+
 /// Every job the JobManager at `rest` lists, as (id, state), sorted.
 fn job_list(rest: &str) -> Vec<(String, String)> {
     let url = format!("{rest}/jobs/overview");
@@ -410,21 +431,7 @@ fn each_file_gets_its_own_session_which_is_closed_and_no_insert_is_sent_unexplai
 fn the_files_of_a_folder_are_checked_in_sessions_side_by_side() {
     require_stack();
     let proxy = Proxy::start(gateway_url(), |_| Fault::Forward);
-    let dir = tempfile::tempdir().unwrap();
-    for f in ["a", "b", "c"] {
-        let sql = pipeline(
-            &unique(&format!("check-{f}-")),
-            "INSERT INTO snk SELECT name, 1 FROM src;",
-        );
-        std::fs::write(dir.path().join(format!("{f}.sql")), sql).unwrap();
-    }
-    let run = Run::of(
-        flink_sql()
-            .args(["check", "--env-file"])
-            .arg(common::repo().join("env/local.env"))
-            .args(["--gateway", &proxy.url])
-            .arg(dir.path()),
-    );
+    let run = check_clean_folder(&["a", "b", "c"], &["--gateway", &proxy.url]);
     assert_eq!(run.code, 0, "{}", run.dump());
     let lines = proxy.lines();
     let is_open = |l: &String| l.starts_with("POST") && l.ends_with("/sessions");
@@ -448,21 +455,8 @@ fn a_folders_check_asks_the_jobmanager_for_its_job_list_once() {
     require_stack();
     let gateway = Proxy::start(gateway_url(), |_| Fault::Forward);
     let jm = Proxy::start(common::jobmanager_url(), |_| Fault::Forward);
-    let dir = tempfile::tempdir().unwrap();
-    for f in ["a", "b", "c", "d"] {
-        let sql = pipeline(
-            &unique(&format!("check-{f}-")),
-            "INSERT INTO snk SELECT name, 1 FROM src;",
-        );
-        std::fs::write(dir.path().join(format!("{f}.sql")), sql).unwrap();
-    }
-    let run = Run::of(
-        flink_sql()
-            .args(["check", "--env-file"])
-            .arg(common::repo().join("env/local.env"))
-            .args(["--gateway", &gateway.url, "--jobmanager", &jm.url])
-            .arg(dir.path()),
-    );
+    let args = ["--gateway", &gateway.url, "--jobmanager", &jm.url];
+    let run = check_clean_folder(&["a", "b", "c", "d"], &args);
     assert_eq!(run.code, 0, "{}", run.dump());
     let asked = jm.lines();
     let lists = asked
