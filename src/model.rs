@@ -301,4 +301,38 @@ mod tests {
         assert_eq!(escaped.as_str().as_deref(), Some("a\"b\n"));
         assert_eq!(Field::from_value(&json!(7)).as_str(), None);
     }
+
+    /// Values around the 24 bytes kept inline, with multi-byte characters across that edge,
+    /// escapes and nesting, read from text and from bytes: each field's text is exactly the
+    /// value's text in the page, and a string decodes to what serde_json reads.
+    #[test]
+    fn fields_keep_hostile_text_exactly_at_every_length() {
+        let values = [
+            r#""""#.to_owned(),
+            format!(r#""{}""#, "a".repeat(22)),
+            format!(r#""{}""#, "a".repeat(23)),
+            format!(r#""{}é""#, "a".repeat(21)),
+            format!(r#""{}€""#, "a".repeat(21)),
+            format!(r#""{}😀""#, "b".repeat(20)),
+            r#""\u00e9\\\"${PASSWORD}'\t""#.to_owned(),
+            r#"{"k":[1,"x€",null],"m":{"a":"\n"}}"#.to_owned(),
+            "-1.2345678901234567890123E+300".to_owned(),
+            "[]".to_owned(),
+        ];
+        let page = format!("[{}]", values.join(" , "));
+        let from_text: Vec<Field> = serde_json::from_str(&page).unwrap();
+        let from_bytes: Vec<Field> = serde_json::from_slice(page.as_bytes()).unwrap();
+        for (i, value) in values.iter().enumerate() {
+            assert_eq!(from_text[i].json(), value);
+            assert_eq!(from_bytes[i].json(), value);
+            assert_eq!(Field::from_json(value).unwrap().json(), value);
+            let decoded: Value = serde_json::from_str(value).unwrap();
+            assert_eq!(from_text[i].value(), decoded);
+            if let Value::String(s) = &decoded {
+                assert_eq!(from_text[i].as_str().as_deref(), Some(s.as_str()));
+            }
+        }
+        assert!(Field::from_json("1 2").is_err());
+        assert!(serde_json::from_str::<Field>("[1,").is_err());
+    }
 }
