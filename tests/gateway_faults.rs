@@ -15,6 +15,8 @@ use flink_sql::settings;
 /// What the stub does with one request.
 enum Reply {
     Json(u16, String),
+    /// 200 with these bytes as the body, UTF-8 or not.
+    Bytes(Vec<u8>),
     /// Read the request, then close the connection without a word.
     Hangup,
     /// Read the request and never answer (the stub serves nothing else meanwhile).
@@ -102,6 +104,14 @@ fn answer(mut stream: TcpStream, reply: Reply) {
             );
             let _ = stream.write_all(head.as_bytes());
             let _ = stream.write_all(body.as_bytes());
+        }
+        Reply::Bytes(body) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
         }
         Reply::Hangup => {
             let _ = stream.shutdown(std::net::Shutdown::Both);
@@ -478,6 +488,53 @@ async fn malformed_json_is_a_protocol_error_exit_3() {
         1,
         "a malformed answer is not a reason to ask again"
     );
+}
+
+/// A result page with `value` as the bytes of its one row's string, and `ignored` as those of a
+/// key nobody reads.
+fn page_with(value: &[u8], ignored: &[u8]) -> Vec<u8> {
+    let mut body = br#"{"resultType":"PAYLOAD","isQueryResult":true,"resultKind":"SUCCESS_WITH_CONTENT","results":{"columns":[{"name":"s","logicalType":{"type":"VARCHAR","nullable":true,"length":9}}],"rowFormat":"JSON","data":[{"kind":"INSERT","fields":[""#.to_vec();
+    body.extend_from_slice(value);
+    body.extend_from_slice(br#"",7]}]},"nextResultUri":null,"unknownKey":""#);
+    body.extend_from_slice(ignored);
+    body.extend_from_slice(br#""}"#);
+    body
+}
+
+async fn fetch_bytes(body: Vec<u8>) -> (Result<flink_sql::gateway::Page, Error>, usize) {
+    let stub = Stub::start(move |_, _| Reply::Bytes(body.clone()));
+    let c = client(&stub.url);
+    let page = c
+        .fetch(&c.first_page(&session(), &OperationId("op-1".into())))
+        .await;
+    (page, stub.seen().len())
+}
+
+/// A page is read as text once it is known to be UTF-8: values with multi-byte characters come
+/// through exactly; invalid bytes in a value are a protocol error (exit 3, not asked again); a
+/// page whose only invalid bytes are in a key nobody reads decodes as it did before.
+#[tokio::test]
+async fn a_pages_bytes_are_utf8_or_a_protocol_error() {
+    let text = "é€😀 ${PASSWORD} \\\\ \\\"".as_bytes();
+    let (page, _) = fetch_bytes(page_with(text, b"ok")).await;
+    let page = page.unwrap();
+    let texts: Vec<&str> = page.rows[0].fields.iter().map(|f| f.json()).collect();
+    assert_eq!(texts, [r#""é€😀 ${PASSWORD} \\ \"""#, "7"]);
+
+    let (page, asked) = fetch_bytes(page_with(b"a\xff\xfeb", b"ok")).await;
+    let Err(Error::Connection(e)) = page else {
+        panic!("expected a protocol error, got {page:?}")
+    };
+    assert_eq!(e.exit, Exit::Connection);
+    assert!(e.message.contains("protocol error"), "{}", e.message);
+    assert_eq!(
+        asked, 1,
+        "an undecodable answer is not a reason to ask again"
+    );
+
+    let (page, _) = fetch_bytes(page_with(b"fine", b"\xff")).await;
+    let page = page.unwrap();
+    assert_eq!(page.rows[0].fields[0].json(), r#""fine""#);
 }
 
 /// A body no Flink gateway sends (a proxy's endless stream, a wrong port) must not be read into
