@@ -18,6 +18,7 @@
 //!
 //! Errors carry the line and column; they never quote the line, which may hold a secret.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// One `KEY=value` of a profile, its references resolved.
@@ -82,6 +83,11 @@ pub fn read(
     resolve(raw, outside)
 }
 
+/// The most text a profile's values may hold in all once their references are resolved. Each
+/// `${NAME}` copies the whole value it names, so a few dozen lines that each refer to the one
+/// before twice would otherwise double a value per line until the machine runs out of memory.
+const MAX_RESOLVED: usize = 8 << 20;
+
 fn resolve(
     raw: Vec<Raw>,
     outside: &dyn Fn(&str) -> Option<String>,
@@ -90,21 +96,37 @@ fn resolve(
     let mut earlier: HashMap<String, String> = HashMap::new();
     let mut entries = Vec::new();
     let mut errors = Vec::new();
+    let mut resolved = 0usize;
     for r in &raw {
         let mut value = String::new();
         for part in &r.parts {
-            match part {
-                Part::Text(text) => value.push_str(text),
+            let (piece, at) = match part {
+                Part::Text(text) => (
+                    Cow::Borrowed(text.as_str()),
+                    Pos {
+                        line: r.line,
+                        column: 1,
+                    },
+                ),
                 Part::Ref { name, default, at } => {
                     let found = outside(name).or_else(|| earlier.get(name).cloned());
                     match (found, default) {
-                        (Some(v), Some(d)) if v.is_empty() => value.push_str(d),
-                        (Some(v), _) => value.push_str(&v),
-                        (None, Some(d)) => value.push_str(d),
-                        (None, None) => errors.push(undefined(name, *at, r.line, &lines)),
+                        (Some(v), Some(d)) if v.is_empty() => (Cow::Borrowed(d.as_str()), *at),
+                        (Some(v), _) => (Cow::Owned(v), *at),
+                        (None, Some(d)) => (Cow::Borrowed(d.as_str()), *at),
+                        (None, None) => {
+                            errors.push(undefined(name, *at, r.line, &lines));
+                            continue;
+                        }
                     }
                 }
+            };
+            resolved += piece.len();
+            if resolved > MAX_RESOLVED {
+                errors.push(too_large(at));
+                return Err(errors);
             }
+            value.push_str(&piece);
         }
         earlier.insert(r.key.clone(), value.clone());
         entries.push(Entry {
@@ -118,6 +140,14 @@ fn resolve(
     } else {
         Err(errors)
     }
+}
+
+fn too_large(at: Pos) -> ProfileError {
+    at.error(format!(
+        "the profile's values grow past {} MiB here once references are resolved (each \
+         ${{NAME}} copies the whole value it names); a profile holds settings, not data",
+        MAX_RESOLVED >> 20
+    ))
 }
 
 fn undefined(name: &str, at: Pos, line: usize, lines: &HashMap<&str, usize>) -> ProfileError {
@@ -519,6 +549,25 @@ mod tests {
     fn a_reference_takes_the_value_from_outside_the_file_first() {
         let entries = read_with("A=file\nB=${A}", &[("A", "env")]).unwrap();
         assert_eq!(entries[1].value, "env");
+    }
+
+    /// Found by the fuzzer: lines that each refer to the one before twice double a value per
+    /// line (2^40 bytes by line 41). The reader stops at 8 MiB in all, at the reference that
+    /// crosses it, instead of running out of memory; a large but sane value still reads.
+    #[test]
+    fn references_that_double_a_value_stop_at_the_limit_with_its_line_and_column() {
+        let mut text = String::from("V0=abcdefgh\n");
+        for i in 1..=40 {
+            text.push_str(&format!("V{i}=${{V{}}}${{V{}}}\n", i - 1, i - 1));
+        }
+        let e = error(&text);
+        // V0..V19 hold 8 * (2^20 - 1) bytes in all; V20's first reference (line 21, column 5)
+        // adds 4 MiB and crosses 8 MiB.
+        assert_eq!((e.line, e.column), (21, 5), "{}", e.message);
+        assert!(e.message.contains("past 8 MiB"), "{}", e.message);
+        let pem = "A".repeat(200_000);
+        let read = values(&format!("CERT={pem}\nCOPY=${{CERT}}"));
+        assert_eq!(read[1], ("COPY".to_owned(), pem));
     }
 
     #[test]
