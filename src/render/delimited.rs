@@ -181,12 +181,20 @@ fn write_plain(w: &mut impl Write, text: &str) -> io::Result<()> {
     w.write_all(&bytes[start..])
 }
 
+/// The bytes that make a csv field quoted: `,` `"` CR LF. A table lookup per byte: four
+/// comparisons per byte were a tenth of the instructions spent on a million rows as csv.
+static CSV_QUOTED: [bool; 256] = {
+    let mut quoted = [false; 256];
+    quoted[b',' as usize] = true;
+    quoted[b'"' as usize] = true;
+    quoted[b'\r' as usize] = true;
+    quoted[b'\n' as usize] = true;
+    quoted
+};
+
 /// Writes one RFC 4180 field; the empty string is quoted so that it differs from NULL.
 fn write_csv(w: &mut impl Write, text: &str) -> io::Result<()> {
-    let needs_quotes = text.is_empty()
-        || text
-            .bytes()
-            .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+    let needs_quotes = text.is_empty() || text.bytes().any(|b| CSV_QUOTED[usize::from(b)]);
     if !needs_quotes {
         return w.write_all(text.as_bytes());
     }
