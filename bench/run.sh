@@ -12,7 +12,8 @@
 #   2. `flink-sql --version` and `exec --dry-run` of a 20-file, 450-statement folder (hyperfine).
 #   3. split + substitute throughput (bench/throughput.rs, 64 MB generated script).
 #   4. 1,000,000 datagen rows as ndjson and csv to /dev/null vs the minimal client only counting
-#      them (the gateway's delivery rate): wall time, rows/s, peak RSS.
+#      them (the gateway's delivery rate), in rounds of all three: each round's ratios, their
+#      median and its interval; wall time, rows/s, peak RSS.
 #   5. a pipe: how long after its `;` is written a piped statement's POST reaches the gateway
 #      (bench/pipe_latency.rs, a proxy in front of the gateway; PIPE_STATEMENTS, default 50).
 #   6. `flink-sql shell` on a pty: spawn to prompt, beside one session round trip
@@ -30,7 +31,7 @@
 # Knobs (environment): GATEWAY (default SQL_GATEWAY_URL of env/local.env, else
 # http://127.0.0.1:8083), PASSES (10: part 1's passes of all five clients, in a balanced order),
 # SQL_CLIENT_RUNS (3, spread over the passes), H2H (16: head-to-head pairs of flink-sql and the
-# fastest minimal client), BUDGET_1 (270 s: no new pass of part 1 after that), ROWS (1000000), ROWS_REPS (3 runs of each client in part 4;
+# fastest minimal client), BUDGET_1 (270 s: no new pass of part 1 after that), ROWS (1000000), ROWS_ROUNDS (8 rounds of part 4, each client once a round;
 # each run leaves a finished job holding ~4 MB of JobManager heap for an hour, see below),
 # FLINK_HOME, FLINK_CONF_DIR, SKIP_SQL_CLIENT=1 (omit (c)), HEAP_CHECK=0 (skip the JobManager
 # heap check below), LOAD (low: part 1 on the machine as it is; high: two busy loops, one per
@@ -102,7 +103,7 @@ for load in $LOADS; do
 done
 SQL_CLIENT_LOAD=${LOADS%% *} # Flink's SQL client (1c) runs in the first load's part 1 only
 ROWS=${ROWS:-1000000}
-ROWS_REPS=${ROWS_REPS:-3}
+ROWS_ROUNDS=${ROWS_ROUNDS:-8}
 SHELL_ROUNDS=${SHELL_ROUNDS:-10}
 JOBS=${JOBS:-1000}
 PIPELINES=${PIPELINES:-20}
@@ -119,7 +120,7 @@ command -v python3 >/dev/null || die "python3 is missing (parts 6 and 7 use it: 
 
 # Every finished collect (SELECT) job keeps its last result batch as an accumulator in the
 # JobManager's job store (Flink: up to collect-sink.batch-size.max = 2 MB; measured 4 MB as JSON
-# for one 1M-row run) until jobstore.expiration-time (1 h) passes. Part 4 starts 4 such jobs a
+# for one 1M-row run) until jobstore.expiration-time (1 h) passes. Part 4 starts 3 such jobs a
 # round; on a small local JobManager heap that can end in OutOfMemoryError for everyone sharing
 # the stack, so refuse to start when the heap is already close to full.
 jm_heap() { # prints "used_MB max_MB"
@@ -130,9 +131,9 @@ jm_heap() { # prints "used_MB max_MB"
 if [ "${HEAP_CHECK:-1}" = 0 ]; then
     :
 elif read -r HEAP_USED HEAP_MAX < <(jm_heap 2>/dev/null) && [ -n "${HEAP_MAX:-}" ]; then
-    HEAP_NEED=$((ROWS_REPS * 4 * 4))
+    HEAP_NEED=$((ROWS_ROUNDS * 3 * 4))
     if [ $((HEAP_USED + HEAP_NEED)) -gt $((HEAP_MAX * 85 / 100)) ]; then
-        die "the JobManager heap is at $HEAP_USED of $HEAP_MAX MB and part 4 would keep about $HEAP_NEED MB more for an hour (finished jobs' collect accumulators): wait for old jobs to expire (jobstore.expiration-time), lower ROWS_REPS, or HEAP_CHECK=0 to run anyway"
+        die "the JobManager heap is at $HEAP_USED of $HEAP_MAX MB and part 4 would keep about $HEAP_NEED MB more for an hour (finished jobs' collect accumulators): wait for old jobs to expire (jobstore.expiration-time), lower ROWS_ROUNDS, or HEAP_CHECK=0 to run anyway"
     fi
 else
     say "warning: cannot read the JobManager heap at $JM (not checked)"
@@ -333,6 +334,11 @@ within() { # MEDIAN LOW HIGH TARGET: yes when the median is at most the target; 
     awk -v m="$1" -v lo="$2" -v t="$4" 'BEGIN {
         if (m == "n/a") print "n/a"; else if (m <= t) print "yes"; else if (lo != "n/a" && lo <= t) print "tie (within the interval)"; else print "**NO**" }'
 }
+at_least() { # MEDIAN LOW HIGH TARGET: yes when the median is at least the target; "tie" when only
+    # the interval reaches it (not measurably slower); **NO** when even its high end is below it
+    awk -v m="$1" -v hi="$3" -v t="$4" 'BEGIN {
+        if (m == "n/a") print "n/a"; else if (m >= t) print "yes"; else if (hi != "n/a" && hi >= t) print "tie (within the interval)"; else print "**NO**" }'
+}
 quartiles() { # prints q1 median q3 of the numbers on stdin
     sort -g | awk '{ v[NR] = $1 }
         function q(p,   x, i) { x = 1 + (NR - 1) * p; i = int(x); return v[i] + (x - i) * (v[i + 1] - v[i]) }
@@ -446,7 +452,7 @@ TP_MED=$(echo "$TP_OUT" | sed 's/.* median_mb_s=\([0-9.]*\).*/\1/')
 TP_CPU_MED=$(echo "$TP_OUT" | sed 's/.*cpu_median_mb_s=\([0-9.a-z]*\).*/\1/')
 
 # ---------------------------------------------------------------- 4. 1M rows
-say "4. $ROWS datagen rows: 2 minimal clients, ndjson, csv; $ROWS_REPS rounds (15-30 s a run)"
+say "4. $ROWS datagen rows: the delivery-rate client, ndjson, csv; $ROWS_ROUNDS rounds (10-15 s a run)"
 # /usr/bin/time appends "wall peak_KB user sys" per run to $WORK/rt_NAME.
 rows_run() { # NAME command...
     local name=$1
@@ -454,23 +460,41 @@ rows_run() { # NAME command...
     /usr/bin/time -a -f "%e %M %U %S" -o "$WORK/rt_$name" "$@" >"$WORK/ro_$name" 2>"$WORK/re_$name" ||
         { cat "$WORK/re_$name" >&2; die "$name run failed"; }
 }
-for ((r = 1; r <= ROWS_REPS; r++)); do
-    for v in min:1000 minbo:backoff; do
-        rows_run "${v%%:*}" "$MIN" "$GATEWAY" "$WORK/rows.sql" "${v#*:}"
-        MIN_ROWS=$(sed 's/.*rows=\([0-9]*\).*/\1/' "$WORK/ro_${v%%:*}")
+rows_client() { # NAME: one run of it
+    case $1 in
+    min)
+        rows_run min "$MIN" "$GATEWAY" "$WORK/rows.sql" 1000
+        MIN_ROWS=$(sed 's/.*rows=\([0-9]*\).*/\1/' "$WORK/ro_min")
         [ "$MIN_ROWS" -eq "$ROWS" ] || die "the minimal client fetched $MIN_ROWS rows, expected $ROWS"
-    done
+        ;;
+    *) rows_run "$1" "$FS" exec -f "$WORK/rows.sql" --format "$1" -q --gateway "$GATEWAY" ;;
+    esac
+}
+# Each round runs the three clients back to back, in the round's order of the six (a Williams
+# design for three: each client runs first, second and third, and right after each other client,
+# equally often); each round gives each format a ratio of rates against the delivery rate
+# measured in that round, so that a slow minute of the gateway slows both sides of a ratio.
+ORDERS=("min ndjson csv" "ndjson csv min" "csv min ndjson" "csv ndjson min" "min csv ndjson" "ndjson min csv")
+wall_of() { tail -1 "$WORK/rt_$1" | awk '{ print $1 }'; } # NAME: its last run's wall time
+for ((r = 0; r < ROWS_ROUNDS; r++)); do
+    for c in ${ORDERS[r % 6]}; do rows_client "$c"; done
     for fmt_ in ndjson csv; do
-        rows_run "$fmt_" "$FS" exec -f "$WORK/rows.sql" --format "$fmt_" -q --gateway "$GATEWAY"
+        awk -v m="$(wall_of min)" -v f="$(wall_of "$fmt_")" 'BEGIN { printf "%.4f\n", m / f }' >>"$WORK/rows_ratio_$fmt_"
     done
 done
-# Best run of each (noise only ever slows a run down), the highest peak RSS of any run.
-best_wall() { awk '{ print $1 }' "$WORK/rt_$1" | minimum; }
-rate() { awk -v n="$ROWS" -v s="$(best_wall "$1")" 'BEGIN { printf "%.0f", n / s }'; }
+rate() { awk -v n="$ROWS" -v s="$(awk '{ print $1 }' "$WORK/rt_$1" | median)" 'BEGIN { printf "%.0f", n / s }'; }
 mb() { awk '$2 > m { m = $2 } END { printf "%.1f", m / 1024 }' "$WORK/rt_$1"; }
 cpu() { awk '{ print $3 + $4 }' "$WORK/rt_$1" | median; }
-walls() { awk '{ printf "%s%s", sep, $1; sep = " / " }' "$WORK/rt_$1"; }
-R_MIN=$(rate min); R_MINBO=$(rate minbo); R_ND=$(rate ndjson); R_CSV=$(rate csv)
+walls() { awk '{ print $1 }' "$WORK/rt_$1" | quartiles | awk '{ printf "%.2f (%.2f–%.2f)", $2, $1, $3 }'; }
+R_MIN=$(rate min); R_ND=$(rate ndjson); R_CSV=$(rate csv)
+rows_ratio() { # FORMAT: prints "median q1 q3 ci_low ci_high" of its rounds' ratios
+    local q ci
+    q=$(quartiles <"$WORK/rows_ratio_$1")
+    ci=$(median_ci <"$WORK/rows_ratio_$1")
+    echo "$q $ci" | awk '{ print $2, $1, $3, $4, $5 }'
+}
+read -r ND_RATIO ND_Q1 ND_Q3 ND_LO ND_HI < <(rows_ratio ndjson)
+read -r CSV_RATIO CSV_Q1 CSV_Q3 CSV_LO CSV_HI < <(rows_ratio csv)
 
 # ---------------------------------------------------------------- 5. a pipe
 say "5. ${PIPE_STATEMENTS:-50} piped statements, each written after the previous result"
@@ -606,7 +630,6 @@ TOTAL=$(elapsed "$STARTED" "$(now)")
 CA=n/a
 FIRST_LOAD=${LOADS%% *}
 [ "${P1[C]}" = n/a ] || CA=$(div "${P1[C]}" "${P1[A_$FIRST_LOAD]}")
-ND_RATIO=$(div "$R_ND" "$R_MIN"); CSV_RATIO=$(div "$R_CSV" "$R_MIN")
 RSS_MAX=$(awk -v a="$(mb ndjson)" -v b="$(mb csv)" 'BEGIN { print (a > b) ? a : b }')
 part1_rows() { # LOAD
     local l=$1
@@ -631,12 +654,11 @@ TABLE=$(
 | 2 | \`flink-sql --version\` (hyperfine, 300 runs) | median $(fmt "$V_MED" 2) ms (mean $(fmt "$V_MEAN" 2) ± $(fmt "$V_SD" 2), min $(fmt "$V_MIN" 2); spawning \`true\`: median $(fmt "$T_MED" 2)) | < 5 ms (median) | $(yes_no "$V_MED" "<" 5) |
 | 2 | \`exec --dry-run\`, 20 files / 450 statements (hyperfine, 100 runs) | median $(fmt "$D_MED" 2) ms (mean $(fmt "$D_MEAN" 2) ± $(fmt "$D_SD" 2), min $(fmt "$D_MIN" 2)) | < 50 ms (median) | $(yes_no "$D_MED" "<" 50) |
 | 3 | split + substitute, $((TP_BYTES / 1000000)) MB / $TP_STMTS statements, 7 passes | wall best $TP_BEST, median $TP_MED MB/s; CPU-time median $TP_CPU_MED MB/s | > 100 MB/s (CPU-time median) | $(yes_no "$TP_CPU_MED" ">" 100) |
-| 4 | minimal client fetching $ROWS rows, no rendering, 1 ms pause on an empty page (gateway delivery rate) | $(walls min) s; best $R_MIN rows/s; peak RSS $(mb min) MB; CPU $(cpu min) s | | |
-| 4 | same, with flink-sql's back-off on an empty page | $(walls minbo) s; best $R_MINBO rows/s; peak RSS $(mb minbo) MB; CPU $(cpu minbo) s | | |
-| 4 | \`flink-sql exec --format ndjson\` > /dev/null | $(walls ndjson) s; best $R_ND rows/s; peak RSS $(mb ndjson) MB; CPU $(cpu ndjson) s | | |
-| 4 | \`flink-sql exec --format csv\` > /dev/null | $(walls csv) s; best $R_CSV rows/s; peak RSS $(mb csv) MB; CPU $(cpu csv) s | | |
-| **4** | **ndjson rate / delivery rate** | **$ND_RATIO** | ≥ 0.98 | $(yes_no "$ND_RATIO" ">=" 0.98) |
-| **4** | **csv rate / delivery rate** | **$CSV_RATIO** | ≥ 0.98 | $(yes_no "$CSV_RATIO" ">=" 0.98) |
+| 4 | minimal client fetching $ROWS rows, no rendering, 1 ms pause on an empty page (the gateway's delivery rate) | wall median $(walls min) s, $R_MIN rows/s; peak RSS $(mb min) MB; CPU $(cpu min) s | | |
+| 4 | \`flink-sql exec --format ndjson\` > /dev/null | wall median $(walls ndjson) s, $R_ND rows/s; peak RSS $(mb ndjson) MB; CPU $(cpu ndjson) s | | |
+| 4 | \`flink-sql exec --format csv\` > /dev/null | wall median $(walls csv) s, $R_CSV rows/s; peak RSS $(mb csv) MB; CPU $(cpu csv) s | | |
+| **4** | **ndjson rate / delivery rate** (median of $ROWS_ROUNDS rounds' ratios; quartiles $(fmt "$ND_Q1" 2)–$(fmt "$ND_Q3" 2), 95 % interval $(fmt "$ND_LO" 2)–$(fmt "$ND_HI" 2)) | **$(fmt "$ND_RATIO" 2)** | ≥ 0.98 | $(at_least "$ND_RATIO" "$ND_LO" "$ND_HI" 0.98) |
+| **4** | **csv rate / delivery rate** (median of $ROWS_ROUNDS rounds' ratios; quartiles $(fmt "$CSV_Q1" 2)–$(fmt "$CSV_Q3" 2), 95 % interval $(fmt "$CSV_LO" 2)–$(fmt "$CSV_HI" 2)) | **$(fmt "$CSV_RATIO" 2)** | ≥ 0.98 | $(at_least "$CSV_RATIO" "$CSV_LO" "$CSV_HI" 0.98) |
 | **4** | **peak RSS of flink-sql, ndjson and csv (highest run)** | **$RSS_MAX MB** | < 16 MB | $(yes_no "$RSS_MAX" "<" 16) |
 | **5** | **a piped statement: from its \`;\` written into the pipe to its POST at the gateway, p90** ($PL_N statements; median $PL_MED ms, max $PL_MAX ms) | **$PL_P90 ms** | < 5 ms | $(yes_no "$PL_P90" "<" 5) |
 | 6 | \`flink-sql shell\` on a pty: spawn to prompt; one session round trip (POST /v1/sessions) beside it (medians of $SHELL_ROUNDS) | prompt $SP_PROMPT ms; session round trip $SP_SESSION ms | | |
@@ -675,10 +697,11 @@ EOF
     echo "client runs in each place, and right after each other client, equally often; 1c runs $SQL_CLIENT_RUNS times"
     echo "between passes. The headline a / b is then measured head to head: flink-sql and each of the two fastest"
     echo "variants in $H2H back-to-back pairs, the first of each pair alternating; each pair gives a ratio;"
-    echo "the median of a rival's ratios is shown with its quartiles, and the headline is the higher median. Times are whole-process wall clock. 4 alternates the three clients on the same bounded datagen"
-    echo "query ('rows-per-second' = '10000000'; job start-up included); rates are from each client's"
-    echo "best run, RSS the highest of its runs. The delivery rate is the minimal client's with a 1 ms"
-    echo "pause (the back-off variant shows how much of a gap the polling schedule alone makes)."
+    echo "the median of a rival's ratios is shown with its quartiles, and the headline is the higher median. Times are whole-process wall clock. 4 runs the three clients on the same bounded datagen"
+    echo "query ('rows-per-second' = '10000000'; job start-up included) in $ROWS_ROUNDS rounds, each in a"
+    echo "Williams order of the three; a round's ratio is the delivery-rate client's wall time over the"
+    echo "format's (= rate over delivery rate); the headline is the median of the rounds' ratios, with a"
+    echo "95 % interval of the median; \"tie\" means the interval holds the target. RSS is the highest of any run."
     echo "6 answers a terminal's cursor-position query; the session round trip is timed from Python on a"
     echo "new connection. 7's \"own time\" is flink-sql's whole process minus curl's, both spawned by hyperfine"
     echo "against the same local server. 8 and 9 run on a private Flink instance the bench starts and stops"
