@@ -3,8 +3,6 @@
 //! Field names follow Flink's JSON exactly; everything optional on some version is an `Option`
 //! or has a default, so one set of types reads every version.
 
-use std::marker::PhantomData;
-
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -174,11 +172,7 @@ impl<'de> Visitor<'de> for ResultSetVisitor {
                 Key::Columns => set.columns = map.next_value()?,
                 Key::Data => {
                     let width = set.columns.len();
-                    set.data = map.next_value_seed(ArrayOf {
-                        seed: RowSeed { width },
-                        room: 0,
-                        what: "an array of rows",
-                    })?;
+                    set.data = map.next_value_seed(Rows { width })?;
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -186,6 +180,35 @@ impl<'de> Visitor<'de> for ResultSetVisitor {
             }
         }
         Ok(set)
+    }
+}
+
+/// The `data` array, each row's fields sized for `width` values.
+struct Rows {
+    width: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Rows {
+    type Value = Vec<WireRow>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Vec<WireRow>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Rows {
+    type Value = Vec<WireRow>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of rows")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Vec<WireRow>, S::Error> {
+        let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(row) = seq.next_element_seed(RowSeed { width: self.width })? {
+            rows.push(row);
+        }
+        Ok(rows)
     }
 }
 
@@ -232,13 +255,7 @@ impl<'de> Visitor<'de> for RowSeed {
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Kind => row.kind = map.next_value::<Kind>()?.0,
-                Key::Fields => {
-                    row.fields = map.next_value_seed(ArrayOf {
-                        seed: PhantomData::<Field>,
-                        room: self.width,
-                        what: "an array of field values",
-                    })?;
-                }
+                Key::Fields => row.fields = map.next_value_seed(Fields { width: self.width })?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -248,35 +265,32 @@ impl<'de> Visitor<'de> for RowSeed {
     }
 }
 
-/// An array read element by element with `seed`, into a vector with room for `room` elements
-/// from the start.
-struct ArrayOf<S> {
-    seed: S,
-    room: usize,
-    what: &'static str,
+/// A row's `fields` array.
+struct Fields {
+    width: usize,
 }
 
-impl<'de, S: DeserializeSeed<'de> + Copy> DeserializeSeed<'de> for ArrayOf<S> {
-    type Value = Vec<S::Value>;
+impl<'de> DeserializeSeed<'de> for Fields {
+    type Value = Vec<Field>;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Vec<S::Value>, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Vec<Field>, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de, S: DeserializeSeed<'de> + Copy> Visitor<'de> for ArrayOf<S> {
-    type Value = Vec<S::Value>;
+impl<'de> Visitor<'de> for Fields {
+    type Value = Vec<Field>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(self.what)
+        f.write_str("an array of field values")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<S::Value>, A::Error> {
-        let mut items = Vec::with_capacity(self.room.max(seq.size_hint().unwrap_or(0)));
-        while let Some(item) = seq.next_element_seed(self.seed)? {
-            items.push(item);
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Vec<Field>, S::Error> {
+        let mut fields = Vec::with_capacity(self.width.max(seq.size_hint().unwrap_or(0)));
+        while let Some(field) = seq.next_element()? {
+            fields.push(field);
         }
-        Ok(items)
+        Ok(fields)
     }
 }
 
