@@ -265,6 +265,10 @@ impl<'de> Visitor<'de> for RowSeed {
     }
 }
 
+/// The most fields a row's vector is sized for before they are read: a wider table's rows grow
+/// as they are read, as a `Vec`'s do.
+const MAX_ROOM: usize = 1024;
+
 /// A row's `fields` array.
 struct Fields {
     width: usize,
@@ -286,9 +290,15 @@ impl<'de> Visitor<'de> for Fields {
     }
 
     fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Vec<Field>, S::Error> {
-        let mut fields = Vec::with_capacity(self.width.max(seq.size_hint().unwrap_or(0)));
+        let room = self.width.min(MAX_ROOM);
+        let mut fields = Vec::with_capacity(room);
         while let Some(field) = seq.next_element()? {
             fields.push(field);
+        }
+        // A row shorter than its columns keeps only what it holds: an answer of many short rows
+        // under many columns costs what its rows hold, never rows × columns.
+        if fields.len() < room {
+            fields.shrink_to_fit();
         }
         Ok(fields)
     }
@@ -631,6 +641,20 @@ mod tests {
         assert_eq!(set.data[1].kind, RowKind::Insert);
         assert_eq!(set.data[1].fields[2].json(), r#"{"k":[1]}"#);
         assert!(set.data.iter().all(|r| r.fields.capacity() == 3));
+    }
+
+    #[test]
+    fn rows_shorter_than_many_columns_keep_only_what_they_hold() {
+        let columns: Vec<String> = (0..5000).map(|i| format!(r#"{{"name":"c{i}"}}"#)).collect();
+        let rows = vec![r#"{"fields":[1]}"#; 100].join(",");
+        let set = result_set(&format!(
+            r#"{{"columns":[{}],"data":[{rows},{{"fields":[]}}]}}"#,
+            columns.join(",")
+        ));
+        assert_eq!(set.columns.len(), 5000);
+        assert_eq!(set.data.len(), 101);
+        assert!(set.data.iter().all(|r| r.fields.capacity() <= 1));
+        assert_eq!(set.data[0].fields[0].json(), "1");
     }
 
     #[test]
